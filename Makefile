@@ -1,0 +1,129 @@
+# pam_phonemfa — build, test, demo and install.
+#   make            build build/pam_phonemfa.so
+#   make demo       install what is missing, then a real PAM login against a simulated phone network
+#   make check      install what is missing, then every test (ASan/UBSan, valgrind, PAM level, demo)
+#   make install    DESTDIR=... PREFIX=... PAMDIR=...
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+PYTHON     ?= /usr/bin/python3
+PKGS       := libcurl jansson libconfig pam
+# Evaluated when used, so `make deps` can install pkg-config first.
+PAMDIR      = $(shell pkg-config --variable=libdir pam)/security
+
+CC      ?= cc
+BUILD   := build
+SRC     := pam_phonemfa
+
+WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wvla -Wundef -Wcast-align -Wwrite-strings -Wnull-dereference
+HARDEN   := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
+            -D_FORTIFY_SOURCE=2 -fPIC -fno-strict-aliasing
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -g $(WARNINGS) \
+              $(shell pkg-config --cflags $(PKGS))
+CFLAGS_RELEASE = $(BASE_CFLAGS) -O2 $(HARDEN) -fvisibility=hidden
+CFLAGS_ASAN    = $(BASE_CFLAGS) -O1 -fPIC -fno-omit-frame-pointer -fsanitize=address,undefined \
+                 -fno-sanitize-recover=all
+LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+LIBS      = $(shell pkg-config --libs libcurl jansson libconfig)
+
+CORE := i18n secure_mem log safe_file user_name phone_number config phone_record phone_store \
+        http_client native_protocol verify_client menu auth_flow
+CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
+CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
+HEADERS       := $(wildcard $(SRC)/*.h)
+
+UNIT := test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
+        test_menu test_user_name
+UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
+
+.PHONY: all deps check check-unit check-exports check-pam check-pam-valgrind check-demo demo \
+        install uninstall clean pot bench test-programs
+
+all: $(BUILD)/pam_phonemfa.so
+
+$(BUILD)/obj/%.o: $(SRC)/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_RELEASE) -c $< -o $@
+
+$(BUILD)/asan/obj/%.o: $(SRC)/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ASAN) -c $< -o $@
+
+$(BUILD)/libphonemfa.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/pam_phonemfa.so: $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a $(SRC)/pam_phonemfa.map
+	$(CC) -shared -o $@ $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a \
+	    -Wl,--version-script=$(SRC)/pam_phonemfa.map -Wl,--no-undefined $(LDHARDEN) $(LIBS) -lpam
+
+$(BUILD)/asan/%: tests/unit/%.c $(CORE_OBJ_ASAN) tests/unit/unit_helpers.h
+	$(CC) $(CFLAGS_ASAN) -I$(SRC) -Itests/unit $< $(CORE_OBJ_ASAN) -o $@ $(LIBS) -lcmocka
+
+# The scripted PAM client exports its syslog() so it can capture the
+# module's log lines without LD_PRELOAD (which valgrind would fight).
+$(BUILD)/tests/pamclient: tests/pam/pamclient.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O1 -rdynamic $< -o $@ -lpam $(shell pkg-config --libs jansson)
+
+test-programs: all $(UNIT_BIN) $(BUILD)/tests/pamclient
+
+deps:
+	@sh tests/tools/install-deps.sh
+
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory test-programs
+	@$(MAKE) --no-print-directory check-unit check-exports check-pam check-pam-valgrind check-demo
+	@echo "make check: all suites passed"
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t (ASan+UBSan)"; \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+check-exports: $(BUILD)/pam_phonemfa.so
+	@sh tests/tools/check-exports.sh $(BUILD)/pam_phonemfa.so
+
+check-pam: all $(BUILD)/tests/pamclient
+	cd tests && $(PYTHON) -m pytest -q -p no:cacheprovider pam
+
+check-pam-valgrind: all $(BUILD)/tests/pamclient
+	cd tests && PHONEMFA_VALGRIND=1 $(PYTHON) -m pytest -q -p no:cacheprovider pam
+
+check-demo: all $(BUILD)/tests/pamclient
+	$(PYTHON) tests/demo/demo.py --scripted
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/pamclient
+	@$(PYTHON) tests/demo/demo.py
+
+bench: all $(BUILD)/tests/pamclient
+	$(PYTHON) tests/demo/bench.py
+
+pot:
+	xgettext --keyword=_ --keyword=N_ --keyword=P_:1,2 --from-code=UTF-8 -o $(BUILD)/pam_phonemfa.pot \
+	    --package-name=pam_phonemfa --package-version=$(VERSION) $(SRC)/*.c
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
+	install -m 0644 $(BUILD)/pam_phonemfa.so $(DESTDIR)$(PAMDIR)/pam_phonemfa.so
+	install -m 0644 docs/pam_phonemfa.8 $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8
+	install -m 0644 docs/phonemfa.conf.5 $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
+	install -m 0644 docs/phonemfa-verify-api.yaml conf/phonemfa.conf \
+	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/phonemfa
+	install -d -m 0700 $(DESTDIR)/var/lib/phonemfa
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_phonemfa.so $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8 \
+	    $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
+
+clean:
+	rm -rf $(BUILD)

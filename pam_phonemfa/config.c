@@ -1,0 +1,529 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "phone_number.h"
+#include "safe_file.h"
+#include "secure_mem.h"
+
+#define URL_MAX 512
+#define TEXT_SETTING_MAX 256
+#define TOKEN_MAX 2048
+
+struct parse_state {
+    const char *path;
+    struct config_error *error;
+};
+
+static int fail(struct parse_state *state, const config_setting_t *setting, const char *name,
+                const char *format, ...) __attribute__((format(printf, 4, 5)));
+
+/* Every error names file, line and setting so an administrator can go
+ * straight to it. */
+static int fail(struct parse_state *state, const config_setting_t *setting, const char *name,
+                const char *format, ...)
+{
+    char reason[CONFIG_ERROR_MAX / 2];
+    va_list args;
+
+    va_start(args, format);
+    (void)vsnprintf(reason, sizeof reason, format, args);
+    va_end(args);
+    unsigned line = setting ? config_setting_source_line(setting) : 0;
+    if (line > 0)
+        (void)snprintf(state->error->message, sizeof state->error->message,
+                       "%s:%u: setting '%s': %s", state->path, line, name, reason);
+    else
+        (void)snprintf(state->error->message, sizeof state->error->message,
+                       "%s: setting '%s': %s", state->path, name, reason);
+    return -1;
+}
+
+struct group_schema {
+    const char *group;
+    const char *const *settings;
+};
+
+static const char *const service_settings[] = {
+    "provider", "urls", "token", "token_file", "ca_file", "connect_timeout", "request_timeout", NULL,
+};
+static const char *const login_settings[] = {
+    "code_attempts", "verifications_per_login", "menu_attempts", "call_answer_timeout",
+    "poll_interval", "failmode", "unenrolled", "default_country_code", "locale", NULL,
+};
+static const char *const store_settings[] = {"directory", NULL};
+static const char *const texts_settings[] = {"menu_header", "menu_footer", NULL};
+
+static const struct group_schema schema[] = {
+    {"service", service_settings},
+    {"login", login_settings},
+    {"store", store_settings},
+    {"texts", texts_settings},
+};
+
+static bool name_in(const char *name, const char *const *names)
+{
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static int check_schema(struct parse_state *state, const config_setting_t *root)
+{
+    int count = config_setting_length(root);
+
+    for (int i = 0; i < count; i++) {
+        const config_setting_t *group = config_setting_get_elem(root, (unsigned)i);
+        const char *name = config_setting_name(group);
+        const struct group_schema *found = NULL;
+        for (size_t g = 0; g < sizeof schema / sizeof schema[0]; g++)
+            if (name != NULL && strcmp(name, schema[g].group) == 0)
+                found = &schema[g];
+        if (found == NULL)
+            return fail(state, group, name ? name : "?", "unknown setting");
+        if (!config_setting_is_group(group))
+            return fail(state, group, name, "must be a group { ... }");
+        int members = config_setting_length(group);
+        for (int m = 0; m < members; m++) {
+            const config_setting_t *setting = config_setting_get_elem(group, (unsigned)m);
+            const char *member = config_setting_name(setting);
+            if (member == NULL || !name_in(member, found->settings)) {
+                char full[128];
+                (void)snprintf(full, sizeof full, "%s.%s", name, member ? member : "?");
+                return fail(state, setting, full, "unknown setting");
+            }
+        }
+    }
+    return 0;
+}
+
+static const config_setting_t *lookup(const config_setting_t *root, const char *group,
+                                      const char *name)
+{
+    const config_setting_t *g = config_setting_get_member(root, group);
+    return g ? config_setting_get_member(g, name) : NULL;
+}
+
+static bool is_clean_text(const char *text, bool allow_space)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+        if (*p == ' ' && !allow_space)
+            return false;
+    }
+    return true;
+}
+
+static int get_string(struct parse_state *state, const config_setting_t *root, const char *group,
+                      const char *name, size_t max_length, bool allow_space, char **out)
+{
+    char full[128];
+    const config_setting_t *setting = lookup(root, group, name);
+
+    (void)snprintf(full, sizeof full, "%s.%s", group, name);
+    if (setting == NULL)
+        return 0;
+    if (config_setting_type(setting) != CONFIG_TYPE_STRING)
+        return fail(state, setting, full, "must be a string in double quotes");
+    const char *value = config_setting_get_string(setting);
+    if (value == NULL || value[0] == '\0')
+        return fail(state, setting, full, "must not be empty");
+    if (strlen(value) > max_length)
+        return fail(state, setting, full, "longer than %zu characters", max_length);
+    if (!is_clean_text(value, allow_space))
+        return fail(state, setting, full, "contains control characters%s",
+                    allow_space ? "" : " or spaces");
+    *out = strdup(value);
+    if (*out == NULL)
+        return fail(state, setting, full, "out of memory");
+    return 0;
+}
+
+static int get_path(struct parse_state *state, const config_setting_t *root, const char *group,
+                    const char *name, char **out)
+{
+    if (get_string(state, root, group, name, 1024, false, out) != 0)
+        return -1;
+    if (*out != NULL && (*out)[0] != '/') {
+        char full[128];
+        (void)snprintf(full, sizeof full, "%s.%s", group, name);
+        return fail(state, lookup(root, group, name), full, "must be an absolute path");
+    }
+    return 0;
+}
+
+static int get_integer(struct parse_state *state, const config_setting_t *root, const char *group,
+                       const char *name, long long minimum, long long maximum, unsigned *out)
+{
+    char full[128];
+    const config_setting_t *setting = lookup(root, group, name);
+
+    (void)snprintf(full, sizeof full, "%s.%s", group, name);
+    if (setting == NULL)
+        return 0;
+    int type = config_setting_type(setting);
+    if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+        return fail(state, setting, full, "must be a whole number");
+    long long value = config_setting_get_int64(setting);
+    if (value < minimum || value > maximum)
+        return fail(state, setting, full, "must be from %lld to %lld", minimum, maximum);
+    *out = (unsigned)value;
+    return 0;
+}
+
+/* Durations are written in seconds and may have a fraction ("1.5"). */
+static int get_seconds(struct parse_state *state, const config_setting_t *root, const char *group,
+                       const char *name, double minimum, double maximum, long *out_ms)
+{
+    char full[128];
+    const config_setting_t *setting = lookup(root, group, name);
+    double value;
+
+    (void)snprintf(full, sizeof full, "%s.%s", group, name);
+    if (setting == NULL)
+        return 0;
+    switch (config_setting_type(setting)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        value = (double)config_setting_get_int64(setting);
+        break;
+    case CONFIG_TYPE_FLOAT:
+        value = config_setting_get_float(setting);
+        break;
+    default:
+        return fail(state, setting, full, "must be a number of seconds");
+    }
+    if (!(value >= minimum && value <= maximum))
+        return fail(state, setting, full, "must be from %g to %g seconds", minimum, maximum);
+    *out_ms = (long)(value * 1000.0 + 0.5);
+    return 0;
+}
+
+static int get_choice(struct parse_state *state, const config_setting_t *root, const char *group,
+                      const char *name, const char *const *choices, int *out)
+{
+    char full[128];
+    char *value = NULL;
+
+    (void)snprintf(full, sizeof full, "%s.%s", group, name);
+    if (get_string(state, root, group, name, 64, false, &value) != 0)
+        return -1;
+    if (value == NULL)
+        return 0;
+    for (int i = 0; choices[i] != NULL; i++) {
+        if (strcmp(value, choices[i]) == 0) {
+            *out = i;
+            free(value);
+            return 0;
+        }
+    }
+    char allowed[256] = "";
+    for (int i = 0; choices[i] != NULL; i++) {
+        (void)strncat(allowed, i ? ", " : "", sizeof allowed - strlen(allowed) - 1);
+        (void)strncat(allowed, choices[i], sizeof allowed - strlen(allowed) - 1);
+    }
+    free(value);
+    return fail(state, lookup(root, group, name), full, "must be one of: %s", allowed);
+}
+
+static int check_url(struct parse_state *state, const config_setting_t *setting, const char *url)
+{
+    if (strncmp(url, "https://", 8) != 0)
+        return fail(state, setting, "service.urls", "'%s' is not an https:// URL", url);
+    if (url[8] == '\0' || url[8] == '/')
+        return fail(state, setting, "service.urls", "'%s' has no host", url);
+    if (strlen(url) > URL_MAX)
+        return fail(state, setting, "service.urls", "a URL is longer than %d characters", URL_MAX);
+    for (const char *p = url; *p != '\0'; p++)
+        if (!isgraph((unsigned char)*p) || *p == '?' || *p == '#' || *p == '@')
+            return fail(state, setting, "service.urls",
+                        "'%s' may not contain spaces, '?', '#', '@' or control characters", url);
+    return 0;
+}
+
+static int get_urls(struct parse_state *state, const config_setting_t *root,
+                    struct phonemfa_config *config)
+{
+    const config_setting_t *setting = lookup(root, "service", "urls");
+
+    if (setting == NULL)
+        return fail(state, config_setting_get_member(root, "service"), "service.urls",
+                    "is required: the https:// URL(s) of the verification service");
+    if (!config_setting_is_array(setting) && !config_setting_is_list(setting))
+        return fail(state, setting, "service.urls", "must be a list of strings: [\"https://...\"]");
+    int count = config_setting_length(setting);
+    if (count < 1 || count > CONFIG_MAX_URLS)
+        return fail(state, setting, "service.urls", "must hold 1 to %d URLs", CONFIG_MAX_URLS);
+    for (int i = 0; i < count; i++) {
+        const config_setting_t *element = config_setting_get_elem(setting, (unsigned)i);
+        if (config_setting_type(element) != CONFIG_TYPE_STRING)
+            return fail(state, setting, "service.urls", "must be a list of strings");
+        const char *url = config_setting_get_string(element);
+        if (check_url(state, setting, url) != 0)
+            return -1;
+        size_t length = strlen(url);
+        while (length > 0 && url[length - 1] == '/')
+            length--; /* so paths can be appended with a single '/' */
+        config->urls[i] = strndup(url, length);
+        if (config->urls[i] == NULL)
+            return fail(state, setting, "service.urls", "out of memory");
+        config->url_count++;
+    }
+    return 0;
+}
+
+static int load_token(struct parse_state *state, const config_setting_t *root,
+                      struct phonemfa_config *config, char **token_file)
+{
+    const config_setting_t *inline_token = lookup(root, "service", "token");
+
+    if (get_path(state, root, "service", "token_file", token_file) != 0)
+        return -1;
+    if (inline_token != NULL && *token_file != NULL)
+        return fail(state, inline_token, "service.token", "set either token or token_file, not both");
+    if (inline_token == NULL && *token_file == NULL)
+        return fail(state, config_setting_get_member(root, "service"), "service.token_file",
+                    "is required (or service.token): the service's bearer token");
+    if (inline_token != NULL) {
+        config->token_is_inline = true;
+        return get_string(state, root, "service", "token", TOKEN_MAX, false, &config->token);
+    }
+    return 0;
+}
+
+static bool locale_is_valid(const char *locale)
+{
+    size_t i = 0;
+
+    while (locale[i] >= 'a' && locale[i] <= 'z')
+        i++;
+    if (i < 2 || i > 3)
+        return false;
+    if (locale[i] == '\0')
+        return true;
+    if (locale[i] != '-')
+        return false;
+    size_t rest = strlen(locale + i + 1);
+    if (rest < 2 || rest > 8)
+        return false;
+    for (const char *p = locale + i + 1; *p != '\0'; p++)
+        if (!isalnum((unsigned char)*p))
+            return false;
+    return true;
+}
+
+static void set_defaults(struct phonemfa_config *config)
+{
+    config->provider = PROVIDER_PHONEMFA;
+    config->connect_timeout_ms = 5000;
+    config->request_timeout_ms = 15000;
+    config->code_attempts = 3;
+    config->verifications_per_login = 3;
+    config->menu_attempts = 3;
+    config->call_answer_timeout_ms = 90000;
+    config->poll_interval_ms = 2000;
+    config->failmode = FAILMODE_SECURE;
+    config->unenrolled = UNENROLLED_DENY;
+}
+
+static int parse_settings(struct parse_state *state, const config_setting_t *root,
+                          struct phonemfa_config *config, char **token_file)
+{
+    static const char *const providers[] = {"phonemfa", NULL};
+    static const char *const failmodes[] = {"secure", "safe", NULL};
+    static const char *const unenrolled[] = {"deny", "ignore", NULL};
+    int choice;
+
+    if (config_setting_get_member(root, "service") == NULL)
+        return fail(state, NULL, "service", "is required");
+
+    choice = (int)config->provider;
+    if (get_choice(state, root, "service", "provider", providers, &choice) != 0)
+        return -1;
+    config->provider = (enum provider_kind)choice;
+    if (get_urls(state, root, config) != 0 || load_token(state, root, config, token_file) != 0 ||
+        get_path(state, root, "service", "ca_file", &config->ca_file) != 0 ||
+        get_seconds(state, root, "service", "connect_timeout", 0.1, 60, &config->connect_timeout_ms) != 0 ||
+        get_seconds(state, root, "service", "request_timeout", 0.5, 120, &config->request_timeout_ms) != 0)
+        return -1;
+
+    if (get_integer(state, root, "login", "code_attempts", 1, 10, &config->code_attempts) != 0 ||
+        get_integer(state, root, "login", "verifications_per_login", 1, 10,
+                    &config->verifications_per_login) != 0 ||
+        get_integer(state, root, "login", "menu_attempts", 1, 10, &config->menu_attempts) != 0 ||
+        get_seconds(state, root, "login", "call_answer_timeout", 5, 300,
+                    &config->call_answer_timeout_ms) != 0 ||
+        get_seconds(state, root, "login", "poll_interval", 0.2, 30, &config->poll_interval_ms) != 0)
+        return -1;
+    choice = (int)config->failmode;
+    if (get_choice(state, root, "login", "failmode", failmodes, &choice) != 0)
+        return -1;
+    config->failmode = (enum failmode)choice;
+    choice = (int)config->unenrolled;
+    if (get_choice(state, root, "login", "unenrolled", unenrolled, &choice) != 0)
+        return -1;
+    config->unenrolled = (enum unenrolled_policy)choice;
+    if (get_integer(state, root, "login", "default_country_code", 1, 999,
+                    &config->default_country_code) != 0)
+        return -1;
+    if (config->default_country_code != 0 &&
+        !phone_country_code_is_valid(config->default_country_code))
+        return fail(state, lookup(root, "login", "default_country_code"), "login.default_country_code",
+                    "%u is not a country calling code", config->default_country_code);
+    if (get_string(state, root, "login", "locale", 16, false, &config->locale) != 0)
+        return -1;
+    if (config->locale != NULL && !locale_is_valid(config->locale))
+        return fail(state, lookup(root, "login", "locale"), "login.locale",
+                    "must be a language tag such as \"en\", \"ja\" or \"pt-BR\"");
+
+    if (get_path(state, root, "store", "directory", &config->store_directory) != 0)
+        return -1;
+    if (config->store_directory == NULL) {
+        config->store_directory = strdup(PHONEMFA_DEFAULT_STORE);
+        if (config->store_directory == NULL)
+            return fail(state, NULL, "store.directory", "out of memory");
+    }
+
+    if (get_string(state, root, "texts", "menu_header", TEXT_SETTING_MAX, true, &config->menu_header) != 0 ||
+        get_string(state, root, "texts", "menu_footer", TEXT_SETTING_MAX, true, &config->menu_footer) != 0)
+        return -1;
+    return 0;
+}
+
+/* libconfig 1.5 offers no way to refuse @include, and an included file
+ * would escape every ownership check made here. */
+static int refuse_includes(struct parse_state *state, const char *text)
+{
+    unsigned line = 1;
+    const char *p = text;
+
+    while (*p != '\0') {
+        const char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncmp(q, "@include", 8) == 0) {
+            (void)snprintf(state->error->message, sizeof state->error->message,
+                           "%s:%u: @include is not allowed: keep the configuration in one file",
+                           state->path, line);
+            return -1;
+        }
+        const char *newline = strchr(p, '\n');
+        if (newline == NULL)
+            break;
+        p = newline + 1;
+        line++;
+    }
+    return 0;
+}
+
+int config_parse_text(const char *path, const char *text, struct phonemfa_config **out,
+                      struct config_error *error)
+{
+    struct parse_state state = {.path = path, .error = error};
+    struct phonemfa_config *config = calloc(1, sizeof *config);
+    char *token_file = NULL;
+    config_t parsed;
+    int result = -1;
+
+    config_init(&parsed);
+    if (config == NULL) {
+        (void)snprintf(error->message, sizeof error->message, "%s: out of memory", path);
+        goto out;
+    }
+    set_defaults(config);
+    config->path = strdup(path);
+    if (config->path == NULL) {
+        (void)snprintf(error->message, sizeof error->message, "%s: out of memory", path);
+        goto out;
+    }
+    if (refuse_includes(&state, text) != 0)
+        goto out;
+    if (config_read_string(&parsed, text) != CONFIG_TRUE) {
+        (void)snprintf(error->message, sizeof error->message, "%s:%d: syntax error: %s", path,
+                       config_error_line(&parsed), config_error_text(&parsed));
+        goto out;
+    }
+    const config_setting_t *root = config_root_setting(&parsed);
+    if (check_schema(&state, root) != 0 || parse_settings(&state, root, config, &token_file) != 0)
+        goto out;
+
+    if (token_file != NULL) {
+        struct safe_file_error file_error;
+        size_t length = 0;
+        if (safe_read_file(token_file, CONFIG_SECRET_FILE_MAX, SAFE_FILE_PRIVATE, &config->token,
+                           &length, NULL, &file_error) != 0) {
+            (void)snprintf(error->message, sizeof error->message,
+                           "%s: service.token_file: %s", path, file_error.message);
+            goto out;
+        }
+        while (length > 0 && (config->token[length - 1] == '\n' || config->token[length - 1] == '\r'))
+            config->token[--length] = '\0';
+        if (length == 0 || length > TOKEN_MAX || !is_clean_text(config->token, false)) {
+            (void)snprintf(error->message, sizeof error->message,
+                           "%s: service.token_file: %s must hold one token line of printable "
+                           "characters without spaces", path, token_file);
+            goto out;
+        }
+    }
+    *out = config;
+    config = NULL;
+    result = 0;
+out:
+    config_destroy(&parsed);
+    free(token_file);
+    config_free(config);
+    return result;
+}
+
+int config_load(const char *path, struct phonemfa_config **config, struct config_error *error)
+{
+    struct safe_file_error file_error;
+    char *text = NULL;
+    size_t length = 0;
+    unsigned mode = 0;
+
+    if (safe_read_file(path, CONFIG_FILE_MAX, SAFE_FILE_READABLE_BY_OTHERS_OK, &text, &length,
+                       &mode, &file_error) != 0) {
+        (void)snprintf(error->message, sizeof error->message, "%s", file_error.message);
+        return -1;
+    }
+    struct phonemfa_config *loaded = NULL;
+    int result = config_parse_text(path, text, &loaded, error);
+    secure_free_buffer(text, length);
+    if (result != 0)
+        return -1;
+    if (loaded->token_is_inline && (mode & S_IRWXO) != 0) {
+        /* token_file was checked by safe_read_file itself. */
+        (void)snprintf(error->message, sizeof error->message,
+                       "%s: holds service.token but is readable by others (mode %04o): "
+                       "chmod 600 it or move the token to service.token_file", path, mode);
+        config_free(loaded);
+        return -1;
+    }
+    *config = loaded;
+    return 0;
+}
+
+void config_free(struct phonemfa_config *config)
+{
+    if (config == NULL)
+        return;
+    free(config->path);
+    for (size_t i = 0; i < config->url_count; i++)
+        free(config->urls[i]);
+    secure_free_string(config->token);
+    free(config->ca_file);
+    free(config->locale);
+    free(config->store_directory);
+    free(config->menu_header);
+    free(config->menu_footer);
+    free(config);
+}

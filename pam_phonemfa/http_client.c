@@ -1,0 +1,259 @@
+#include "http_client.h"
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct http_session {
+    CURL *curl;
+    struct http_options options;
+    bool global_initialised;
+};
+
+struct body_buffer {
+    char *data;
+    size_t length;
+    size_t capacity;
+    bool overflow;
+};
+
+struct http_session *http_session_new(const struct http_options *options)
+{
+    struct http_session *session = calloc(1, sizeof *session);
+
+    if (session == NULL)
+        return NULL;
+    /* Reference-counted, and thread-safe since curl 7.84. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free(session);
+        return NULL;
+    }
+    session->global_initialised = true;
+    session->options = *options;
+    session->curl = curl_easy_init();
+    if (session->curl == NULL) {
+        http_session_free(session);
+        return NULL;
+    }
+    return session;
+}
+
+void http_session_free(struct http_session *session)
+{
+    if (session == NULL)
+        return;
+    if (session->curl != NULL)
+        curl_easy_cleanup(session->curl);
+    if (session->global_initialised)
+        curl_global_cleanup();
+    free(session);
+}
+
+void http_response_clear(struct http_response *response)
+{
+    if (response == NULL)
+        return;
+    if (response->body != NULL) {
+        explicit_bzero(response->body, response->length);
+        free(response->body);
+    }
+    memset(response, 0, sizeof *response);
+    response->retry_after_seconds = -1;
+}
+
+static size_t collect_body(char *data, size_t size, size_t count, void *user)
+{
+    struct body_buffer *buffer = user;
+    size_t length = size * count;
+
+    if (length > HTTP_RESPONSE_MAX - buffer->length) {
+        buffer->overflow = true;
+        return 0; /* makes curl abort the transfer */
+    }
+    if (buffer->length + length + 1 > buffer->capacity) {
+        size_t capacity = buffer->capacity ? buffer->capacity : 1024;
+        while (capacity < buffer->length + length + 1)
+            capacity *= 2;
+        char *grown = realloc(buffer->data, capacity);
+        if (grown == NULL)
+            return 0;
+        buffer->data = grown;
+        buffer->capacity = capacity;
+    }
+    memcpy(buffer->data + buffer->length, data, length);
+    buffer->length += length;
+    buffer->data[buffer->length] = '\0';
+    return length;
+}
+
+static size_t collect_header(char *data, size_t size, size_t count, void *user)
+{
+    struct http_response *response = user;
+    size_t length = size * count;
+    static const char name[] = "retry-after:";
+
+    if (length > sizeof name && strncasecmp(data, name, sizeof name - 1) == 0) {
+        char value[32];
+        size_t value_length = length - (sizeof name - 1);
+        if (value_length >= sizeof value)
+            value_length = sizeof value - 1;
+        memcpy(value, data + sizeof name - 1, value_length);
+        value[value_length] = '\0';
+        char *end = NULL;
+        long seconds = strtol(value, &end, 10);
+        if (end != value && seconds >= 0 && seconds <= 86400)
+            response->retry_after_seconds = seconds;
+    }
+    return length;
+}
+
+static bool set_options(CURL *curl, const struct http_options *options, char *error_buffer)
+{
+    return curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == CURLE_OK &&
+           (options->ca_file == NULL ||
+            curl_easy_setopt(curl, CURLOPT_CAINFO, options->ca_file) == CURLE_OK) &&
+           /* An empty proxy overrides http_proxy/https_proxy from the environment. */
+           curl_easy_setopt(curl, CURLOPT_PROXY, "") == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options->connect_timeout_ms) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options->request_timeout_ms) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_RESPONSE_MAX) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_USERAGENT, "pam_phonemfa/" PHONEMFA_VERSION) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer) == CURLE_OK;
+}
+
+static bool set_method(CURL *curl, const char *method, const char *body, size_t body_length)
+{
+    if (strcmp(method, "GET") == 0)
+        return curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, NULL) == CURLE_OK &&
+               curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+    if (curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "") != CURLE_OK)
+        return false;
+    return curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST,
+                            strcmp(method, "POST") == 0 ? NULL : method) == CURLE_OK;
+}
+
+static void wipe_header_list(struct curl_slist *list)
+{
+    for (struct curl_slist *item = list; item != NULL; item = item->next)
+        explicit_bzero(item->data, strlen(item->data));
+    curl_slist_free_all(list);
+}
+
+static enum http_failure classify(CURL *curl, CURLcode code, bool overflow)
+{
+    curl_off_t pretransfer = 0;
+
+    if (overflow || code == CURLE_FILESIZE_EXCEEDED)
+        return HTTP_TOO_LARGE;
+    if (curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) != CURLE_OK)
+        pretransfer = 1; /* unknown: assume the request went out */
+    switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+        return HTTP_NOT_REACHED;
+    case CURLE_OPERATION_TIMEDOUT:
+        return pretransfer == 0 ? HTTP_NOT_REACHED : HTTP_TIMEOUT;
+    default:
+        return pretransfer == 0 ? HTTP_NOT_REACHED : HTTP_BROKEN;
+    }
+}
+
+enum http_failure http_request(struct http_session *session, const char *method, const char *url,
+                               const char *const *headers, const char *body, size_t body_length,
+                               struct http_response *response, char detail[HTTP_DETAIL_MAX])
+{
+    char error_buffer[CURL_ERROR_SIZE] = "";
+    struct body_buffer buffer = {0};
+    struct curl_slist *header_list = NULL;
+    enum http_failure failure = HTTP_BROKEN;
+    CURL *curl = session->curl;
+
+    memset(response, 0, sizeof *response);
+    response->retry_after_seconds = -1;
+    detail[0] = '\0';
+    for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
+        struct curl_slist *appended = curl_slist_append(header_list, headers[i]);
+        if (appended == NULL) {
+            (void)snprintf(detail, HTTP_DETAIL_MAX, "out of memory");
+            goto out;
+        }
+        header_list = appended;
+    }
+    /* "Expect: 100-continue" would add a round trip for nothing. */
+    struct curl_slist *appended = curl_slist_append(header_list, "Expect:");
+    if (appended == NULL) {
+        (void)snprintf(detail, HTTP_DETAIL_MAX, "out of memory");
+        goto out;
+    }
+    header_list = appended;
+
+    if (!set_options(curl, &session->options, error_buffer) ||
+        curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buffer) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, response) != CURLE_OK ||
+        !set_method(curl, method, body, body_length)) {
+        (void)snprintf(detail, HTTP_DETAIL_MAX, "cannot set up the HTTPS request");
+        goto out;
+    }
+
+    CURLcode code = curl_easy_perform(curl);
+    /* Drop pointers to our stack and to secrets before anything else. */
+    (void)curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+    (void)curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
+    (void)curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
+    if (code != CURLE_OK) {
+        failure = classify(curl, code, buffer.overflow);
+        (void)snprintf(detail, HTTP_DETAIL_MAX, "%s%s%s", curl_easy_strerror(code),
+                       error_buffer[0] ? ": " : "", error_buffer);
+        goto out;
+    }
+    const char *content_type = NULL;
+    if (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status) != CURLE_OK ||
+        curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &content_type) != CURLE_OK) {
+        (void)snprintf(detail, HTTP_DETAIL_MAX, "cannot read the response status");
+        goto out;
+    }
+    if (content_type != NULL)
+        (void)snprintf(response->content_type, sizeof response->content_type, "%s", content_type);
+    if (buffer.data == NULL) {
+        buffer.data = calloc(1, 1);
+        if (buffer.data == NULL) {
+            (void)snprintf(detail, HTTP_DETAIL_MAX, "out of memory");
+            goto out;
+        }
+    }
+    response->body = buffer.data;
+    response->length = buffer.length;
+    buffer.data = NULL;
+    failure = HTTP_OK;
+out:
+    (void)curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+    (void)curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
+    wipe_header_list(header_list);
+    if (buffer.data != NULL) {
+        explicit_bzero(buffer.data, buffer.capacity);
+        free(buffer.data);
+    }
+    return failure;
+}

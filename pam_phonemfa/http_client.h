@@ -1,0 +1,48 @@
+/* One HTTPS session per login: a single curl handle so every request of the
+ * login reuses the same connection. HTTPS only, certificates and host names
+ * always verified, no redirects, no proxy from the environment, bounded in
+ * time and in response size. */
+#ifndef PHONEMFA_HTTP_CLIENT_H
+#define PHONEMFA_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+#define HTTP_RESPONSE_MAX (64 * 1024)
+#define HTTP_DETAIL_MAX 256
+
+struct http_options {
+    const char *ca_file; /* NULL: the system's trust store */
+    long connect_timeout_ms;
+    long request_timeout_ms;
+};
+
+enum http_failure {
+    HTTP_OK = 0,
+    HTTP_NOT_REACHED, /* nothing was sent (DNS, connect, TLS): another server may be tried */
+    HTTP_TIMEOUT,     /* sent, no answer in time: the request may have been carried out */
+    HTTP_TOO_LARGE,   /* the answer exceeded HTTP_RESPONSE_MAX */
+    HTTP_BROKEN,      /* connection dropped or garbled after sending */
+};
+
+struct http_response {
+    long status;
+    char *body; /* NUL-terminated */
+    size_t length;
+    char content_type[96];
+    long retry_after_seconds; /* -1 when absent */
+};
+
+struct http_session;
+
+struct http_session *http_session_new(const struct http_options *options);
+void http_session_free(struct http_session *session);
+
+/* headers: NULL-terminated list of "Name: value" lines (secrets allowed:
+ * they are wiped after use). body may be NULL (no body). */
+enum http_failure http_request(struct http_session *session, const char *method, const char *url,
+                               const char *const *headers, const char *body, size_t body_length,
+                               struct http_response *response, char detail[HTTP_DETAIL_MAX]);
+
+void http_response_clear(struct http_response *response);
+
+#endif

@@ -1,0 +1,24 @@
+/* Logging without knowing where lines go: the PAM module sends them to
+ * pam_syslog, the setup utility to syslog(3). Every line is authpriv. */
+#ifndef PHONEMFA_LOG_H
+#define PHONEMFA_LOG_H
+
+#include <stddef.h>
+#include <syslog.h>
+
+struct log_sink {
+    void *context;
+    void (*emit)(void *context, int priority, const char *line);
+};
+
+#define LOG_LINE_MAX 1024
+
+void log_message(const struct log_sink *sink, int priority, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Copy a value that came from outside (remote host, tty, service name) into
+ * dest so it is safe inside a key=value log line: printable ASCII only, no
+ * spaces or quotes, bounded. An empty or NULL value becomes "-". */
+void log_clean_value(char *dest, size_t dest_size, const char *value);
+
+#endif

@@ -1,0 +1,41 @@
+/* Opening files that decide security (config, secrets, phone store) so that
+ * nobody but root can have put or changed them: no symlinks, root-owned,
+ * not writable by group or others, and the same for the directory holding
+ * them. Checks are made on the opened descriptor, never on the path. */
+#ifndef PHONEMFA_SAFE_FILE_H
+#define PHONEMFA_SAFE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#define SAFE_FILE_ERROR_MAX 512
+
+struct safe_file_error {
+    char message[SAFE_FILE_ERROR_MAX];
+};
+
+enum safe_file_access {
+    SAFE_FILE_READABLE_BY_OTHERS_OK,
+    SAFE_FILE_PRIVATE, /* holds a secret: no access at all for others */
+};
+
+/* Read a whole root-owned regular file of at most max_size bytes into a
+ * NUL-terminated buffer (caller frees; wipe it if it held a secret). The
+ * file's permission bits go to *mode when mode is not NULL. */
+int safe_read_file(const char *path, size_t max_size, enum safe_file_access access,
+                   char **content, size_t *length, unsigned *mode, struct safe_file_error *error);
+
+/* Open a root-owned directory not writable by group or others. */
+int safe_open_directory(const char *path, struct safe_file_error *error);
+
+/* Check an already opened descriptor: root-owned, not group/world writable,
+ * and (for files) a single link. what names the file in the message. */
+bool safe_check_owner_mode(const struct stat *st, const char *what, bool expect_directory,
+                           struct safe_file_error *error);
+
+/* Read at most max_size bytes from an open regular file descriptor. */
+int safe_read_descriptor(int fd, const char *what, size_t max_size, char **content,
+                         size_t *length, struct safe_file_error *error);
+
+#endif
