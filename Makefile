@@ -70,7 +70,13 @@ $(BUILD)/tests/pamclient: tests/pam/pamclient.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O1 -rdynamic $< -o $@ -lpam $(shell pkg-config --libs jansson)
 
-test-programs: all $(UNIT_BIN) $(BUILD)/tests/pamclient
+$(BUILD)/tests/pam_test_authtok.so: tests/pam/pam_test_authtok.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O1 -fPIC -shared $< -o $@ -lpam
+
+PAM_TEST_PROGRAMS := $(BUILD)/tests/pamclient $(BUILD)/tests/pam_test_authtok.so
+
+test-programs: all $(UNIT_BIN) $(PAM_TEST_PROGRAMS)
 
 deps:
 	@sh tests/tools/install-deps.sh
@@ -88,13 +94,13 @@ check-unit: $(UNIT_BIN)
 check-exports: $(BUILD)/pam_phonemfa.so
 	@sh tests/tools/check-exports.sh $(BUILD)/pam_phonemfa.so
 
-check-pam: all $(BUILD)/tests/pamclient
+check-pam: all $(PAM_TEST_PROGRAMS)
 	cd tests && $(PYTHON) -m pytest -q -p no:cacheprovider pam
 
-check-pam-valgrind: all $(BUILD)/tests/pamclient
+check-pam-valgrind: all $(PAM_TEST_PROGRAMS)
 	cd tests && PHONEMFA_VALGRIND=1 $(PYTHON) -m pytest -q -p no:cacheprovider pam
 
-check-demo: all $(BUILD)/tests/pamclient
+check-demo: all $(PAM_TEST_PROGRAMS)
 	$(PYTHON) tests/demo/demo.py --scripted
 
 demo:

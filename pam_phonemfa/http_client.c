@@ -178,7 +178,8 @@ static enum http_failure classify(CURL *curl, CURLcode code, bool overflow)
 
 enum http_failure http_request(struct http_session *session, const char *method, const char *url,
                                const char *const *headers, const char *body, size_t body_length,
-                               struct http_response *response, char detail[HTTP_DETAIL_MAX])
+                               enum http_reuse reuse, struct http_response *response,
+                               char detail[HTTP_DETAIL_MAX])
 {
     char error_buffer[CURL_ERROR_SIZE] = "";
     struct body_buffer buffer = {0};
@@ -207,6 +208,7 @@ enum http_failure http_request(struct http_session *session, const char *method,
 
     if (!set_options(curl, &session->options, error_buffer) ||
         curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, reuse == HTTP_NEVER_REPEAT ? 1L : 0L) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buffer) != CURLE_OK ||

@@ -37,11 +37,21 @@ struct http_session;
 struct http_session *http_session_new(const struct http_options *options);
 void http_session_free(struct http_session *session);
 
+enum http_reuse {
+    HTTP_REUSE_CONNECTION,
+    /* libcurl may silently repeat a request whose reused connection turns
+     * out to be dead (seen in tests for code checks). A request that must
+     * never be repeated (placing a call, sending a text) goes out on a new
+     * connection, where curl never repeats it. */
+    HTTP_NEVER_REPEAT,
+};
+
 /* headers: NULL-terminated list of "Name: value" lines (secrets allowed:
  * they are wiped after use). body may be NULL (no body). */
 enum http_failure http_request(struct http_session *session, const char *method, const char *url,
                                const char *const *headers, const char *body, size_t body_length,
-                               struct http_response *response, char detail[HTTP_DETAIL_MAX]);
+                               enum http_reuse reuse, struct http_response *response,
+                               char detail[HTTP_DETAIL_MAX]);
 
 void http_response_clear(struct http_response *response);
 

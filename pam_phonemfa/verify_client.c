@@ -111,8 +111,8 @@ static void transport_failure(enum http_failure http_failure, const char *url, c
 /* One request to one server. Returns the transport result; on HTTP_OK the
  * response is filled in. */
 static enum http_failure send_request(struct verify_client *client, const char *method, size_t server,
-                                      const char *path, const char *body, struct http_response *response,
-                                      struct verify_failure *failure)
+                                      const char *path, const char *body, enum http_reuse reuse,
+                                      struct http_response *response, struct verify_failure *failure)
 {
     char url[URL_BUFFER_MAX];
     char detail[HTTP_DETAIL_MAX];
@@ -127,7 +127,7 @@ static enum http_failure send_request(struct verify_client *client, const char *
         return HTTP_BROKEN;
     }
     enum http_failure result = http_request(client->http, method, url, headers, body,
-                                            body ? strlen(body) : 0, response, detail);
+                                            body ? strlen(body) : 0, reuse, response, detail);
     if (result != HTTP_OK)
         transport_failure(result, url, detail, failure);
     return result;
@@ -148,7 +148,8 @@ int verify_start(struct verify_client *client, const struct verify_start_request
     for (size_t server = 0; server < client->config->url_count; server++) {
         struct http_response response;
         enum http_failure transport =
-            send_request(client, "POST", server, NATIVE_API_PREFIX, body, &response, failure);
+            send_request(client, "POST", server, NATIVE_API_PREFIX, body, HTTP_NEVER_REPEAT,
+                         &response, failure);
         if (transport == HTTP_NOT_REACHED) {
             /* Nothing was sent, so no text or call can be duplicated. */
             log_message(client->log, LOG_WARNING, "service unreachable: %s%s", failure->detail,
@@ -194,7 +195,8 @@ int verify_check(struct verify_client *client, const struct verification *verifi
         (void)snprintf(failure->detail, sizeof failure->detail, "invalid check request");
         return -1;
     }
-    if (send_request(client, "POST", verification->server, path, body, &response, failure) == HTTP_OK)
+    if (send_request(client, "POST", verification->server, path, body, HTTP_REUSE_CONNECTION,
+                     &response, failure) == HTTP_OK)
         result = native_parse_check(response.status, response.content_type, response.body,
                                     response.length, check, failure);
     explicit_bzero(body, sizeof body);
@@ -215,7 +217,8 @@ int verify_call_status(struct verify_client *client, const struct verification *
         (void)snprintf(failure->detail, sizeof failure->detail, "invalid verification id");
         return -1;
     }
-    if (send_request(client, "GET", verification->server, path, NULL, &response, failure) == HTTP_OK)
+    if (send_request(client, "GET", verification->server, path, NULL, HTTP_REUSE_CONNECTION,
+                     &response, failure) == HTTP_OK)
         result = native_parse_status(response.status, response.content_type, response.body,
                                      response.length, status, failure);
     http_response_clear(&response);
@@ -231,7 +234,8 @@ void verify_cancel(struct verify_client *client, const struct verification *veri
     if (verification_path(verification, "", path, sizeof path) != 0)
         return;
     enum http_failure transport =
-        send_request(client, "DELETE", verification->server, path, NULL, &response, &failure);
+        send_request(client, "DELETE", verification->server, path, NULL, HTTP_REUSE_CONNECTION,
+                     &response, &failure);
     if (transport != HTTP_OK)
         log_message(client->log, LOG_NOTICE, "cancel of an abandoned verification failed: %s",
                     failure.detail);

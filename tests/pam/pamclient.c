@@ -130,7 +130,7 @@ static int scripted_conversation(int count, const struct pam_message **messages,
 static void usage(void)
 {
     fputs("usage: pamclient --confdir DIR --service NAME --user USER [--rhost HOST] [--tty TTY]\n"
-          "                 [--ruser USER] [--authtok TOKEN] [--silent] [--no-conv]\n",
+          "                 [--ruser USER] [--silent] [--no-conv]\n",
           stderr);
     exit(2);
 }
@@ -138,7 +138,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     const char *confdir = NULL, *service = NULL, *user = NULL, *rhost = NULL, *tty = NULL;
-    const char *ruser = NULL, *authtok = NULL;
+    const char *ruser = NULL;
     int flags = 0;
     struct pam_conv conversation = {scripted_conversation, NULL};
     pam_handle_t *pamh = NULL;
@@ -155,7 +155,6 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--rhost") == 0) rhost = next;
         else if (strcmp(argv[i], "--tty") == 0) tty = next;
         else if (strcmp(argv[i], "--ruser") == 0) ruser = next;
-        else if (strcmp(argv[i], "--authtok") == 0) authtok = next;
         else usage();
         i++;
     }
@@ -166,7 +165,6 @@ int main(int argc, char **argv)
     if (rc == PAM_SUCCESS && rhost) rc = pam_set_item(pamh, PAM_RHOST, rhost);
     if (rc == PAM_SUCCESS && tty) rc = pam_set_item(pamh, PAM_TTY, tty);
     if (rc == PAM_SUCCESS && ruser) rc = pam_set_item(pamh, PAM_RUSER, ruser);
-    if (rc == PAM_SUCCESS && authtok) rc = pam_set_item(pamh, PAM_AUTHTOK, authtok);
     if (rc == PAM_SUCCESS)
         rc = pam_authenticate(pamh, flags);
     printf("{\"event\":\"result\",\"code\":%d,\"name\":", rc);

@@ -1,0 +1,242 @@
+"""Drive pam_phonemfa.so through the real libpam with build/tests/pamclient,
+against the fake phone network, in a private configuration directory.
+
+A Login is a conversation: read the next prompt, answer it, and at the end
+read the PAM result and the module's log lines."""
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+MODULE = os.path.join(BUILD, "pam_phonemfa.so")
+PAMCLIENT = os.path.join(BUILD, "tests", "pamclient")
+AUTHTOK_MODULE = os.path.join(BUILD, "tests", "pam_test_authtok.so")
+SUPPRESSIONS = os.path.join(ROOT, "tests", "pam", "valgrind.supp")
+USE_VALGRIND = os.environ.get("PHONEMFA_VALGRIND") == "1"
+EVENT_TIMEOUT = 120 if USE_VALGRIND else 30
+
+PAM_SUCCESS = 0
+PAM_SERVICE_ERR = 3
+PAM_PERM_DENIED = 6
+PAM_AUTH_ERR = 7
+PAM_AUTHINFO_UNAVAIL = 9
+PAM_USER_UNKNOWN = 10
+PAM_CONV_ERR = 19
+PAM_IGNORE = 25
+
+# The module's own result as the stack reveals it: success and failures end
+# the stack at once ("done"/"die"); PAM_IGNORE falls through to pam_echo (a
+# marker the conversation sees) and then pam_deny: ignore never grants.
+IGNORE_MARKER = "phonemfa-returned-ignore"
+STACK = """{before}auth [success=done ignore=ignore default=die] {module} {args}
+auth requisite pam_echo.so {marker}
+auth required pam_deny.so
+"""
+
+
+def default_config(service_urls, ca_file, token_file, store, extra=""):
+    urls = ", ".join(f'"{u}"' for u in service_urls)
+    return f"""
+service: {{
+  urls = [ {urls} ];
+  token_file = "{token_file}";
+  ca_file = "{ca_file}";
+  connect_timeout = 2;
+  request_timeout = 4;
+}};
+store: {{ directory = "{store}"; }};
+{extra}
+"""
+
+
+class Login:
+    def __init__(self, argv, valgrind_log=None):
+        self.valgrind_log = valgrind_log
+        self.events = []
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, bufsize=1)
+        self._queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.result = None
+
+    def _read(self):
+        for line in self.process.stdout:
+            self._queue.put(json.loads(line))
+        self._queue.put(None)
+
+    def _next(self):
+        event = self._queue.get(timeout=EVENT_TIMEOUT)
+        if event is None:
+            raise AssertionError(f"pamclient ended early; events: {self.events}; "
+                                 f"stderr: {self.process.stderr.read()}")
+        self.events.append(event)
+        return event
+
+    def prompt(self):
+        """The next prompt (collecting messages and log lines on the way)."""
+        while True:
+            event = self._next()
+            if event["event"] == "prompt":
+                return event
+            if event["event"] == "result":
+                raise AssertionError(f"expected a prompt, got the result {event}; events: {self.events}")
+
+    def answer(self, text):
+        self.process.stdin.write(text + "\n")
+        self.process.stdin.flush()
+
+    def finish(self):
+        """Close the input and return the PAM result code."""
+        try:
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+        while True:
+            event = self._next()
+            if event["event"] == "result":
+                self.result = event["code"]
+                break
+        self.process.wait(timeout=EVENT_TIMEOUT)
+        self._check_valgrind()
+        return self.result
+
+    def _check_valgrind(self):
+        if self.valgrind_log is None:
+            return
+        with open(self.valgrind_log) as log:
+            report = log.read()
+        # --quiet: a clean run writes nothing at all.
+        assert self.process.returncode != 99 and report.strip() == "", \
+            f"valgrind reported errors (exit {self.process.returncode}):\n{report}"
+
+    # -- what the user saw and what was logged ---------------------------
+    def prompts(self):
+        return [e for e in self.events if e["event"] == "prompt"]
+
+    def messages(self):
+        return [e["text"] for e in self.events if e["event"] in ("info", "error")]
+
+    def logs(self):
+        return [e["text"] for e in self.events if e["event"] == "log"]
+
+    def outcome_lines(self):
+        return [line for line in self.logs() if "outcome=" in line]
+
+    def outcome(self):
+        """The single outcome line, as a dict of its key=value pairs."""
+        lines = self.outcome_lines()
+        assert len(lines) == 1, f"expected exactly one outcome line, got {lines}"
+        pairs = re.findall(r'(\w+)=("[^"]*"|\S+)', lines[0].split(": ", 1)[1])
+        return {k: v.strip('"') for k, v in pairs}
+
+    def module_result(self):
+        """The module's own return code, read through the stack."""
+        if IGNORE_MARKER in self.messages():
+            assert self.result == PAM_AUTH_ERR, "pam_deny must follow an ignored module"
+            return PAM_IGNORE
+        return self.result
+
+
+class Environment:
+    """A private PAM configuration, phonemfa.conf, token file and phone
+    store for one test."""
+
+    def __init__(self, service):
+        self.service = service
+        self.network = service.network
+        self.dir = tempfile.mkdtemp(prefix="phonemfa-test-")
+        os.chmod(self.dir, 0o755)
+        self.pam_dir = self.mkdir("pam.d")
+        self.store = self.mkdir("store", 0o700)
+        self.etc = self.mkdir("etc")
+        self.token_file = self.write("etc/service.token", self.network.token + "\n", 0o600)
+        self.config_path = os.path.join(self.etc, "phonemfa.conf")
+        self.set_config()
+        self.module_args = f"conf={self.config_path}"
+        self.write_stack("sshd")
+        # Without "other", libpam logs a complaint into every test's log lines.
+        self.write("pam.d/other", "auth required pam_deny.so\n")
+        self._valgrind_count = 0
+
+    def mkdir(self, name, mode=0o755):
+        path = os.path.join(self.dir, name)
+        os.makedirs(path, exist_ok=True)
+        os.chmod(path, mode)
+        return path
+
+    def write(self, name, text, mode=0o644):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def set_config(self, extra="", urls=None, text=None):
+        if text is None:
+            text = default_config(urls or [self.service.url()], self.service.ca_file,
+                                  self.token_file, self.store, extra)
+        self.write("etc/phonemfa.conf", text, 0o644)
+
+    def write_stack(self, service_name, stack=None, authtok=None):
+        """authtok: what an earlier module leaves in PAM_AUTHTOK ("sshd-incorrect":
+        sshd's marker for a wrong password)."""
+        before = f"auth required {AUTHTOK_MODULE} {authtok}\n" if authtok else ""
+        text = stack or STACK.format(module=MODULE, args=self.module_args, marker=IGNORE_MARKER,
+                                     before=before)
+        self.write(f"pam.d/{service_name}", text)
+
+    def enroll(self, user, phones, preferred=None):
+        """phones: {"primary": "+15555550117", "alternate": ..., "office": ("+1...", "123")}"""
+        record = {"version": 1, "phones": {}}
+        for slot, number in phones.items():
+            extension = None
+            if isinstance(number, tuple):
+                number, extension = number
+            entry = {"number": number,
+                     "channels": ["call"] if slot == "office" else ["text", "call"],
+                     "verified_by": "text", "verified_at": "2026-11-01T10:00:00Z",
+                     "added_by": user, "added_at": "2026-11-01T10:00:00Z"}
+            if slot == "office":
+                entry["verified_by"] = "call"
+            if extension:
+                entry["extension"] = extension
+            record["phones"][slot] = entry
+        if preferred:
+            record["preferred"] = {"slot": preferred[0], "channel": preferred[1]}
+        return self.write_record(user, json.dumps(record, indent=2))
+
+    def write_record(self, user, text, mode=0o600):
+        return self.write(f"store/{user}.json", text, mode)
+
+    def requests(self, op=None):
+        return self.network.ops(op)
+
+    def login(self, user="alice", service="sshd", rhost="192.0.2.10", tty="ssh",
+              silent=False, no_conv=False):
+        argv = [PAMCLIENT, "--confdir", self.pam_dir, "--service", service, "--user", user]
+        if rhost:
+            argv += ["--rhost", rhost]
+        if tty:
+            argv += ["--tty", tty]
+        if silent:
+            argv.append("--silent")
+        if no_conv:
+            argv.append("--no-conv")
+        valgrind_log = None
+        if USE_VALGRIND:
+            self._valgrind_count += 1
+            valgrind_log = os.path.join(self.dir, f"valgrind-{self._valgrind_count}.log")
+            argv = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                    "--errors-for-leak-kinds=definite,indirect",
+                    "--show-leak-kinds=definite,indirect", f"--suppressions={SUPPRESSIONS}",
+                    f"--log-file={valgrind_log}"] + argv
+        return Login(argv, valgrind_log)
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
