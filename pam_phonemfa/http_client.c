@@ -226,7 +226,7 @@ enum http_failure http_request(struct http_session *session, const char *method,
     (void)curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
     if (code != CURLE_OK) {
         failure = classify(curl, code, buffer.overflow);
-        (void)snprintf(detail, HTTP_DETAIL_MAX, "%s%s%s", curl_easy_strerror(code),
+        (void)snprintf(detail, HTTP_DETAIL_MAX, "%.100s%s%.140s", curl_easy_strerror(code),
                        error_buffer[0] ? ": " : "", error_buffer);
         goto out;
     }

@@ -1,0 +1,220 @@
+#include "unit_helpers.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define MINIMAL "service: { urls = [\"https://mfa.example.com/api/\"]; token = \"t0ken\"; };\n"
+
+static struct phonemfa_config *parse_ok(const char *text)
+{
+    struct phonemfa_config *config = NULL;
+    struct config_error error;
+    if (config_parse_text("/etc/phonemfa/phonemfa.conf", text, &config, &error) != 0)
+        fail_msg("unexpected error: %s", error.message);
+    return config;
+}
+
+static void parse_error(const char *text, const char *expected)
+{
+    struct phonemfa_config *config = NULL;
+    struct config_error error;
+    if (config_parse_text("/etc/phonemfa/phonemfa.conf", text, &config, &error) == 0)
+        fail_msg("accepted: %s", text);
+    assert_null(config);
+    assert_contains(error.message, expected);
+}
+
+static void defaults_are_the_safe_ones(void **state)
+{
+    (void)state;
+    struct phonemfa_config *config = parse_ok(MINIMAL);
+    assert_int_equal(config->failmode, FAILMODE_SECURE);
+    assert_int_equal(config->unenrolled, UNENROLLED_DENY);
+    assert_int_equal(config->code_attempts, 3);
+    assert_int_equal(config->verifications_per_login, 3);
+    assert_int_equal(config->connect_timeout_ms, 5000);
+    assert_int_equal(config->request_timeout_ms, 15000);
+    assert_int_equal(config->call_answer_timeout_ms, 90000);
+    assert_string_equal(config->store_directory, "/var/lib/phonemfa");
+    assert_string_equal(config->urls[0], "https://mfa.example.com/api");
+    assert_int_equal(config->url_count, 1);
+    assert_string_equal(config->token, "t0ken");
+    assert_null(config->menu_header);
+    config_free(config);
+}
+
+static void reads_every_setting(void **state)
+{
+    (void)state;
+    struct phonemfa_config *config = parse_ok(
+        "service: { provider = \"phonemfa\"; urls = [\"https://a.example\", \"https://b.example:8443/x\"];\n"
+        "  token = \"abc\"; ca_file = \"/etc/ssl/ca.pem\"; connect_timeout = 1.5; request_timeout = 20; };\n"
+        "login: { code_attempts = 5; verifications_per_login = 2; menu_attempts = 4;\n"
+        "  call_answer_timeout = 60; poll_interval = 0.5; failmode = \"safe\"; unenrolled = \"ignore\";\n"
+        "  default_country_code = 44; locale = \"pt-BR\"; };\n"
+        "store: { directory = \"/srv/phones\"; };\n"
+        "texts: { menu_header = \"Second factor:\"; menu_footer = \"Help: x4357\"; };\n");
+    assert_int_equal(config->url_count, 2);
+    assert_string_equal(config->urls[1], "https://b.example:8443/x");
+    assert_string_equal(config->ca_file, "/etc/ssl/ca.pem");
+    assert_int_equal(config->connect_timeout_ms, 1500);
+    assert_int_equal(config->poll_interval_ms, 500);
+    assert_int_equal(config->failmode, FAILMODE_SAFE);
+    assert_int_equal(config->unenrolled, UNENROLLED_IGNORE);
+    assert_int_equal(config->default_country_code, 44);
+    assert_string_equal(config->locale, "pt-BR");
+    assert_string_equal(config->store_directory, "/srv/phones");
+    assert_string_equal(config->menu_footer, "Help: x4357");
+    config_free(config);
+}
+
+static void errors_name_file_line_and_setting(void **state)
+{
+    (void)state;
+    parse_error(MINIMAL "login: {\n  code_attemps = 3;\n};\n",
+                "/etc/phonemfa/phonemfa.conf:3: setting 'login.code_attemps': unknown setting");
+    parse_error(MINIMAL "login: { code_attempts = 11; };",
+                ":2: setting 'login.code_attempts': must be from 1 to 10");
+    parse_error(MINIMAL "login: { code_attempts = 2.5; };", "must be a whole number");
+    parse_error(MINIMAL "login: { poll_interval = \"2\"; };", "must be a number of seconds");
+    parse_error(MINIMAL "login: { failmode = \"SAFE\"; };", "must be one of: secure, safe");
+    parse_error(MINIMAL "login: { locale = \"\"; };", "must not be empty");
+    parse_error(MINIMAL "login = 3;", "setting 'login': must be a group");
+    parse_error(MINIMAL "store: { directory = \"var/lib\"; };", "must be an absolute path");
+    parse_error(MINIMAL "login: { code_attempts = ; };", ":2: syntax error");
+    parse_error(MINIMAL "  @include \"x.conf\"\n", ":2: @include is not allowed");
+    parse_error("login: { };", "setting 'service': is required");
+}
+
+static void service_settings_are_checked(void **state)
+{
+    (void)state;
+    parse_error("service: { token = \"t\"; };", "setting 'service.urls': is required");
+    parse_error("service: { urls = \"https://a\"; token = \"t\"; };", "must be a list of strings");
+    parse_error("service: { urls = []; token = \"t\"; };", "must hold 1 to 4 URLs");
+    parse_error("service: { urls = [\"https://a\",\"https://b\",\"https://c\",\"https://d\",\"https://e\"]; token = \"t\"; };",
+                "must hold 1 to 4 URLs");
+    parse_error("service: { urls = [\"http://a\"]; token = \"t\"; };", "is not an https:// URL");
+    parse_error("service: { urls = [\"HTTPS://a\"]; token = \"t\"; };", "is not an https:// URL");
+    parse_error("service: { urls = [\"https://a?x=1\"]; token = \"t\"; };", "may not contain");
+    parse_error("service: { urls = [\"https://a\"]; };", "'service.token_file': is required");
+    parse_error("service: { urls = [\"https://a\"]; token = \"t\"; token_file = \"/t\"; };",
+                "set either token or token_file, not both");
+    parse_error("service: { urls = [\"https://a\"]; token = \"has space\"; };", "control characters or spaces");
+    parse_error("service: { urls = [\"https://a\"]; token = \"t\"; provider = \"twillio\"; };",
+                "'service.provider': must be one of: phonemfa");
+    parse_error("service: { urls = [\"https://a\"]; token = \"t\"; connect_timeout = 0; };",
+                "'service.connect_timeout': must be from 0.1 to 60 seconds");
+}
+
+/* config_load: the file checks. */
+static char directory[] = "/tmp/phonemfa-unit-XXXXXX";
+
+static int make_directory(void **state)
+{
+    (void)state;
+    return mkdtemp(directory) == NULL ? -1 : 0;
+}
+
+static int remove_directory(void **state)
+{
+    (void)state;
+    char command[128];
+    (void)snprintf(command, sizeof command, "rm -rf %s", directory);
+    return system(command) == 0 ? 0 : -1;
+}
+
+static const char *write_file(const char *name, const char *text, mode_t mode)
+{
+    static char path[256];
+    (void)snprintf(path, sizeof path, "%s/%s", directory, name);
+    (void)unlink(path);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    assert_int_equal(fputs(text, file) >= 0, 1);
+    assert_int_equal(fclose(file), 0);
+    assert_int_equal(chmod(path, mode), 0);
+    return path;
+}
+
+static void load_checks_ownership_and_mode(void **state)
+{
+    (void)state;
+    struct phonemfa_config *config = NULL;
+    struct config_error error;
+    const char *path;
+
+    if (geteuid() != 0)
+        fail_msg("these checks need root (files must be root-owned)");
+    path = write_file("ok.conf", MINIMAL, 0600);
+    assert_int_equal(config_load(path, &config, &error), 0);
+    config_free(config);
+    config = NULL;
+
+    path = write_file("shared.conf", MINIMAL, 0644);
+    assert_int_equal(config_load(path, &config, &error), -1);
+    assert_contains(error.message, "holds service.token but is readable by others (mode 0644)");
+
+    path = write_file("writable.conf", MINIMAL, 0620);
+    assert_int_equal(config_load(path, &config, &error), -1);
+    assert_contains(error.message, "writable by group or others (mode 0620)");
+
+    path = write_file("nobody.conf", MINIMAL, 0600);
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    assert_int_equal(config_load(path, &config, &error), -1);
+    assert_contains(error.message, "not owned by root (owner uid 65534)");
+
+    char link_path[300];
+    (void)snprintf(link_path, sizeof link_path, "%s/link.conf", directory);
+    assert_int_equal(symlink("ok.conf", link_path), 0);
+    assert_int_equal(config_load(link_path, &config, &error), -1);
+    assert_contains(error.message, "link.conf: is a symlink");
+
+    assert_int_equal(config_load("relative.conf", &config, &error), -1);
+    assert_contains(error.message, "not an absolute path");
+    assert_null(config);
+}
+
+static void token_file_must_be_private(void **state)
+{
+    (void)state;
+    struct phonemfa_config *config = NULL;
+    struct config_error error;
+    char text[512];
+
+    const char *token_path = write_file("token", "s3cret\n", 0600);
+    char saved_token_path[256];
+    (void)snprintf(saved_token_path, sizeof saved_token_path, "%s", token_path);
+    (void)snprintf(text, sizeof text,
+                   "service: { urls = [\"https://a\"]; token_file = \"%s\"; };", saved_token_path);
+    const char *path = write_file("with-token-file.conf", text, 0644);
+    char saved_path[256];
+    (void)snprintf(saved_path, sizeof saved_path, "%s", path);
+    assert_int_equal(config_load(saved_path, &config, &error), 0);
+    assert_string_equal(config->token, "s3cret");
+    config_free(config);
+    config = NULL;
+
+    assert_int_equal(chmod(saved_token_path, 0604), 0);
+    assert_int_equal(config_load(saved_path, &config, &error), -1);
+    assert_contains(error.message, "holds a secret but is readable by others (mode 0604)");
+
+    write_file("token", "two words\n", 0600);
+    assert_int_equal(config_load(saved_path, &config, &error), -1);
+    assert_contains(error.message, "must hold one token line");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_are_the_safe_ones),
+        cmocka_unit_test(reads_every_setting),
+        cmocka_unit_test(errors_name_file_line_and_setting),
+        cmocka_unit_test(service_settings_are_checked),
+        cmocka_unit_test(load_checks_ownership_and_mode),
+        cmocka_unit_test(token_file_must_be_private),
+    };
+    return cmocka_run_group_tests_name("config", tests, make_directory, remove_directory);
+}
