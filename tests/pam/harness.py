@@ -78,6 +78,19 @@ class Login:
         self.events.append(event)
         return event
 
+    def next_event(self):
+        """The next event of any kind (prompt, info, error, log, result)."""
+        event = self._next()
+        if event["event"] == "result":
+            self.result = event["code"]
+        return event
+
+    def wait(self):
+        """After the result: reap the process and check valgrind's report."""
+        self.process.wait(timeout=EVENT_TIMEOUT)
+        self._check_valgrind()
+        return self.result
+
     def prompt(self):
         """The next prompt (collecting messages and log lines on the way)."""
         while True:
@@ -147,10 +160,10 @@ class Environment:
     """A private PAM configuration, phonemfa.conf, token file and phone
     store for one test."""
 
-    def __init__(self, service):
+    def __init__(self, service, prefix="phonemfa-test-"):
         self.service = service
         self.network = service.network
-        self.dir = tempfile.mkdtemp(prefix="phonemfa-test-")
+        self.dir = tempfile.mkdtemp(prefix=prefix)
         os.chmod(self.dir, 0o755)
         self.pam_dir = self.mkdir("pam.d")
         self.store = self.mkdir("store", 0o700)
