@@ -40,7 +40,7 @@ UNIT := test_phone_number test_config test_phone_record test_phone_store test_na
         test_menu test_user_name
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
-.PHONY: all deps check check-unit check-exports check-pam check-pam-valgrind check-demo demo \
+.PHONY: all deps check check-unit check-exports check-docs check-pam check-pam-valgrind check-demo demo \
         install uninstall clean pot bench test-programs
 
 all: $(BUILD)/pam_phonemfa.so
@@ -84,7 +84,8 @@ deps:
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-programs
-	@$(MAKE) --no-print-directory check-unit check-exports check-pam check-pam-valgrind check-demo
+	@$(MAKE) --no-print-directory check-unit check-exports check-docs check-pam check-pam-valgrind \
+	    check-demo
 	@echo "make check: all suites passed"
 
 check-unit: $(UNIT_BIN)
@@ -93,6 +94,9 @@ check-unit: $(UNIT_BIN)
 
 check-exports: $(BUILD)/pam_phonemfa.so
 	@sh tests/tools/check-exports.sh $(BUILD)/pam_phonemfa.so
+
+check-docs:
+	@$(PYTHON) tests/tools/check_docs.py
 
 check-pam: all $(PAM_TEST_PROGRAMS)
 	cd tests && $(PYTHON) -m pytest -q -p no:cacheprovider pam

@@ -260,7 +260,6 @@ static enum step await_call(struct flow *flow, const struct verification *verifi
             verify_cancel(flow->client, verification);
             (void)snprintf(flow->notice, sizeof flow->notice, _("The call to %s was not answered."),
                            flow->masked);
-            flow->reason = "call_unanswered";
             return STEP_BACK_TO_MENU;
         }
         sleep_ms(remaining < flow->config->poll_interval_ms ? remaining : flow->config->poll_interval_ms);
