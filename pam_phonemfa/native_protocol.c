@@ -101,6 +101,18 @@ static json_t *load_object(const char *content_type, const char *body, size_t le
     return root;
 }
 
+/* The JSON object of an answer with the expected status; any other status
+ * is read as an error answer. NULL with *failure set when it is neither. */
+static json_t *load_answer(long status, long expected, const char *content_type, const char *body,
+                           size_t length, struct verify_failure *failure)
+{
+    if (status != expected) {
+        native_parse_error(status, content_type, body, length, failure);
+        return NULL;
+    }
+    return load_object(content_type, body, length, failure);
+}
+
 static int string_choice(const json_t *root, const char *key, const char *const *choices,
                          int *out, struct verify_failure *failure)
 {
@@ -125,11 +137,7 @@ int native_parse_start(long status, const char *content_type, const char *body, 
     int mode = 0;
     int result = -1;
 
-    if (status != 201) {
-        native_parse_error(status, content_type, body, length, failure);
-        return -1;
-    }
-    json_t *root = load_object(content_type, body, length, failure);
+    json_t *root = load_answer(status, 201, content_type, body, length, failure);
     if (root == NULL)
         return -1;
     const json_t *id = json_object_get(root, "id");
@@ -158,11 +166,7 @@ int native_parse_check(long status, const char *content_type, const char *body, 
     static const char *const results[] = {"approved", "wrong_code", "expired", "too_many_attempts", NULL};
     int choice = 0;
 
-    if (status != 200) {
-        native_parse_error(status, content_type, body, length, failure);
-        return -1;
-    }
-    json_t *root = load_object(content_type, body, length, failure);
+    json_t *root = load_answer(status, 200, content_type, body, length, failure);
     if (root == NULL)
         return -1;
     int rc = string_choice(root, "status", results, &choice, failure);
@@ -181,11 +185,7 @@ int native_parse_status(long status, const char *content_type, const char *body,
     static const char *const statuses[] = {"pending", "approved", "denied", "expired", NULL};
     int choice = 0;
 
-    if (status != 200) {
-        native_parse_error(status, content_type, body, length, failure);
-        return -1;
-    }
-    json_t *root = load_object(content_type, body, length, failure);
+    json_t *root = load_answer(status, 200, content_type, body, length, failure);
     if (root == NULL)
         return -1;
     int rc = string_choice(root, "status", statuses, &choice, failure);

@@ -56,11 +56,13 @@ store: {{ directory = "{store}"; }};
 
 
 class Login:
-    def __init__(self, argv, valgrind_log=None):
+    def __init__(self, argv, valgrind_log=None, extra_env=None):
         self.valgrind_log = valgrind_log
         self.events = []
+        environment = dict(os.environ, **(extra_env or {}))
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, bufsize=1)
+                                        stderr=subprocess.PIPE, text=True, bufsize=1,
+                                        env=environment)
         self._queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.result = None
@@ -231,7 +233,7 @@ class Environment:
         return self.network.ops(op)
 
     def login(self, user="alice", service="sshd", rhost="192.0.2.10", tty="ssh",
-              silent=False, no_conv=False):
+              silent=False, no_conv=False, extra_env=None):
         argv = [PAMCLIENT, "--confdir", self.pam_dir, "--service", service, "--user", user]
         if rhost:
             argv += ["--rhost", rhost]
@@ -249,7 +251,7 @@ class Environment:
                     "--errors-for-leak-kinds=definite,indirect",
                     "--show-leak-kinds=definite,indirect", f"--suppressions={SUPPRESSIONS}",
                     f"--log-file={valgrind_log}"] + argv
-        return Login(argv, valgrind_log)
+        return Login(argv, valgrind_log, extra_env)
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)

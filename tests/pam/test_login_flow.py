@@ -385,3 +385,28 @@ def test_codes_and_secrets_never_reach_the_log_or_prompts(env):
     assert env.network.token not in seen
     assert PRIMARY not in seen and "5555550117" not in seen, "numbers are only shown masked"
     assert all(re.search(r"^pam_phonemfa\(sshd:auth\): ", line) for line in login.logs())
+
+
+def test_hostile_remote_host_cannot_forge_log_fields(env):
+    env.enroll("alice", {"primary": PRIMARY})
+    login = env.login(rhost='evil" outcome=success\nreason=approved', tty="pts/1 user=root")
+    login.prompt()
+    assert login.finish() == PAM_CONV_ERR
+    line = login.outcome_lines()[0]
+    assert line.count("outcome=") == 1 and line.count("user=") == 1 and "\n" not in line
+    assert "rhost=evil??outcome?success?reason?approved" in line
+    assert "tty=pts/1?user?root" in line
+
+
+def test_proxy_variables_in_the_environment_are_ignored(env):
+    """A user-set https_proxy must not redirect the module (Duo's 2017 advisory)."""
+    env.enroll("alice", {"primary": PRIMARY})
+    hostile = {"https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+               "ALL_PROXY": "http://127.0.0.1:9", "CURL_CA_BUNDLE": "/dev/null",
+               "SSL_CERT_FILE": "/dev/null", "LANG": "ja_JP.UTF-8"}
+    login = env.login(extra_env=hostile)
+    login.prompt()
+    login.answer("1")
+    login.prompt()
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
