@@ -31,13 +31,14 @@ LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 LIBS      = $(shell pkg-config --libs libcurl jansson libconfig)
 
 CORE := i18n secure_mem log safe_file user_name phone_number config phone_record phone_store \
-        http_client native_protocol verify_client menu auth_flow
+        http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
+        menu auth_flow
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
 CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
 HEADERS       := $(wildcard $(SRC)/*.h)
 
 UNIT := test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
-        test_menu test_user_name
+        test_twilio_protocol test_menu test_user_name
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 .PHONY: all deps check check-unit check-exports check-docs check-pam check-pam-valgrind check-demo demo \

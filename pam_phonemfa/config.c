@@ -57,11 +57,13 @@ static const char *const login_settings[] = {
     "code_attempts", "verifications_per_login", "menu_attempts", "call_answer_timeout",
     "poll_interval", "failmode", "unenrolled", "default_country_code", "locale", NULL,
 };
+static const char *const twilio_settings[] = {"service_sid", "api_key_sid", "account_sid", NULL};
 static const char *const store_settings[] = {"directory", NULL};
 static const char *const texts_settings[] = {"menu_header", "menu_footer", NULL};
 
 static const struct group_schema schema[] = {
     {"service", service_settings},
+    {"twilio", twilio_settings},
     {"login", login_settings},
     {"store", store_settings},
     {"texts", texts_settings},
@@ -254,6 +256,13 @@ static int get_urls(struct parse_state *state, const config_setting_t *root,
 {
     const config_setting_t *setting = lookup(root, "service", "urls");
 
+    if (setting == NULL && config->provider == PROVIDER_TWILIO) {
+        config->urls[0] = strdup(TWILIO_DEFAULT_URL);
+        if (config->urls[0] == NULL)
+            return fail(state, NULL, "service.urls", "out of memory");
+        config->url_count = 1;
+        return 0;
+    }
     if (setting == NULL)
         return fail(state, config_setting_get_member(root, "service"), "service.urls",
                     "is required: the https:// URL(s) of the verification service");
@@ -299,6 +308,52 @@ static int load_token(struct parse_state *state, const config_setting_t *root,
     return 0;
 }
 
+/* Twilio SIDs: two letters and 32 hex digits. */
+static int get_sid(struct parse_state *state, const config_setting_t *root, const char *name,
+                   const char *prefix, char **out)
+{
+    char full[64];
+
+    (void)snprintf(full, sizeof full, "twilio.%s", name);
+    if (get_string(state, root, "twilio", name, TWILIO_SID_LENGTH + 8, false, out) != 0)
+        return -1;
+    if (*out == NULL)
+        return 0; /* not set: the caller decides whether it was required */
+    bool valid = strlen(*out) == TWILIO_SID_LENGTH && strncmp(*out, prefix, 2) == 0;
+    for (size_t i = 2; valid && i < TWILIO_SID_LENGTH; i++)
+        valid = isxdigit((unsigned char)(*out)[i]) != 0;
+    if (!valid)
+        return fail(state, lookup(root, "twilio", name), full,
+                    "must be %s followed by 32 hexadecimal digits", prefix);
+    return 0;
+}
+
+static int parse_twilio(struct parse_state *state, const config_setting_t *root,
+                        struct phonemfa_config *config)
+{
+    const config_setting_t *group = config_setting_get_member(root, "twilio");
+
+    if (config->provider != PROVIDER_TWILIO) {
+        if (group != NULL)
+            return fail(state, group, "twilio", "is only used with service.provider = \"twilio\"");
+        return 0;
+    }
+    if (group == NULL)
+        return fail(state, config_setting_get_member(root, "service"), "twilio",
+                    "is required with service.provider = \"twilio\": set twilio.service_sid and "
+                    "twilio.api_key_sid (or twilio.account_sid)");
+    if (get_sid(state, root, "service_sid", "VA", &config->twilio_service_sid) != 0 ||
+        get_sid(state, root, "api_key_sid", "SK", &config->twilio_api_key_sid) != 0 ||
+        get_sid(state, root, "account_sid", "AC", &config->twilio_account_sid) != 0)
+        return -1;
+    if (config->twilio_service_sid == NULL)
+        return fail(state, group, "twilio.service_sid", "is required: the Verify Service SID (VA...)");
+    if ((config->twilio_api_key_sid == NULL) == (config->twilio_account_sid == NULL))
+        return fail(state, group, "twilio.api_key_sid",
+                    "set exactly one of twilio.api_key_sid (recommended) and twilio.account_sid");
+    return 0;
+}
+
 static bool locale_is_valid(const char *locale)
 {
     size_t i = 0;
@@ -337,7 +392,7 @@ static void set_defaults(struct phonemfa_config *config)
 static int parse_settings(struct parse_state *state, const config_setting_t *root,
                           struct phonemfa_config *config, char **token_file)
 {
-    static const char *const providers[] = {"phonemfa", NULL};
+    static const char *const providers[] = {"phonemfa", "twilio", NULL};
     static const char *const failmodes[] = {"secure", "safe", NULL};
     static const char *const unenrolled[] = {"deny", "ignore", NULL};
     int choice;
@@ -350,6 +405,7 @@ static int parse_settings(struct parse_state *state, const config_setting_t *roo
         return -1;
     config->provider = (enum provider_kind)choice;
     if (get_urls(state, root, config) != 0 || load_token(state, root, config, token_file) != 0 ||
+        parse_twilio(state, root, config) != 0 ||
         get_path(state, root, "service", "ca_file", &config->ca_file) != 0 ||
         get_seconds(state, root, "service", "connect_timeout", 0.1, 60, &config->connect_timeout_ms) != 0 ||
         get_seconds(state, root, "service", "request_timeout", 0.5, 120, &config->request_timeout_ms) != 0)
@@ -521,6 +577,9 @@ void config_free(struct phonemfa_config *config)
         free(config->urls[i]);
     secure_free_string(config->token);
     free(config->ca_file);
+    free(config->twilio_service_sid);
+    free(config->twilio_account_sid);
+    free(config->twilio_api_key_sid);
     free(config->locale);
     free(config->store_directory);
     free(config->menu_header);

@@ -16,7 +16,10 @@
 
 enum failmode { FAILMODE_SECURE, FAILMODE_SAFE };
 enum unenrolled_policy { UNENROLLED_DENY, UNENROLLED_IGNORE };
-enum provider_kind { PROVIDER_PHONEMFA };
+enum provider_kind { PROVIDER_PHONEMFA, PROVIDER_TWILIO };
+
+#define TWILIO_DEFAULT_URL "https://verify.twilio.com"
+#define TWILIO_SID_LENGTH 34
 
 struct phonemfa_config {
     char *path;
@@ -25,11 +28,16 @@ struct phonemfa_config {
     enum provider_kind provider;
     char *urls[CONFIG_MAX_URLS];
     size_t url_count;
-    char *token; /* secret: wiped on free */
+    char *token; /* secret: wiped on free (Twilio: the API key secret or auth token) */
     bool token_is_inline;
     char *ca_file;
     long connect_timeout_ms;
     long request_timeout_ms;
+
+    /* twilio (provider = "twilio") */
+    char *twilio_service_sid;  /* VA... */
+    char *twilio_account_sid;  /* AC...: Basic auth user, with the auth token */
+    char *twilio_api_key_sid;  /* SK...: Basic auth user, with the key secret (recommended) */
 
     /* login */
     unsigned code_attempts;

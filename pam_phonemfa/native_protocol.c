@@ -1,26 +1,12 @@
 #include "native_protocol.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-static int set_failure(struct verify_failure *failure, enum verify_failure_kind kind,
-                       const char *format, ...) __attribute__((format(printf, 3, 4)));
-
-static int set_failure(struct verify_failure *failure, enum verify_failure_kind kind,
-                       const char *format, ...)
-{
-    va_list args;
-
-    failure->kind = kind;
-    va_start(args, format);
-    (void)vsnprintf(failure->detail, sizeof failure->detail, format, args);
-    va_end(args);
-    return -1;
-}
+#include "json_answer.h"
+#include "verify_provider.h"
 
 bool native_id_is_valid(const char *id)
 {
@@ -67,39 +53,6 @@ int native_check_body(const char *code, char *out, size_t out_size)
     return (n < 0 || (size_t)n >= out_size) ? -1 : n;
 }
 
-static bool is_json(const char *content_type)
-{
-    static const char json_type[] = "application/json";
-
-    if (strncasecmp(content_type, json_type, sizeof json_type - 1) != 0)
-        return false;
-    char next = content_type[sizeof json_type - 1];
-    return next == '\0' || next == ';' || next == ' ';
-}
-
-/* Parse a JSON object body, or say why it is not one. */
-static json_t *load_object(const char *content_type, const char *body, size_t length,
-                           struct verify_failure *failure)
-{
-    json_error_t error;
-
-    if (!is_json(content_type)) {
-        set_failure(failure, VERIFY_BAD_RESPONSE, "response is not JSON (Content-Type '%.60s')",
-                    content_type);
-        return NULL;
-    }
-    json_t *root = json_loadb(body, length, JSON_REJECT_DUPLICATES, &error);
-    if (root == NULL) {
-        set_failure(failure, VERIFY_BAD_RESPONSE, "malformed JSON in response: %.100s", error.text);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        set_failure(failure, VERIFY_BAD_RESPONSE, "response is not a JSON object");
-        return NULL;
-    }
-    return root;
-}
 
 /* The JSON object of an answer with the expected status; any other status
  * is read as an error answer. NULL with *failure set when it is neither. */
@@ -110,7 +63,7 @@ static json_t *load_answer(long status, long expected, const char *content_type,
         native_parse_error(status, content_type, body, length, failure);
         return NULL;
     }
-    return load_object(content_type, body, length, failure);
+    return json_answer_object("service", content_type, body, length, failure);
 }
 
 static int string_choice(const json_t *root, const char *key, const char *const *choices,
@@ -119,14 +72,14 @@ static int string_choice(const json_t *root, const char *key, const char *const 
     const json_t *value = json_object_get(root, key);
 
     if (!json_is_string(value))
-        return set_failure(failure, VERIFY_BAD_RESPONSE, "response field '%s' missing or not a string", key);
+        return verify_fail(failure, VERIFY_BAD_RESPONSE, "response field '%s' missing or not a string", key);
     for (int i = 0; choices[i] != NULL; i++) {
         if (strcmp(json_string_value(value), choices[i]) == 0) {
             *out = i;
             return 0;
         }
     }
-    return set_failure(failure, VERIFY_BAD_RESPONSE, "response field '%s' has unknown value '%.40s'",
+    return verify_fail(failure, VERIFY_BAD_RESPONSE, "response field '%s' has unknown value '%.40s'",
                        key, json_string_value(value));
 }
 
@@ -142,14 +95,14 @@ int native_parse_start(long status, const char *content_type, const char *body, 
         return -1;
     const json_t *id = json_object_get(root, "id");
     if (!json_is_string(id) || !native_id_is_valid(json_string_value(id))) {
-        set_failure(failure, VERIFY_BAD_RESPONSE, "response field 'id' missing or not a valid id");
+        verify_fail(failure, VERIFY_BAD_RESPONSE, "response field 'id' missing or not a valid id");
         goto out;
     }
     if (string_choice(root, "mode", modes, &mode, failure) != 0)
         goto out;
     const json_t *expires = json_object_get(root, "expires_in");
     if (expires != NULL && (!json_is_integer(expires) || json_integer_value(expires) < 0)) {
-        set_failure(failure, VERIFY_BAD_RESPONSE, "response field 'expires_in' is not a whole number");
+        verify_fail(failure, VERIFY_BAD_RESPONSE, "response field 'expires_in' is not a whole number");
         goto out;
     }
     (void)snprintf(verification->id, sizeof verification->id, "%s", json_string_value(id));
@@ -172,7 +125,7 @@ int native_parse_check(long status, const char *content_type, const char *body, 
     int rc = string_choice(root, "status", results, &choice, failure);
     const json_t *left = json_object_get(root, "attempts_left");
     if (rc == 0 && left != NULL && (!json_is_integer(left) || json_integer_value(left) < 0))
-        rc = set_failure(failure, VERIFY_BAD_RESPONSE, "response field 'attempts_left' is not a whole number");
+        rc = verify_fail(failure, VERIFY_BAD_RESPONSE, "response field 'attempts_left' is not a whole number");
     json_decref(root);
     if (rc == 0)
         *result = (enum verify_check_result)choice;
@@ -222,15 +175,15 @@ void native_parse_error(long status, const char *content_type, const char *body,
     };
 
     if (status >= 500) {
-        set_failure(failure, VERIFY_UNAVAILABLE, "service answered HTTP %ld", status);
+        verify_fail(failure, VERIFY_UNAVAILABLE, "service answered HTTP %ld", status);
         return;
     }
     if (status < 400) {
-        set_failure(failure, VERIFY_BAD_RESPONSE, "unexpected HTTP status %ld", status);
+        verify_fail(failure, VERIFY_BAD_RESPONSE, "unexpected HTTP status %ld", status);
         return;
     }
     struct verify_failure parse_failure;
-    json_t *root = load_object(content_type, body, length, &parse_failure);
+    json_t *root = json_answer_object("service", content_type, body, length, &parse_failure);
     const json_t *error = root ? json_object_get(root, "error") : NULL;
     const json_t *code = error ? json_object_get(error, "code") : NULL;
     const json_t *message = error ? json_object_get(error, "message") : NULL;
@@ -250,7 +203,7 @@ void native_parse_error(long status, const char *content_type, const char *body,
         copy_printable(clean_code, sizeof clean_code, json_string_value(code));
     if (json_is_string(message))
         copy_printable(clean_message, sizeof clean_message, json_string_value(message));
-    set_failure(failure, kind, "service refused with HTTP %ld%s%s%s%s", status,
+    verify_fail(failure, kind, "service refused with HTTP %ld%s%s%s%s", status,
                 clean_code[0] ? " " : "", clean_code, clean_message[0] ? ": " : "", clean_message);
     json_decref(root);
 }

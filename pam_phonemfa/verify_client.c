@@ -1,21 +1,14 @@
 #include "verify_client.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_client.h"
-#include "native_protocol.h"
 #include "secure_mem.h"
+#include "verify_provider.h"
 
 #define URL_BUFFER_MAX 768
-
-struct verify_client {
-    const struct phonemfa_config *config;
-    const struct log_sink *log;
-    struct http_session *http;
-    char *authorization; /* "Authorization: Bearer ...": a secret */
-};
 
 bool verify_code_is_well_formed(const char *code)
 {
@@ -52,6 +45,17 @@ const char *verify_failure_name(enum verify_failure_kind kind)
     return "unknown";
 }
 
+int verify_fail(struct verify_failure *failure, enum verify_failure_kind kind, const char *format, ...)
+{
+    va_list args;
+
+    failure->kind = kind;
+    va_start(args, format);
+    (void)vsnprintf(failure->detail, sizeof failure->detail, format, args);
+    va_end(args);
+    return -1;
+}
+
 struct verify_client *verify_client_new(const struct phonemfa_config *config,
                                         const struct log_sink *log)
 {
@@ -66,14 +70,13 @@ struct verify_client *verify_client_new(const struct phonemfa_config *config,
         return NULL;
     client->config = config;
     client->log = log;
+    client->provider = config->provider == PROVIDER_TWILIO ? &twilio_provider : &native_provider;
     client->http = http_session_new(&options);
-    size_t size = strlen(config->token) + sizeof "Authorization: Bearer ";
-    client->authorization = malloc(size);
+    client->authorization = client->provider->authorization(config);
     if (client->http == NULL || client->authorization == NULL) {
         verify_client_free(client);
         return NULL;
     }
-    (void)snprintf(client->authorization, size, "Authorization: Bearer %s", config->token);
     return client;
 }
 
@@ -91,39 +94,37 @@ static void transport_failure(enum http_failure http_failure, const char *url, c
 {
     switch (http_failure) {
     case HTTP_TOO_LARGE:
-        failure->kind = VERIFY_BAD_RESPONSE;
-        (void)snprintf(failure->detail, sizeof failure->detail,
-                       "%.200s: response larger than %d bytes", url, HTTP_RESPONSE_MAX);
+        verify_fail(failure, VERIFY_BAD_RESPONSE, "%.200s: response larger than %d bytes", url,
+                    HTTP_RESPONSE_MAX);
         return;
     case HTTP_TIMEOUT:
-        failure->kind = VERIFY_UNAVAILABLE;
-        (void)snprintf(failure->detail, sizeof failure->detail,
-                       "%.150s: no answer in time after the request was sent (not repeated): %.80s",
-                       url, detail);
+        verify_fail(failure, VERIFY_UNAVAILABLE,
+                    "%.150s: no answer in time after the request was sent (not repeated): %.80s",
+                    url, detail);
         return;
     default:
-        failure->kind = VERIFY_UNAVAILABLE;
-        (void)snprintf(failure->detail, sizeof failure->detail, "%.200s: %.100s", url, detail);
+        verify_fail(failure, VERIFY_UNAVAILABLE, "%.200s: %.100s", url, detail);
         return;
     }
 }
 
-/* One request to one server. Returns the transport result; on HTTP_OK the
- * response is filled in. */
-static enum http_failure send_request(struct verify_client *client, const char *method, size_t server,
-                                      const char *path, const char *body, enum http_reuse reuse,
-                                      struct http_response *response, struct verify_failure *failure)
+enum http_failure verify_send(struct verify_client *client, const char *method, size_t server,
+                              const char *path, const char *content_type, const char *body,
+                              enum http_reuse reuse, struct http_response *response,
+                              struct verify_failure *failure)
 {
     char url[URL_BUFFER_MAX];
     char detail[HTTP_DETAIL_MAX];
+    char content_type_header[96] = "";
     const char *headers[] = {client->authorization, "Accept: application/json",
-                             body ? "Content-Type: application/json" : NULL, NULL};
+                             content_type ? content_type_header : NULL, NULL};
 
     memset(response, 0, sizeof *response);
+    if (content_type != NULL)
+        (void)snprintf(content_type_header, sizeof content_type_header, "Content-Type: %s", content_type);
     int n = snprintf(url, sizeof url, "%s%s", client->config->urls[server], path);
     if (n < 0 || (size_t)n >= sizeof url) {
-        failure->kind = VERIFY_UNAVAILABLE;
-        (void)snprintf(failure->detail, sizeof failure->detail, "service URL too long");
+        verify_fail(failure, VERIFY_UNAVAILABLE, "service URL too long");
         return HTTP_BROKEN;
     }
     enum http_failure result = http_request(client->http, method, url, headers, body,
@@ -137,110 +138,45 @@ int verify_start(struct verify_client *client, const struct verify_start_request
                  struct verification *verification, struct verify_failure *failure)
 {
     int result = -1;
-    char *body = native_start_body(request);
 
     memset(failure, 0, sizeof *failure);
-    if (body == NULL) {
-        failure->kind = VERIFY_UNAVAILABLE;
-        (void)snprintf(failure->detail, sizeof failure->detail, "out of memory");
-        return -1;
-    }
     for (size_t server = 0; server < client->config->url_count; server++) {
-        struct http_response response;
         enum http_failure transport =
-            send_request(client, "POST", server, NATIVE_API_PREFIX, body, HTTP_NEVER_REPEAT,
-                         &response, failure);
+            client->provider->start(client, server, request, verification, failure, &result);
         if (transport == HTTP_NOT_REACHED) {
             /* Nothing was sent, so no text or call can be duplicated. */
             log_message(client->log, LOG_WARNING, "service unreachable: %s%s", failure->detail,
                         server + 1 < client->config->url_count ? "; trying the next URL" : "");
             continue;
         }
-        if (transport == HTTP_OK) {
-            result = native_parse_start(response.status, response.content_type, response.body,
-                                        response.length, verification, failure);
-            if (result == 0) {
-                verification->server = server;
-                failure->kind = VERIFY_OK;
-            }
+        if (transport != HTTP_OK)
+            result = -1;
+        if (result == 0) {
+            verification->server = server;
+            failure->kind = VERIFY_OK;
         }
-        http_response_clear(&response);
         break;
     }
-    free(body);
     return result;
-}
-
-static int verification_path(const struct verification *verification, const char *suffix,
-                             char *out, size_t out_size)
-{
-    if (!native_id_is_valid(verification->id))
-        return -1;
-    int n = snprintf(out, out_size, "%s/%s%s", NATIVE_API_PREFIX, verification->id, suffix);
-    return (n < 0 || (size_t)n >= out_size) ? -1 : 0;
 }
 
 int verify_check(struct verify_client *client, const struct verification *verification,
-                 const char *code, enum verify_check_result *check, struct verify_failure *failure)
+                 const char *code, enum verify_check_result *result, struct verify_failure *failure)
 {
-    char path[128];
-    char body[64];
-    struct http_response response;
-    int result = -1;
-
     memset(failure, 0, sizeof *failure);
-    if (verification_path(verification, "/check", path, sizeof path) != 0 ||
-        native_check_body(code, body, sizeof body) < 0) {
-        failure->kind = VERIFY_REJECTED;
-        (void)snprintf(failure->detail, sizeof failure->detail, "invalid check request");
-        return -1;
-    }
-    if (send_request(client, "POST", verification->server, path, body, HTTP_REUSE_CONNECTION,
-                     &response, failure) == HTTP_OK)
-        result = native_parse_check(response.status, response.content_type, response.body,
-                                    response.length, check, failure);
-    explicit_bzero(body, sizeof body);
-    http_response_clear(&response);
-    return result;
+    if (!verify_code_is_well_formed(code))
+        return verify_fail(failure, VERIFY_REJECTED, "invalid check request");
+    return client->provider->check(client, verification, code, result, failure);
 }
 
 int verify_call_status(struct verify_client *client, const struct verification *verification,
                        enum verify_call_status *status, struct verify_failure *failure)
 {
-    char path[128];
-    struct http_response response;
-    int result = -1;
-
     memset(failure, 0, sizeof *failure);
-    if (verification_path(verification, "", path, sizeof path) != 0) {
-        failure->kind = VERIFY_REJECTED;
-        (void)snprintf(failure->detail, sizeof failure->detail, "invalid verification id");
-        return -1;
-    }
-    if (send_request(client, "GET", verification->server, path, NULL, HTTP_REUSE_CONNECTION,
-                     &response, failure) == HTTP_OK)
-        result = native_parse_status(response.status, response.content_type, response.body,
-                                     response.length, status, failure);
-    http_response_clear(&response);
-    return result;
+    return client->provider->call_status(client, verification, status, failure);
 }
 
 void verify_cancel(struct verify_client *client, const struct verification *verification)
 {
-    char path[128];
-    struct http_response response;
-    struct verify_failure failure = {0};
-
-    if (verification_path(verification, "", path, sizeof path) != 0)
-        return;
-    enum http_failure transport =
-        send_request(client, "DELETE", verification->server, path, NULL, HTTP_REUSE_CONNECTION,
-                     &response, &failure);
-    if (transport != HTTP_OK)
-        log_message(client->log, LOG_NOTICE, "cancel of an abandoned verification failed: %s",
-                    failure.detail);
-    else if (response.status != 204 && response.status != 404)
-        log_message(client->log, LOG_NOTICE,
-                    "cancel of an abandoned verification answered HTTP %ld", response.status);
-    http_response_clear(&response);
+    client->provider->cancel(client, verification);
 }

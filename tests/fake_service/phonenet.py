@@ -44,6 +44,7 @@ class Fault:
         self.status = int(spec.get("status", 500))
         self.body = spec.get("body")
         self.content_type = spec.get("content_type", "application/json")
+        self.headers = spec.get("headers", {})
         self.then = spec.get("then", "answer")  # after a delay: answer normally
 
 
@@ -216,9 +217,11 @@ class ApiHandler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def _send(self, status, payload, content_type="application/json"):
+    def _send(self, status, payload, content_type="application/json", headers=None):
         body = b"" if payload is None else (payload if isinstance(payload, bytes) else json.dumps(payload).encode())
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         if payload is not None:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -296,7 +299,7 @@ class ApiHandler(BaseHTTPRequestHandler):
             return True
         if fault.kind == "body":
             raw = fault.body if isinstance(fault.body, str) else json.dumps(fault.body)
-            self._send(fault.status, raw.encode(), fault.content_type)
+            self._send(fault.status, raw.encode(), fault.content_type, fault.headers)
             return True
         return False
 
@@ -389,9 +392,12 @@ class PhoneNetworkService:
     """The fake service with its servers: `api_port` speaks the protocol over
     HTTPS; `control_port` is the control interface."""
 
+    handler = ApiHandler
+
     def __init__(self, directory, token="test-token", verbose=False, api_ports=(0,), out=None):
         self.pki = make_pki(os.path.join(directory, "pki"))
         self.network = PhoneNetwork(token=token, verbose=verbose, out=out)
+        self.setup_state()
         self.servers = []
         self.threads = []
         good = self._context(self.pki["cert"], self.pki["key"])
@@ -405,7 +411,8 @@ class PhoneNetworkService:
         good.sni_callback = choose_certificate
         self.api_ports = []
         for port in api_ports:
-            server = TlsServer(("127.0.0.1", port), ApiHandler, self.network, good)
+            server = TlsServer(("127.0.0.1", port), self.handler, self.network, good)
+            server.service = self
             self.servers.append(server)
             self.api_ports.append(server.server_address[1])
         control = ThreadingHTTPServer(("127.0.0.1", 0), ControlHandler)
@@ -413,6 +420,9 @@ class PhoneNetworkService:
         control.network = self.network
         self.servers.append(control)
         self.control_port = control.server_address[1]
+
+    def setup_state(self):
+        """For subclasses that speak another protocol on the same network."""
 
     @staticmethod
     def _context(cert, key):

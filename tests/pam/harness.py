@@ -40,10 +40,16 @@ auth required pam_deny.so
 """
 
 
-def default_config(service_urls, ca_file, token_file, store, extra=""):
+def default_config(service_urls, ca_file, token_file, store, extra="", twilio=None):
     urls = ", ".join(f'"{u}"' for u in service_urls)
+    provider = ""
+    if twilio is not None:
+        provider = 'provider = "twilio";'
+        extra = (f'twilio: {{ service_sid = "{twilio.service_sid}"; '
+                 f'api_key_sid = "{twilio.api_key_sid}"; }};\n') + extra
     return f"""
 service: {{
+  {provider}
   urls = [ {urls} ];
   token_file = "{token_file}";
   ca_file = "{ca_file}";
@@ -165,12 +171,14 @@ class Environment:
     def __init__(self, service, prefix="phonemfa-test-"):
         self.service = service
         self.network = service.network
+        self.twilio = getattr(service, "twilio", None)
         self.dir = tempfile.mkdtemp(prefix=prefix)
         os.chmod(self.dir, 0o755)
         self.pam_dir = self.mkdir("pam.d")
         self.store = self.mkdir("store", 0o700)
         self.etc = self.mkdir("etc")
-        self.token_file = self.write("etc/service.token", self.network.token + "\n", 0o600)
+        secret = self.twilio.api_key_secret if self.twilio else self.network.token
+        self.token_file = self.write("etc/service.token", secret + "\n", 0o600)
         self.config_path = os.path.join(self.etc, "phonemfa.conf")
         self.set_config()
         self.module_args = f"conf={self.config_path}"
@@ -195,7 +203,7 @@ class Environment:
     def set_config(self, extra="", urls=None, text=None):
         if text is None:
             text = default_config(urls or [self.service.url()], self.service.ca_file,
-                                  self.token_file, self.store, extra)
+                                  self.token_file, self.store, extra, self.twilio)
         self.write("etc/phonemfa.conf", text, 0o644)
 
     def write_stack(self, service_name, stack=None, authtok=None):

@@ -104,9 +104,48 @@ static void service_settings_are_checked(void **state)
                 "set either token or token_file, not both");
     parse_error("service: { urls = [\"https://a\"]; token = \"has space\"; };", "control characters or spaces");
     parse_error("service: { urls = [\"https://a\"]; token = \"t\"; provider = \"twillio\"; };",
-                "'service.provider': must be one of: phonemfa");
+                "'service.provider': must be one of: phonemfa, twilio");
     parse_error("service: { urls = [\"https://a\"]; token = \"t\"; connect_timeout = 0; };",
                 "'service.connect_timeout': must be from 0.1 to 60 seconds");
+}
+
+#define VA "VA0123456789abcdef0123456789abcdef"
+#define SK "SK0123456789abcdef0123456789abcdef"
+#define AC "AC0123456789abcdef0123456789abcdef"
+
+static void twilio_settings(void **state)
+{
+    (void)state;
+    struct phonemfa_config *config = parse_ok(
+        "service: { provider = \"twilio\"; token = \"secret\"; };\n"
+        "twilio: { service_sid = \"" VA "\"; api_key_sid = \"" SK "\"; };\n");
+    assert_int_equal(config->provider, PROVIDER_TWILIO);
+    assert_string_equal(config->urls[0], "https://verify.twilio.com");
+    assert_string_equal(config->twilio_service_sid, VA);
+    assert_string_equal(config->twilio_api_key_sid, SK);
+    assert_null(config->twilio_account_sid);
+    config_free(config);
+
+    parse_error("service: { provider = \"twilio\"; token = \"s\"; };",
+                "setting 'twilio': is required with service.provider = \"twilio\"");
+    parse_error("service: { provider = \"twilio\"; token = \"s\"; }; twilio: { api_key_sid = \"" SK "\"; };",
+                "'twilio.service_sid': is required");
+    parse_error("service: { provider = \"twilio\"; token = \"s\"; }; twilio: { service_sid = \"" VA "\"; };",
+                "set exactly one of twilio.api_key_sid (recommended) and twilio.account_sid");
+    parse_error("service: { provider = \"twilio\"; token = \"s\"; }; twilio: { service_sid = \"" VA "\";"
+                " api_key_sid = \"" SK "\"; account_sid = \"" AC "\"; };",
+                "set exactly one of");
+    parse_error("service: { provider = \"twilio\"; token = \"s\"; }; twilio: { service_sid = \"VA123\";"
+                " api_key_sid = \"" SK "\"; };",
+                "'twilio.service_sid': must be VA followed by 32 hexadecimal digits");
+    parse_error("service: { provider = \"twilio\"; token = \"s\"; }; twilio: { service_sid = \"" VA "\";"
+                " api_key_sid = \"" AC "\"; };",
+                "'twilio.api_key_sid': must be SK followed by 32 hexadecimal digits");
+    parse_error(MINIMAL "twilio: { service_sid = \"" VA "\"; };",
+                "setting 'twilio': is only used with service.provider = \"twilio\"");
+    parse_error("service: { provider = \"twilio\"; token = \"s\"; }; twilio: { service_sid = \"" VA "\";"
+                " api_key_sid = \"" SK "\"; region = \"ie1\"; };",
+                "setting 'twilio.region': unknown setting");
 }
 
 /* config_load: the file checks. */
@@ -213,6 +252,7 @@ int main(void)
         cmocka_unit_test(reads_every_setting),
         cmocka_unit_test(errors_name_file_line_and_setting),
         cmocka_unit_test(service_settings_are_checked),
+        cmocka_unit_test(twilio_settings),
         cmocka_unit_test(load_checks_ownership_and_mode),
         cmocka_unit_test(token_file_must_be_private),
     };

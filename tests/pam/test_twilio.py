@@ -1,0 +1,359 @@
+"""pam_phonemfa with service.provider = "twilio", against the Twilio fake.
+Every request the module sends is validated against Twilio's OpenAPI spec
+(the twilio_env fixture fails the test on any violation)."""
+import re
+from urllib.parse import quote
+
+import pytest
+
+from harness import PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_SUCCESS
+
+PRIMARY = "+15555550117"
+OFFICE = "+15555550123"
+UK = "+447700900123"
+
+
+def menu_and_choose(env, choice="1", **login_args):
+    login = env.login(**login_args)
+    login.prompt()
+    login.answer(choice)
+    return login
+
+
+def wrong_code(env, number):
+    return "000000" if env.network.last_code(number) != "000000" else "111111"
+
+
+def starts(env):
+    return env.requests("start")
+
+
+def test_text_by_sms(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env, "1")
+    assert login.prompt()["text"].startswith("Code sent to +X XXXXXXXX17.")
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
+    assert starts(env)[0]["raw"] == "To=%2B15555550117&Channel=sms", "a '+' must arrive as %2B"
+    check = env.requests("check")[0]
+    assert check["operation"] == "CreateVerificationCheck"
+    assert set(check["body"]) == {"VerificationSid"}, "checked by VerificationSid, not To"
+    assert login.outcome()["reason"] == "approved"
+
+
+def test_call_dials_the_office_extension(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY, "office": (OFFICE, "4321")})
+    login = menu_and_choose(env, "3")
+    assert login.prompt()["text"].startswith("Calling +X XXXXXXXX23. Enter the code you hear")
+    login.answer(env.network.last_code(OFFICE))
+    assert login.finish() == PAM_SUCCESS
+    assert starts(env)[0]["raw"] == "To=%2B15555550123&Channel=call&SendDigits=ww4321"
+    assert env.network.deliveries[-1]["extension"] == "4321"
+
+
+@pytest.mark.parametrize("choice,channel", [("1", "sms"), ("2", "call")])
+def test_locale_is_sent(twilio_env, choice, channel):
+    env = twilio_env
+    env.enroll("alice", {"primary": UK})
+    env.set_config(extra='login: { locale = "ja"; };')
+    login = menu_and_choose(env, choice)
+    login.prompt()
+    login.answer(env.network.last_code(UK))
+    assert login.finish() == PAM_SUCCESS
+    assert starts(env)[0]["body"] == {"To": UK, "Channel": channel, "Locale": "ja"}
+
+
+def test_wrong_code_is_pending_then_right(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env, "2")
+    login.prompt()
+    login.answer(wrong_code(env, PRIMARY))
+    assert login.prompt()["text"].startswith("Wrong code, 2 attempts left.")
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
+
+
+def test_overlong_code_is_wrong_without_asking_twilio(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env)
+    login.prompt()
+    login.answer("12345678901")
+    assert login.prompt()["text"].startswith("Wrong code, 2 attempts left.")
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
+    assert len(env.requests("check")) == 1
+
+
+def assert_cancelled(env, count=1):
+    cancels = env.requests("cancel")
+    assert len(cancels) == count
+    assert all(c["raw"] == "Status=canceled" and c["operation"] == "UpdateVerification" for c in cancels)
+    assert all(v["status"] == "canceled" for v in env.twilio.verifications.values()
+               if v["sid"] in {c["path"].rsplit("/", 1)[1] for c in cancels})
+
+
+def test_attempts_exhausted_cancels(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env)
+    for _ in range(3):
+        login.prompt()
+        login.answer(wrong_code(env, PRIMARY))
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.outcome()["reason"] == "wrong_code"
+    assert_cancelled(env)
+
+
+@pytest.mark.parametrize("choice", ["1", "2"])
+def test_going_back_to_the_menu_cancels(twilio_env, choice):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env, choice)
+    login.prompt()
+    login.answer("")
+    login.prompt()
+    assert_cancelled(env)
+    assert login.finish() == PAM_CONV_ERR
+
+
+def test_giving_up_at_the_code_prompt_cancels(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env)
+    login.prompt()
+    assert login.finish() == PAM_CONV_ERR
+    assert_cancelled(env)
+
+
+def test_cancelling_keeps_twilio_send_limit_free(twilio_env):
+    """Six texts to one number in a row would hit 60203; cancelled ones do not count."""
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(extra="login: { verifications_per_login = 7; };")
+    login = env.login()
+    for _ in range(6):
+        login.prompt()
+        login.answer("1")
+        login.prompt()
+        login.answer("")
+    login.prompt()
+    login.answer("1")
+    login.prompt()
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
+    assert len(starts(env)) == 7
+
+
+def test_expired_verification_404_goes_back_to_the_menu(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env)
+    login.prompt()
+    for v in env.twilio.verifications.values():
+        v["created"] -= env.twilio.ttl + 1
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.prompt()["text"].startswith("The code has expired. Choose a phone to get a new one.")
+    login.answer("1")
+    login.prompt()
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
+
+
+def test_too_many_checks_60202(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(extra="login: { code_attempts = 10; };")
+    login = menu_and_choose(env)
+    for _ in range(6):
+        login.prompt()
+        login.answer(wrong_code(env, PRIMARY))
+    assert login.finish() == PAM_AUTH_ERR
+    assert ("Too many verification attempts for this phone. Wait a few minutes and try again."
+            in login.messages())
+    assert login.outcome()["reason"] == "rate_limited"
+    assert any("Twilio 60202 (HTTP 429): too many code checks" in line for line in login.logs())
+
+
+def twilio_error(code, status, headers=None):
+    return {"kind": "body", "op": "start", "status": status, "headers": headers or {},
+            "body": {"code": code, "message": "injected", "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                     "status": status}}
+
+
+@pytest.mark.parametrize("code", [60203, 60212])
+def test_too_many_sends(twilio_env, code):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.network.add_fault(twilio_error(code, 429))
+    login = menu_and_choose(env)
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.outcome()["reason"] == "rate_limited"
+    assert any(f"Twilio {code} (HTTP 429)" in line for line in login.logs())
+
+
+def test_60203_from_real_send_limit(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.twilio.sends[PRIMARY] = [__import__("time").monotonic()] * 5
+    login = menu_and_choose(env, "2")
+    assert login.finish() == PAM_AUTH_ERR
+    assert any("Twilio 60203 (HTTP 429): too many sends to this number" in line for line in login.logs())
+
+
+def test_20429_is_retried_after_retry_after(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.network.add_fault(twilio_error(20429, 429, {"Retry-After": "1"}))
+    login = menu_and_choose(env, "2")
+    login.prompt()
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
+    assert len(starts(env)) == 2
+    assert any("Twilio 20429 too many requests: retrying in 1 s" in line for line in login.logs())
+
+
+def test_20429_retries_are_bounded(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.network.add_fault(dict(twilio_error(20429, 429, {"Retry-After": "0"}), count=10))
+    login = menu_and_choose(env)
+    assert login.finish() == PAM_AUTH_ERR
+    assert len(starts(env)) == 3
+    assert login.outcome()["reason"] == "rate_limited"
+
+
+def test_20429_with_a_long_retry_after_is_not_waited_for(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.network.add_fault(twilio_error(20429, 429, {"Retry-After": "120"}))
+    login = menu_and_choose(env)
+    assert login.finish() == PAM_AUTH_ERR
+    assert len(starts(env)) == 1
+
+
+def test_landline_60205_offers_a_call(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.network.number_kinds[PRIMARY] = "landline"
+    login = menu_and_choose(env, "1")
+    assert login.prompt()["text"].startswith("That phone cannot receive texts. Choose a call instead.")
+    login.answer("2")
+    login.prompt()
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
+    assert any("Twilio 60205 (HTTP 403): this landline cannot receive SMS" in line for line in login.logs())
+
+
+@pytest.mark.parametrize("kind,code,advice", [
+    ("blocked", 60605, "destination blocked by Verify Geo-Permissions"),
+    ("fraud", 60410, "Fraud Guard blocked SMS to this number prefix"),
+    ("sanctioned", 60238, "Twilio blocked verification creation"),
+])
+def test_blocked_destinations(twilio_env, kind, code, advice):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.network.number_kinds[PRIMARY] = kind
+    login = menu_and_choose(env)
+    assert login.finish() == PAM_AUTH_ERR
+    assert "This phone number cannot be used for verification. Contact your administrator." in login.messages()
+    assert login.outcome()["reason"] == "destination_blocked"
+    assert any(f"Twilio {code} (HTTP 403): {advice}" in line for line in login.logs())
+
+
+@pytest.mark.parametrize("kind,code", [("invalid", 60200), ("unreachable", 60006)])
+def test_invalid_numbers(twilio_env, kind, code):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.network.number_kinds[PRIMARY] = kind
+    login = menu_and_choose(env, "2")
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.outcome()["reason"] == "invalid_number"
+    assert any(f"Twilio {code} (HTTP 400)" in line for line in login.logs())
+
+
+@pytest.mark.parametrize("failmode", ["secure", "safe"])
+def test_bad_credentials_20003(twilio_env, failmode):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(extra=f'login: {{ failmode = "{failmode}"; }};')
+    env.write("etc/service.token", "wrong-secret\n", 0o600)
+    login = menu_and_choose(env)
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.outcome()["reason"] == "service_auth_failed"
+    assert any("Twilio 20003 (HTTP 401): authentication failed: check twilio.api_key_sid" in line
+               for line in login.logs())
+
+
+def test_account_sid_and_auth_token(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    text = open(env.config_path).read().replace(f'api_key_sid = "{env.twilio.api_key_sid}"',
+                                                f'account_sid = "{env.twilio.account_sid}"')
+    env.set_config(text=text)
+    env.write("etc/service.token", env.twilio.auth_token + "\n", 0o600)
+    login = menu_and_choose(env)
+    login.prompt()
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
+
+
+def test_wrong_service_sid(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(text=open(env.config_path).read().replace(env.twilio.service_sid, "VA" + "0" * 32))
+    login = menu_and_choose(env)
+    assert login.finish() == PAM_AUTH_ERR
+    assert any("Twilio 20404 (HTTP 404): not found: check twilio.service_sid" in line for line in login.logs())
+
+
+def test_a_call_is_never_placed_twice_on_a_timeout(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(text=open(env.config_path).read().replace("request_timeout = 4", "request_timeout = 1"))
+    env.network.add_fault({"kind": "hang", "op": "start", "seconds": 4})
+    login = menu_and_choose(env, "2")
+    assert login.finish() == PAM_AUTHINFO_UNAVAIL
+    assert len(starts(env)) == 1
+
+
+def test_server_error_uses_the_failmode(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.network.add_fault({"kind": "status", "status": 503, "op": "start"})
+    login = menu_and_choose(env)
+    assert login.finish() == PAM_AUTHINFO_UNAVAIL
+    assert login.outcome()["reason"] == "service_unavailable"
+
+
+@pytest.mark.parametrize("body", [
+    {"sid": "VE123", "status": "pending"},
+    {"sid": "VE" + "a" * 32, "status": "sent"},
+    {"sid": "VE" + "a" * 32, "status": "pending", "to": "+15555550199"},
+    {"sid": "VE" + "a" * 32, "status": "pending", "valid": "no"},
+    {"sid": "VE" + "a" * 32, "status": "approved"},
+])
+def test_unexpected_twilio_answers_deny(twilio_env, body):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.network.add_fault({"kind": "body", "op": "start", "status": 201, "body": body})
+    login = menu_and_choose(env)
+    assert login.finish() == PAM_AUTHINFO_UNAVAIL
+    assert login.outcome()["reason"] == "bad_response"
+
+
+def test_secret_never_logged(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env)
+    login.prompt()
+    code = env.network.last_code(PRIMARY)
+    login.answer(code)
+    assert login.finish() == PAM_SUCCESS
+    text = " ".join(login.logs())
+    assert env.twilio.api_key_secret not in text and code not in text
+    assert not re.search(r"Basic [A-Za-z0-9+/=]{8,}", text)
+    assert quote(PRIMARY) not in text
