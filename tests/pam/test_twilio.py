@@ -357,3 +357,26 @@ def test_secret_never_logged(twilio_env):
     assert env.twilio.api_key_secret not in text and code not in text
     assert not re.search(r"Basic [A-Za-z0-9+/=]{8,}", text)
     assert quote(PRIMARY) not in text
+
+
+def test_example_twilio_config_from_conf_works(twilio_env):
+    """conf/phonemfa-twilio.conf as shipped, with only SIDs, paths and the
+    fake's URL filled in."""
+    import os
+    from harness import ROOT
+    env = twilio_env
+    with open(os.path.join(ROOT, "conf", "phonemfa-twilio.conf")) as example:
+        text = example.read()
+    text = text.replace("VA00000000000000000000000000000000", env.twilio.service_sid)
+    text = text.replace("SK00000000000000000000000000000000", env.twilio.api_key_sid)
+    text = text.replace("/etc/phonemfa/twilio.secret", env.token_file)
+    text = text.replace("/var/lib/phonemfa", env.store)
+    text = text.replace('provider = "twilio";',
+                        f'provider = "twilio";\n  urls = [ "{env.service.url()}" ];\n'
+                        f'  ca_file = "{env.service.ca_file}";')
+    env.set_config(text=text)
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env, "1")
+    login.prompt()
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
