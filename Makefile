@@ -1,6 +1,7 @@
 # pam_phonemfa — build, test, demo and install.
 #   make            build build/pam_phonemfa.so
 #   make demo       install what is missing, then a real PAM login against a simulated phone network
+#                   (PROVIDER=twilio: against the simulated Twilio Verify)
 #   make check      install what is missing, then every test (ASan/UBSan, valgrind, PAM level, demo)
 #   make install    DESTDIR=... PREFIX=... PAMDIR=...
 
@@ -111,7 +112,7 @@ check-demo: all $(PAM_TEST_PROGRAMS)
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/pamclient
-	@$(PYTHON) tests/demo/demo.py
+	@$(PYTHON) tests/demo/demo.py $(if $(PROVIDER),--provider $(PROVIDER))
 
 bench: all $(BUILD)/tests/pamclient
 	$(PYTHON) tests/demo/bench.py

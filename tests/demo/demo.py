@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fake_service"))
 
 from harness import PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_SUCCESS, Environment  # noqa: E402
 from phonenet import PhoneNetworkService  # noqa: E402
+from twilio_fake import TwilioService  # noqa: E402
 
 DEMO_USER = "demo"
 PRIMARY = "+15555550117"
@@ -27,11 +28,14 @@ RESULT_NAMES = {PAM_SUCCESS: "PAM_SUCCESS", PAM_AUTH_ERR: "PAM_AUTH_ERR",
 DIM, BOLD, RESET = ("\033[2m", "\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 
 
-def set_up(verbose):
+SERVICES = {"phonemfa": PhoneNetworkService, "twilio": TwilioService}
+
+
+def set_up(provider, verbose):
     if os.geteuid() != 0:
         sys.exit("make demo must run as root: the module only trusts a root-owned config and store")
     work = tempfile.mkdtemp(prefix="phonemfa-demo-")
-    service = PhoneNetworkService(work, verbose=verbose).start()
+    service = SERVICES[provider](work, verbose=verbose).start()
     env = Environment(service, prefix="phonemfa-demo-")
     env.enroll(DEMO_USER, {"primary": PRIMARY, "alternate": ALTERNATE})
     env.write_stack("phonemfa-demo")
@@ -39,7 +43,8 @@ def set_up(verbose):
 
 
 def interactive(env):
-    print(f"""{BOLD}pam_phonemfa demo{RESET}
+    provider = "Twilio Verify (simulated)" if env.twilio else "the phonemfa protocol"
+    print(f"""{BOLD}pam_phonemfa demo{RESET} — verification service: {provider}
 The module runs inside a real PAM transaction (libpam, service "phonemfa-demo",
 config in {env.dir}). User "{DEMO_USER}" has a primary phone {PRIMARY} and an
 alternate {ALTERNATE}. Texts and calls arrive on the simulated phone network
@@ -96,6 +101,28 @@ def scenario_wrong_code_then_alternate_by_call(env):
     return login.finish() == PAM_SUCCESS
 
 
+def scenario_landline_offers_a_call(env):
+    env.network.number_kinds[PRIMARY] = "landline"
+    login = env.login(user=DEMO_USER, service="phonemfa-demo")
+    login.prompt()
+    login.answer("1")
+    assert login.prompt()["text"].startswith("That phone cannot receive texts. Choose a call instead.")
+    login.answer("2")
+    login.prompt()
+    login.answer(env.network.last_code(PRIMARY))
+    return login.finish() == PAM_SUCCESS
+
+
+def scenario_abandoned_verification_is_cancelled(env):
+    login = env.login(user=DEMO_USER, service="phonemfa-demo")
+    login.prompt()
+    login.answer("1")
+    login.prompt()
+    login.answer("")
+    login.prompt()
+    return login.finish() == 19 and len(env.network.ops("cancel")) == 1
+
+
 def scenario_call_approved_with_hash(env):
     env.network.call_mode = "approval"
     login = env.login(user=DEMO_USER, service="phonemfa-demo")
@@ -126,39 +153,63 @@ def scenario_service_down(env):
     return login.finish() == PAM_AUTHINFO_UNAVAIL and login.outcome()["reason"] == "service_unavailable"
 
 
-SCENARIOS = [scenario_text_primary, scenario_wrong_code_then_alternate_by_call,
-             scenario_call_approved_with_hash, scenario_call_declined, scenario_service_down]
+COMMON = [scenario_text_primary, scenario_wrong_code_then_alternate_by_call,
+          scenario_landline_offers_a_call, scenario_abandoned_verification_is_cancelled,
+          scenario_service_down]
+# Only the phonemfa protocol has calls approved by pressing #.
+SCENARIOS = {"phonemfa": COMMON + [scenario_call_approved_with_hash, scenario_call_declined],
+             "twilio": COMMON}
 
 
-def scripted(service, env):
+def scripted(provider, service, env):
     passed = failed = 0
-    for scenario in SCENARIOS:
-        service.network.reset()
+    for scenario in SCENARIOS[provider]:
+        if hasattr(service, "reset"):
+            service.reset()
+        else:
+            service.network.reset()
         env.set_config()
         try:
             ok = scenario(env)
         except AssertionError as error:
             ok = False
             print(f"  {scenario.__name__}: {error}")
-        print(f"demo {scenario.__name__[9:]}: {'ok' if ok else 'FAILED'}")
+        violations = getattr(getattr(service, "twilio", None), "violations", [])
+        if violations:
+            ok = False
+            print(f"  requests Twilio's spec rejects: {violations}")
+        print(f"demo [{provider}] {scenario.__name__[9:]}: {'ok' if ok else 'FAILED'}")
         passed, failed = passed + ok, failed + (not ok)
-    print(f"demo: {passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return passed, failed
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scripted", action="store_true", help="play the flows automatically")
+    parser.add_argument("--provider", choices=("phonemfa", "twilio"),
+                        help="verification service (interactive default: phonemfa; scripted: both)")
     args = parser.parse_args()
     scripted_mode = args.scripted or not sys.stdin.isatty()
     if not args.scripted and scripted_mode:
         print("make demo: no terminal on stdin, so playing the scripted demo instead")
-    service, env = set_up(verbose=not scripted_mode)
-    try:
-        return scripted(service, env) if scripted_mode else interactive(env)
-    finally:
-        service.stop()
-        env.cleanup()
+    if not scripted_mode:
+        service, env = set_up(args.provider or "phonemfa", verbose=True)
+        try:
+            return interactive(env)
+        finally:
+            service.stop()
+            env.cleanup()
+    passed = failed = 0
+    for provider in [args.provider] if args.provider else ["phonemfa", "twilio"]:
+        service, env = set_up(provider, verbose=False)
+        try:
+            p, f = scripted(provider, service, env)
+        finally:
+            service.stop()
+            env.cleanup()
+        passed, failed = passed + p, failed + f
+    print(f"demo: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
 
 
 if __name__ == "__main__":
