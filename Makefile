@@ -42,7 +42,7 @@ UNIT := test_phone_number test_config test_phone_record test_phone_store test_na
         test_twilio_protocol test_menu test_user_name
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
-.PHONY: all deps check check-unit check-exports check-docs check-pam check-pam-valgrind check-demo demo \
+.PHONY: all deps check check-unit check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
         install uninstall clean pot bench test-programs
 
 all: $(BUILD)/pam_phonemfa.so
@@ -87,7 +87,7 @@ check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-programs
 	@$(MAKE) --no-print-directory check-unit check-exports check-docs check-pam check-pam-valgrind \
-	    check-demo
+	    check-demo check-e2e
 	@echo "make check: all suites passed"
 
 check-unit: $(UNIT_BIN)
@@ -105,6 +105,10 @@ check-pam: all $(PAM_TEST_PROGRAMS)
 
 check-pam-valgrind: all $(PAM_TEST_PROGRAMS)
 	cd tests && PHONEMFA_VALGRIND=1 $(PYTHON) -m pytest -q -p no:cacheprovider pam
+
+# Real sshd, ssh, paramiko, sudo, su and login in a namespace sandbox (root).
+check-e2e: all
+	PYTHON=$(PYTHON) tests/e2e/run-sandboxed
 
 check-demo: all $(PAM_TEST_PROGRAMS)
 	$(PYTHON) tests/demo/demo.py --scripted

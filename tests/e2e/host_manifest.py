@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""A sha256 manifest of what the end-to-end tests must never change on the
+host: PAM, sshd, sudoers and user database files, PAM modules, pam-configs,
+home directories, the phone store, and running sshd processes."""
+import hashlib
+import os
+import subprocess
+import sys
+
+FILES = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers",
+         "/etc/login.defs"]
+TREES = ["/etc/pam.d", "/etc/ssh", "/etc/sudoers.d", "/etc/phonemfa", "/etc/security",
+         "/usr/share/pam-configs", "/var/lib/pam", "/var/lib/phonemfa", "/home",
+         "/usr/lib/x86_64-linux-gnu/security"]
+
+
+def digest(path):
+    try:
+        if os.path.islink(path):
+            return "link:" + os.readlink(path)
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError as error:
+        return f"unreadable:{error.errno}"
+
+
+def entries():
+    for path in FILES:
+        yield path, digest(path) if os.path.lexists(path) else "absent"
+    for tree in TREES:
+        if not os.path.lexists(tree):
+            yield tree, "absent"
+            continue
+        for root, dirs, files in os.walk(tree):
+            dirs.sort()
+            st = os.lstat(root)
+            yield root, f"dir:{st.st_mode:o}:{st.st_uid}:{st.st_gid}"
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                st = os.lstat(path)
+                yield path, f"{digest(path)}:{st.st_mode:o}:{st.st_uid}:{st.st_gid}"
+    sshd = subprocess.run(["pgrep", "-c", "-x", "sshd"], capture_output=True, text=True).stdout.strip()
+    yield "processes:sshd", sshd or "0"
+
+
+if __name__ == "__main__":
+    for path, value in entries():
+        sys.stdout.write(f"{path}\t{value}\n")

@@ -1,0 +1,36 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clients import CLIENTS  # noqa: E402
+from system import System  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def system():
+    sandbox = System()
+    for service in ("sudo", "sudo-i", "su", "su-l", "login"):
+        sandbox.install_pam(service)
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.fixture(params=CLIENTS, ids=lambda client: client.name)
+def client(request, system):
+    """A real client, with sshd set up the way it needs."""
+    client = request.param
+    if client.sshd_mode is not None and getattr(system, "sshd_mode", None) != client.sshd_mode:
+        if client.sshd_mode == "key":
+            system.install_pam("sshd", "sshd-key-then-phone")
+            system.start_sshd("phonemfa-key-then-phone.conf")
+        else:
+            system.install_pam("sshd")
+            system.start_sshd("phonemfa.conf")
+        system.sshd_mode = client.sshd_mode
+    system.network.reset()
+    system.configure()
+    yield client
+    system.network.reset()
+    system.configure()

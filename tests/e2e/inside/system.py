@@ -1,0 +1,185 @@
+"""The sandboxed system the end-to-end tests log in to: users, the module
+and the files from conf/ installed the way docs/admin-guide.md says, a
+syslog receiver on a private /dev/log, the fake verification service, and
+sshd. Only ever used inside tests/e2e/run-sandboxed."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.environ.get("PHONEMFA_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")))
+CONF = os.path.join(ROOT, "conf")
+sys.path.insert(0, os.path.join(ROOT, "tests", "fake_service"))
+from phonenet import PhoneNetworkService  # noqa: E402
+
+PASSWORD = {"alice": "alice-Pass-1", "bob": "bob-Pass-2", "carol": "carol-Pass-3"}
+PRIMARY = "+15555550117"
+ALTERNATE = "+15555550119"
+SSH_PORT = 2222
+
+
+def run(*argv, **kwargs):
+    return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs)
+
+
+def install(source, target, mode=0o644):
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copyfile(source, target)
+    os.chmod(target, mode)
+    os.chown(target, 0, 0)
+
+
+class Syslog:
+    """Receives what syslog(3) sends to /dev/log (sshd's lines and the module's)."""
+
+    def __init__(self, path="/dev/log"):
+        self.lines = []
+        self.lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o666)
+        threading.Thread(target=self._receive, daemon=True).start()
+
+    def _receive(self):
+        while True:
+            data = self.sock.recv(65536).decode("utf-8", "replace")
+            with self.lock:
+                self.lines.append(data)
+
+    def mark(self):
+        with self.lock:
+            return len(self.lines)
+
+    def outcomes(self, since, service, user, wait=3.0):
+        """The module's outcome lines for service and user since mark."""
+        pattern = re.compile(rf"pam_phonemfa\({re.escape(service)}:auth\): (outcome=.* user={re.escape(user)} .*)")
+        deadline = time.monotonic() + wait
+        while True:
+            with self.lock:
+                found = [m.group(1) for line in self.lines[since:] if (m := pattern.search(line))]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+    def since(self, mark):
+        with self.lock:
+            return list(self.lines[mark:])
+
+
+class System:
+    def __init__(self):
+        if os.environ.get("PHONEMFA_E2E_SANDBOX") != "1":
+            raise RuntimeError("the end-to-end tests change /etc: run them through tests/e2e/run-sandboxed")
+        self.syslog = Syslog()
+        self.service = PhoneNetworkService(tempfile.mkdtemp(prefix="e2e-phonenet-")).start()
+        self.network = self.service.network
+        self.pamdir = run("pkg-config", "--variable=libdir", "pam").stdout.strip() + "/security"
+        self.sshd = None
+        self._install_module()
+        self._configure()
+        self._users()
+
+    # -- the steps of docs/admin-guide.md --------------------------------------
+    def _install_module(self):
+        install(os.path.join(ROOT, "build", "pam_phonemfa.so"), os.path.join(self.pamdir, "pam_phonemfa.so"))
+
+    def _configure(self, failmode="secure", unenrolled="deny", urls=None):
+        os.makedirs("/etc/phonemfa", mode=0o755, exist_ok=True)
+        os.makedirs("/var/lib/phonemfa", mode=0o700, exist_ok=True)
+        with open("/etc/phonemfa/service.token", "w") as f:
+            f.write(self.network.token + "\n")
+        os.chmod("/etc/phonemfa/service.token", 0o600)
+        install(self.service.ca_file, "/etc/phonemfa/ca.pem")
+        with open(os.path.join(CONF, "phonemfa.conf")) as f:
+            text = f.read()
+        url_list = ", ".join(f'"{u}"' for u in (urls or [self.service.url()]))
+        text = re.sub(r"urls = \[.*?\];", f"urls = [ {url_list} ];", text)
+        text = text.replace("/etc/ssl/certs/ca-certificates.crt", "/etc/phonemfa/ca.pem")
+        text = text.replace('failmode = "secure";', f'failmode = "{failmode}";')
+        text = text.replace('unenrolled = "deny";', f'unenrolled = "{unenrolled}";')
+        text = text.replace("call_answer_timeout = 90;", "call_answer_timeout = 10;")
+        text = text.replace("poll_interval = 2;", "poll_interval = 0.3;")
+        with open("/etc/phonemfa/phonemfa.conf", "w") as f:
+            f.write(text)
+        os.chmod("/etc/phonemfa/phonemfa.conf", 0o644)
+
+    def configure(self, **settings):
+        self._configure(**settings)
+
+    def _users(self):
+        for user in PASSWORD:
+            run("useradd", "--create-home", "--shell", "/bin/bash", user)
+        run("chpasswd", input="".join(f"{u}:{p}\n" for u, p in PASSWORD.items()))
+        with open("/etc/sudoers.d/phonemfa-e2e", "w") as f:
+            # passwd_tries=1: sudo would otherwise run the whole stack (password
+            # and phone) again after a failure, up to three times.
+            f.write("Defaults timestamp_timeout=0, passwd_tries=1\nalice ALL=(ALL) ALL\nbob ALL=(ALL) ALL\n")
+        os.chmod("/etc/sudoers.d/phonemfa-e2e", 0o440)
+        with open("/etc/login.defs") as f:
+            defs = f.read()
+        defs = re.sub(r"(?m)^LOGIN_RETRIES.*$", "LOGIN_RETRIES 1", defs)
+        with open("/etc/login.defs", "w") as f:
+            f.write(defs if "LOGIN_RETRIES 1" in defs else defs + "\nLOGIN_RETRIES 1\n")
+        self.enroll("alice")
+        self.enroll("carol")
+
+    def enroll(self, user, phones=None):
+        import json
+        phones = phones or {"primary": PRIMARY, "alternate": ALTERNATE}
+        record = {"version": 1, "phones": {
+            slot: {"number": number, "channels": ["text", "call"], "verified_by": "text",
+                   "verified_at": "2026-11-01T10:00:00Z", "added_by": "root",
+                   "added_at": "2026-11-01T10:00:00Z"} for slot, number in phones.items()}}
+        path = f"/var/lib/phonemfa/{user}.json"
+        with open(path, "w") as f:
+            json.dump(record, f)
+        os.chmod(path, 0o600)
+
+    def install_pam(self, service, source=None):
+        install(os.path.join(CONF, "pam.d", source or service), f"/etc/pam.d/{service}")
+
+    # -- sshd ---------------------------------------------------------------
+    def start_sshd(self, snippet):
+        self.stop_sshd()
+        install(os.path.join(CONF, "sshd_config.d", snippet), "/etc/ssh/sshd_config.d/phonemfa.conf")
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+        log = "/tmp/sshd.log"
+        self.sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-p", str(SSH_PORT),
+                                      "-o", "ListenAddress=127.0.0.1", "-o", "PidFile=none",
+                                      "-o", "MaxAuthTries=3"],
+                                     stdout=open(log, "a"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", SSH_PORT), timeout=0.2).close()
+                return
+            except OSError:
+                if self.sshd.poll() is not None:
+                    raise RuntimeError(f"sshd exited: {open(log).read()}")
+                time.sleep(0.05)
+        raise RuntimeError("sshd did not start")
+
+    def stop_sshd(self):
+        if self.sshd is not None:
+            self.sshd.terminate()
+            self.sshd.wait(timeout=5)
+            self.sshd = None
+
+    def authorize_key(self, user):
+        key = f"/tmp/{user}-key"
+        if not os.path.exists(key):
+            run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key)
+        home = f"/home/{user}/.ssh"
+        os.makedirs(home, mode=0o700, exist_ok=True)
+        shutil.copyfile(key + ".pub", home + "/authorized_keys")
+        run("chown", "-R", f"{user}:{user}", home)
+        return key
+
+    def close(self):
+        self.stop_sshd()
+        self.service.stop()
