@@ -7,6 +7,7 @@
 #define PHONEMFA_PHONE_STORE_H
 
 #include "phone_record.h"
+#include "record_dir.h"
 
 #define STORE_ERROR_MAX 512
 
@@ -15,8 +16,7 @@ struct store_error {
 };
 
 struct phone_store {
-    int directory_fd;
-    char *path;
+    struct record_dir dir;
 };
 
 enum store_read_result { STORE_FOUND, STORE_NOT_ENROLLED, STORE_ERROR };

@@ -1,0 +1,195 @@
+#include "record_dir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "safe_file.h"
+#include "user_name.h"
+
+#define NAME_MAX_LENGTH (USER_NAME_MAX + 16)
+
+static int set_error(struct record_dir_error *error, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int set_error(struct record_dir_error *error, const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    (void)vsnprintf(error->message, sizeof error->message, format, args);
+    va_end(args);
+    return -1;
+}
+
+static int file_name(const char *user, const char *suffix, char *out, size_t out_size,
+                     struct record_dir_error *error)
+{
+    if (!user_name_is_valid(user))
+        return set_error(error, "invalid user name");
+    int n = snprintf(out, out_size, "%s%s", user, suffix);
+    if (n < 0 || (size_t)n >= out_size)
+        return set_error(error, "user name too long");
+    return 0;
+}
+
+int record_dir_open(const char *path, const char *what, struct record_dir *dir,
+                    struct record_dir_error *error)
+{
+    struct safe_file_error file_error;
+
+    dir->directory_fd = -1;
+    dir->path = NULL;
+    dir->what = what;
+    int fd = safe_open_directory(path, &file_error);
+    if (fd < 0)
+        return set_error(error, "%s %s", what, file_error.message);
+    dir->path = strdup(path);
+    if (dir->path == NULL) {
+        (void)close(fd);
+        return set_error(error, "out of memory");
+    }
+    dir->directory_fd = fd;
+    return 0;
+}
+
+void record_dir_close(struct record_dir *dir)
+{
+    if (dir->directory_fd >= 0)
+        (void)close(dir->directory_fd);
+    dir->directory_fd = -1;
+    free(dir->path);
+    dir->path = NULL;
+}
+
+enum record_read_result record_dir_read(const struct record_dir *dir, const char *user,
+                                        const char *suffix, size_t max_size, char **content,
+                                        size_t *length, struct record_dir_error *error)
+{
+    char name[NAME_MAX_LENGTH];
+    char what[RECORD_DIR_ERROR_MAX / 2];
+    struct safe_file_error file_error;
+    struct stat st;
+    enum record_read_result result = RECORD_ERROR;
+
+    if (file_name(user, suffix, name, sizeof name, error) != 0)
+        return RECORD_ERROR;
+    (void)snprintf(what, sizeof what, "%s/%s", dir->path, name);
+    int fd = openat(dir->directory_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        char buf[128];
+        if (errno == ENOENT)
+            return RECORD_ABSENT;
+        set_error(error, "%s: %s", what, errno == ELOOP ? "is a symlink" : strerror_r(errno, buf, sizeof buf));
+        return RECORD_ERROR;
+    }
+    if (fstat(fd, &st) != 0) {
+        set_error(error, "%s: cannot stat", what);
+        goto out;
+    }
+    if (!safe_check_owner_mode(&st, what, false, &file_error) ||
+        safe_read_descriptor(fd, what, max_size, content, length, &file_error) != 0) {
+        set_error(error, "%s", file_error.message);
+        goto out;
+    }
+    result = RECORD_FOUND;
+out:
+    (void)close(fd);
+    return result;
+}
+
+int record_dir_lock(const struct record_dir *dir, const char *user, struct record_dir_error *error)
+{
+    char name[NAME_MAX_LENGTH];
+    struct stat st;
+
+    if (file_name(user, ".lock", name, sizeof name, error) != 0)
+        return -1;
+    int fd = openat(dir->directory_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0)
+        return set_error(error, "lock %s/%s: cannot open", dir->path, name);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
+        (void)close(fd);
+        return set_error(error, "lock %s/%s: not a root-owned regular file", dir->path, name);
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            (void)close(fd);
+            return set_error(error, "lock %s/%s: cannot lock", dir->path, name);
+        }
+    }
+    return fd;
+}
+
+void record_dir_unlock(int lock_fd)
+{
+    if (lock_fd >= 0)
+        (void)close(lock_fd); /* closing releases the flock */
+}
+
+static int write_all(int fd, const char *data, size_t length)
+{
+    while (length > 0) {
+        ssize_t written = write(fd, data, length);
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0)
+            return -1;
+        data += written;
+        length -= (size_t)written;
+    }
+    return 0;
+}
+
+int record_dir_write_locked(const struct record_dir *dir, const char *user, const char *suffix,
+                            const char *content, struct record_dir_error *error)
+{
+    char name[NAME_MAX_LENGTH];
+    char temp[NAME_MAX_LENGTH + 32];
+    unsigned char random_bytes[8];
+
+    if (file_name(user, suffix, name, sizeof name, error) != 0)
+        return -1;
+    if (getrandom(random_bytes, sizeof random_bytes, 0) != (ssize_t)sizeof random_bytes)
+        return set_error(error, "no randomness for a temp file name");
+    (void)snprintf(temp, sizeof temp, ".%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x", name,
+                   random_bytes[0], random_bytes[1], random_bytes[2], random_bytes[3],
+                   random_bytes[4], random_bytes[5], random_bytes[6], random_bytes[7]);
+    int fd = openat(dir->directory_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                    0600);
+    if (fd < 0)
+        return set_error(error, "%s %s: cannot create a temp file", dir->what, dir->path);
+    bool written = write_all(fd, content, strlen(content)) == 0 && write_all(fd, "\n", 1) == 0 &&
+                   fchmod(fd, 0600) == 0 && fsync(fd) == 0;
+    if (close(fd) != 0)
+        written = false;
+    if (!written || renameat(dir->directory_fd, temp, dir->directory_fd, name) != 0) {
+        (void)unlinkat(dir->directory_fd, temp, 0);
+        return set_error(error, "%s %s: cannot write %s", dir->what, dir->path, name);
+    }
+    if (fsync(dir->directory_fd) != 0)
+        return set_error(error, "%s %s: cannot fsync the directory", dir->what, dir->path);
+    return 0;
+}
+
+int record_dir_remove_locked(const struct record_dir *dir, const char *user, const char *suffix,
+                             struct record_dir_error *error)
+{
+    char name[NAME_MAX_LENGTH];
+
+    if (file_name(user, suffix, name, sizeof name, error) != 0)
+        return -1;
+    if (unlinkat(dir->directory_fd, name, 0) != 0 && errno != ENOENT)
+        return set_error(error, "%s %s: cannot remove %s", dir->what, dir->path, name);
+    if (fsync(dir->directory_fd) != 0)
+        return set_error(error, "%s %s: cannot fsync the directory", dir->what, dir->path);
+    return 0;
+}
