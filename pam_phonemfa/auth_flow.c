@@ -9,6 +9,8 @@
 #include "i18n.h"
 #include "menu.h"
 #include "phone_store.h"
+#include "policy.h"
+#include "user_state.h"
 #include "secure_mem.h"
 #include "user_name.h"
 #include "verify_client.h"
@@ -30,6 +32,8 @@ struct flow {
     char notice[NOTICE_MAX];     /* shown above the menu next time */
     unsigned verifications_started;
     const char *reason;
+    struct record_dir state;  /* per-user state, open when a control needs it */
+    bool state_open;
 };
 
 /* What a step decided: go on with the menu, or end the login. */
@@ -62,9 +66,15 @@ void login_log_outcome(const struct log_sink *log, const struct login_request *r
     log_clean_value(service, sizeof service, request->service);
     log_clean_value(host, sizeof host, request->remote_host);
     log_clean_value(tty, sizeof tty, request->tty);
+    char target[USER_NAME_MAX + 16] = "";
+    if (request->target != NULL) {
+        char clean[USER_NAME_MAX + 1];
+        log_clean_value(clean, sizeof clean, request->target);
+        (void)snprintf(target, sizeof target, " target=%s", clean);
+    }
     log_message(log, priority,
-                "outcome=%s reason=%s user=%s service=%s rhost=%s tty=%s phone=\"%s\" channel=%s",
-                outcome_name(outcome), reason, user, service, host, tty,
+                "outcome=%s reason=%s user=%s%s service=%s rhost=%s tty=%s phone=\"%s\" channel=%s",
+                outcome_name(outcome), reason, user, target, service, host, tty,
                 masked_phone && masked_phone[0] ? masked_phone : "-", channel ? channel : "-");
 }
 
@@ -105,7 +115,14 @@ static enum login_outcome service_failure(struct flow *flow, const struct verify
                 failure->detail);
     flow->reason = verify_failure_name(failure->kind);
     if (verify_failure_uses_failmode(failure->kind)) {
-        if (flow->config->failmode == FAILMODE_SAFE) {
+        bool safe_applies = flow->config->failmode == FAILMODE_SAFE &&
+                            (flow->config->failmode_safe_groups.count == 0 ||
+                             policy_user_in_groups(flow->request->user, &flow->config->failmode_safe_groups));
+        if (flow->config->failmode == FAILMODE_SAFE && !safe_applies)
+            log_message(flow->log, LOG_WARNING,
+                        "FAILMODE SAFE not applied: user %s is not in login.failmode_safe_groups",
+                        flow->request->user);
+        if (safe_applies) {
             log_message(flow->log, LOG_WARNING,
                         "FAILMODE SAFE: verification service unavailable, user %s passes "
                         "without a second factor (login.failmode = \"safe\")",
@@ -278,6 +295,23 @@ static enum step run_verification(struct flow *flow, enum login_outcome *outcome
     struct verification verification = {0};
     struct verify_failure failure = {0};
 
+    if (flow->config->sends_per_user > 0) {
+        struct record_dir_error state_error;
+        bool allowed = false;
+        if (policy_reserve_send(flow->config, &flow->state, flow->request->user, time(NULL), &allowed,
+                                &state_error) != 0) {
+            log_message(flow->log, LOG_ERR, "state error: %s", state_error.message);
+            flow->reason = "state_error";
+            *outcome = LOGIN_INTERNAL_ERROR;
+            return STEP_END;
+        }
+        if (!allowed) {
+            tell(flow, _("Too many texts and calls for your account recently. Try again later."));
+            flow->reason = "send_limit";
+            *outcome = LOGIN_DENIED;
+            return STEP_END;
+        }
+    }
     flow->verifications_started++;
     if (verify_start(flow->client, &request, &verification, &failure) != 0) {
         if (failure.kind == VERIFY_CHANNEL_UNAVAILABLE) {
@@ -382,6 +416,155 @@ static int load_record(struct flow *flow, enum login_outcome *outcome)
     return -1;
 }
 
+/* Phones or channels the administrator does not allow are not offered. */
+static bool filter_allowed_phones(struct flow *flow)
+{
+    bool any = false;
+
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        struct phone_entry *entry = &flow->record.phones[slot];
+        if (!entry->present)
+            continue;
+        entry->channels &= flow->config->allowed_channels;
+        if (entry->channels == 0 || !policy_phone_allowed(flow->config, &entry->number))
+            entry->present = false;
+        any = any || entry->present;
+    }
+    struct phone_record *record = &flow->record;
+    if (record->has_preferred && (!record->phones[record->preferred_slot].present ||
+                                  !(record->phones[record->preferred_slot].channels & record->preferred_channel)))
+        record->has_preferred = false;
+    return any;
+}
+
+static int open_state(struct flow *flow)
+{
+    struct record_dir_error error;
+
+    if (!policy_uses_state(flow->config))
+        return 0;
+    if (record_dir_open(flow->config->state_directory, "state directory", &flow->state, &error) != 0) {
+        log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+        flow->reason = "state_error";
+        return -1;
+    }
+    flow->state_open = true;
+    return 0;
+}
+
+/* Before anything is sent: a locked-out user is refused, a remembered
+ * login passes. 0 to go on, -1 with *outcome set. */
+static int check_state(struct flow *flow, enum login_outcome *outcome, char *remember_key,
+                       size_t key_size, char *phones, size_t phones_size)
+{
+    struct record_dir_error error;
+    time_t now = time(NULL);
+
+    if (flow->config->lockout_failures > 0) {
+        time_t until = 0;
+        if (policy_locked_until(&flow->state, flow->request->user, now, &until, &error) != 0)
+            goto state_error;
+        if (until > now) {
+            char message[NOTICE_MAX];
+            long minutes = (long)((until - now + 59) / 60);
+            (void)snprintf(message, sizeof message,
+                           P_("Too many failed verifications. Try again in %ld minute.",
+                              "Too many failed verifications. Try again in %ld minutes.", minutes),
+                           minutes);
+            tell(flow, message);
+            flow->reason = "locked_out";
+            *outcome = LOGIN_DENIED;
+            return -1;
+        }
+    }
+    remember_key[0] = '\0';
+    policy_phones_fingerprint(&flow->record, phones, phones_size);
+    if (flow->config->remember_mode != REMEMBER_OFF &&
+        policy_remember_key(flow->config, flow->request->remote_host, flow->request->service,
+                            flow->request->tty, remember_key, key_size)) {
+        bool remembered = false;
+        if (policy_is_remembered(&flow->state, flow->request->user, remember_key, phones, now,
+                                 &remembered, &error) != 0)
+            goto state_error;
+        if (remembered) {
+            flow->reason = "remembered";
+            *outcome = LOGIN_APPROVED;
+            return -1;
+        }
+    }
+    return 0;
+state_error:
+    log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+    flow->reason = "state_error";
+    *outcome = LOGIN_INTERNAL_ERROR;
+    return -1;
+}
+
+static bool counts_as_failure(const char *reason)
+{
+    static const char *const failures[] = {"wrong_code", "too_many_attempts", "call_declined",
+                                           "verifications_exhausted", "invalid_choice"};
+    for (size_t i = 0; i < sizeof failures / sizeof failures[0]; i++)
+        if (strcmp(reason, failures[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool wants_to_be_remembered(struct flow *flow)
+{
+    char prompt[PROMPT_MAX];
+    char *answer = NULL;
+    unsigned days = (unsigned)(flow->config->remember_duration_s / 86400);
+
+    if (flow->config->remember_mode == REMEMBER_ALWAYS)
+        return true;
+    (void)snprintf(prompt, sizeof prompt,
+                   P_("Skip this check for logins like this one for %u day? [y/N]: ",
+                      "Skip this check for logins like this one for %u days? [y/N]: ", days),
+                   days);
+    /* An optional question: no answer means no. */
+    if (flow->prompter->ask(flow->prompter->context, PROMPT_ECHO_ON, prompt, &answer) != 0 || answer == NULL) {
+        secure_free_string(answer);
+        return false;
+    }
+    bool yes = strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 || strcmp(answer, "yes") == 0;
+    secure_free_string(answer);
+    return yes;
+}
+
+/* After the verification: count failures toward a lockout, clear them on
+ * success, remember the login if asked to. */
+static void update_state(struct flow *flow, enum login_outcome outcome, const char *remember_key,
+                         const char *phones)
+{
+    struct record_dir_error error;
+    time_t now = time(NULL);
+
+    if (!flow->state_open)
+        return;
+    if (outcome == LOGIN_DENIED && flow->config->lockout_failures > 0 && counts_as_failure(flow->reason)) {
+        bool locked = false;
+        if (policy_record_failure(flow->config, &flow->state, flow->request->user, now, &locked, &error) != 0)
+            log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+        else if (locked)
+            log_message(flow->log, LOG_WARNING, "lockout: user %s locked out for %ld seconds after %u failed "
+                        "verifications", flow->request->user, flow->config->lockout_duration_s,
+                        flow->config->lockout_failures);
+    }
+    if (outcome != LOGIN_APPROVED || strcmp(flow->reason, "approved") != 0)
+        return;
+    if (flow->config->lockout_failures > 0 &&
+        policy_record_success(&flow->state, flow->request->user, &error) != 0)
+        log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+    if (remember_key[0] != '\0' && wants_to_be_remembered(flow)) {
+        if (policy_remember(&flow->state, flow->request->user, remember_key, phones,
+                            now + flow->config->remember_duration_s, &error) != 0)
+            log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+        else
+            flow->reason = "approved_and_remembered";
+    }
+}
+
 enum login_outcome login_verify(const struct phonemfa_config *config,
                                 const struct login_request *request, const struct prompter *prompter,
                                 const struct log_sink *log)
@@ -391,14 +574,32 @@ enum login_outcome login_verify(const struct phonemfa_config *config,
         .reason = "internal_error",
     };
     enum login_outcome outcome = LOGIN_INTERNAL_ERROR;
+    char remember_key[STATE_KEY_MAX + 1] = "";
+    char phones[STATE_KEY_MAX + 1] = "";
 
     if (!user_name_is_valid(request->user)) {
         flow.reason = "invalid_user";
         outcome = LOGIN_DENIED;
         goto out;
     }
+    enum exemption exemption = policy_exemption(config, request->user, request->remote_host);
+    if (exemption != NOT_EXEMPT) {
+        flow.reason = policy_exemption_reason(exemption);
+        outcome = LOGIN_IGNORED;
+        goto out;
+    }
     if (load_record(&flow, &outcome) != 0)
         goto out;
+    outcome = LOGIN_INTERNAL_ERROR;
+    if (open_state(&flow) != 0 ||
+        check_state(&flow, &outcome, remember_key, sizeof remember_key, phones, sizeof phones) != 0)
+        goto out;
+    if (!filter_allowed_phones(&flow)) {
+        tell(&flow, _("None of your phones may be used for verification here. Contact your administrator."));
+        flow.reason = "no_allowed_phone";
+        outcome = LOGIN_DENIED;
+        goto out;
+    }
     menu_build(&flow.record, &flow.menu);
     flow.client = verify_client_new(config, log);
     if (flow.client == NULL) {
@@ -406,8 +607,11 @@ enum login_outcome login_verify(const struct phonemfa_config *config,
         goto out;
     }
     outcome = choose_and_verify(&flow);
+    update_state(&flow, outcome, remember_key, phones);
 out:
     verify_client_free(flow.client);
+    if (flow.state_open)
+        record_dir_close(&flow.state);
     login_log_outcome(log, request, outcome, flow.reason, flow.masked,
                       flow.chosen ? phone_channel_name(flow.chosen->channel) : NULL);
     explicit_bzero(&flow.record, sizeof flow.record);

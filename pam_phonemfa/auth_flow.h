@@ -21,7 +21,8 @@ struct prompter {
 };
 
 struct login_request {
-    const char *user;
+    const char *user;   /* whose phone is asked: PAM_USER, or PAM_RUSER (login.verify_user) */
+    const char *target; /* the account logged in to, when that is another user; else NULL */
     const char *service;
     const char *remote_host;
     const char *tty;

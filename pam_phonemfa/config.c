@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <libconfig.h>
 #include <stdarg.h>
@@ -9,8 +10,10 @@
 #include <sys/stat.h>
 
 #include "phone_number.h"
+#include "phone_record.h"
 #include "safe_file.h"
 #include "secure_mem.h"
+#include "user_name.h"
 
 #define URL_MAX 512
 #define TEXT_SETTING_MAX 256
@@ -55,10 +58,17 @@ static const char *const service_settings[] = {
 };
 static const char *const login_settings[] = {
     "code_attempts", "verifications_per_login", "menu_attempts", "call_answer_timeout",
-    "poll_interval", "failmode", "unenrolled", "default_country_code", "locale", NULL,
+    "poll_interval", "failmode", "unenrolled", "default_country_code", "locale", "verify_user",
+    "failmode_safe_groups", NULL,
 };
 static const char *const twilio_settings[] = {"service_sid", "api_key_sid", "account_sid", NULL};
 static const char *const store_settings[] = {"directory", NULL};
+static const char *const state_settings[] = {"directory", NULL};
+static const char *const lockout_settings[] = {"failures", "window", "duration", NULL};
+static const char *const limits_settings[] = {"sends_per_user", "window", "countries", "channels", NULL};
+static const char *const remember_settings[] = {"mode", "days", "key", NULL};
+static const char *const access_settings[] = {"exempt_users", "exempt_groups", "required_groups",
+                                              "trusted_networks", NULL};
 static const char *const texts_settings[] = {"menu_header", "menu_footer", NULL};
 
 static const struct group_schema schema[] = {
@@ -66,6 +76,11 @@ static const struct group_schema schema[] = {
     {"twilio", twilio_settings},
     {"login", login_settings},
     {"store", store_settings},
+    {"state", state_settings},
+    {"lockout", lockout_settings},
+    {"limits", limits_settings},
+    {"remember", remember_settings},
+    {"access", access_settings},
     {"texts", texts_settings},
 };
 
@@ -375,6 +390,209 @@ static bool locale_is_valid(const char *locale)
     return true;
 }
 
+/* A list of strings: [ "a", "b" ] (or an array). Each goes through check. */
+static const config_setting_t *get_list(struct parse_state *state, const config_setting_t *root,
+                                        const char *group, const char *name, size_t max, int *count)
+{
+    char full[128];
+    const config_setting_t *setting = lookup(root, group, name);
+
+    *count = 0;
+    if (setting == NULL)
+        return NULL;
+    (void)snprintf(full, sizeof full, "%s.%s", group, name);
+    if (!config_setting_is_array(setting) && !config_setting_is_list(setting)) {
+        fail(state, setting, full, "must be a list: [ ... ]");
+        *count = -1;
+        return NULL;
+    }
+    *count = config_setting_length(setting);
+    if ((size_t)*count > max) {
+        fail(state, setting, full, "holds more than %zu entries", max);
+        *count = -1;
+        return NULL;
+    }
+    return setting;
+}
+
+static const char *list_string(struct parse_state *state, const config_setting_t *list, int index,
+                               const char *full)
+{
+    const config_setting_t *element = config_setting_get_elem(list, (unsigned)index);
+    const char *value = element ? config_setting_get_string(element) : NULL;
+
+    if (value == NULL)
+        fail(state, list, full, "must hold strings");
+    return value;
+}
+
+static int get_names(struct parse_state *state, const config_setting_t *root, const char *group,
+                     const char *name, struct name_list *out)
+{
+    char full[128];
+    int count = 0;
+    const config_setting_t *list = get_list(state, root, group, name, CONFIG_MAX_NAMES, &count);
+
+    (void)snprintf(full, sizeof full, "%s.%s", group, name);
+    for (int i = 0; i < count; i++) {
+        const char *value = list_string(state, list, i, full);
+        if (value == NULL)
+            return -1;
+        if (!user_name_is_valid(value))
+            return fail(state, list, full, "'%s' is not a valid user or group name", value);
+        out->names[out->count] = strdup(value);
+        if (out->names[out->count] == NULL)
+            return fail(state, list, full, "out of memory");
+        out->count++;
+    }
+    return count < 0 ? -1 : 0;
+}
+
+static int parse_network(const char *text, struct network *network)
+{
+    char address[INET6_ADDRSTRLEN + 1];
+    const char *slash = strchr(text, '/');
+    size_t length = slash ? (size_t)(slash - text) : strlen(text);
+
+    if (length == 0 || length >= sizeof address)
+        return -1;
+    memcpy(address, text, length);
+    address[length] = '\0';
+    memset(network, 0, sizeof *network);
+    if (inet_pton(AF_INET, address, network->address) == 1)
+        network->family = AF_INET;
+    else if (inet_pton(AF_INET6, address, network->address) == 1)
+        network->family = AF_INET6;
+    else
+        return -1;
+    unsigned maximum = network->family == AF_INET ? 32 : 128;
+    network->prefix_length = maximum;
+    if (slash != NULL) {
+        char *end = NULL;
+        unsigned long prefix = strtoul(slash + 1, &end, 10);
+        if (end == slash + 1 || *end != '\0' || prefix > maximum)
+            return -1;
+        network->prefix_length = (unsigned)prefix;
+    }
+    return 0;
+}
+
+static int get_networks(struct parse_state *state, const config_setting_t *root,
+                        struct phonemfa_config *config)
+{
+    int count = 0;
+    const config_setting_t *list =
+        get_list(state, root, "access", "trusted_networks", CONFIG_MAX_NETWORKS, &count);
+
+    for (int i = 0; i < count; i++) {
+        const char *value = list_string(state, list, i, "access.trusted_networks");
+        if (value == NULL)
+            return -1;
+        if (parse_network(value, &config->trusted_networks[i]) != 0)
+            return fail(state, list, "access.trusted_networks",
+                        "'%s' is not an address or CIDR range such as 10.0.0.0/8 or 2001:db8::/32", value);
+        config->trusted_network_count++;
+    }
+    return count < 0 ? -1 : 0;
+}
+
+static int get_countries(struct parse_state *state, const config_setting_t *root,
+                         struct phonemfa_config *config)
+{
+    int count = 0;
+    const config_setting_t *list = get_list(state, root, "limits", "countries", CONFIG_MAX_COUNTRIES, &count);
+
+    for (int i = 0; i < count; i++) {
+        const config_setting_t *element = config_setting_get_elem(list, (unsigned)i);
+        int type = config_setting_type(element);
+        if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+            return fail(state, list, "limits.countries", "must hold country calling codes (numbers)");
+        long long code = config_setting_get_int64(element);
+        if (code < 1 || code > 999 || !phone_country_code_is_valid((unsigned)code))
+            return fail(state, list, "limits.countries", "%lld is not a country calling code", code);
+        config->countries[config->country_count++] = (unsigned)code;
+    }
+    if (list != NULL && count == 0)
+        return fail(state, list, "limits.countries", "an empty list would refuse every phone");
+    return count < 0 ? -1 : 0;
+}
+
+/* A list of words, each one of choices; returns their bits (1 << index). */
+static int get_word_bits(struct parse_state *state, const config_setting_t *root, const char *group,
+                         const char *name, const char *const *choices, unsigned *bits)
+{
+    char full[128];
+    int count = 0;
+    const config_setting_t *list = get_list(state, root, group, name, 8, &count);
+
+    (void)snprintf(full, sizeof full, "%s.%s", group, name);
+    if (list == NULL)
+        return count < 0 ? -1 : 0;
+    if (count == 0)
+        return fail(state, list, full, "must not be empty");
+    *bits = 0;
+    for (int i = 0; i < count; i++) {
+        const char *value = list_string(state, list, i, full);
+        if (value == NULL)
+            return -1;
+        int found = -1;
+        for (int k = 0; choices[k] != NULL; k++)
+            if (strcmp(value, choices[k]) == 0)
+                found = k;
+        if (found < 0)
+            return fail(state, list, full, "'%s' is not one of the allowed words", value);
+        *bits |= 1u << found;
+    }
+    return 0;
+}
+
+static int parse_policy(struct parse_state *state, const config_setting_t *root,
+                        struct phonemfa_config *config)
+{
+    static const char *const who[] = {"target", "invoking", NULL};
+    static const char *const modes[] = {"off", "ask", "always", NULL};
+    static const char *const channels[] = {"text", "call", NULL};
+    static const char *const parts[] = {"rhost", "service", "tty", NULL};
+    unsigned days = 0;
+    int choice;
+
+    choice = (int)config->verify_user;
+    if (get_choice(state, root, "login", "verify_user", who, &choice) != 0)
+        return -1;
+    config->verify_user = (enum verify_who)choice;
+    if (get_names(state, root, "login", "failmode_safe_groups", &config->failmode_safe_groups) != 0 ||
+        get_path(state, root, "state", "directory", &config->state_directory) != 0 ||
+        get_integer(state, root, "lockout", "failures", 0, 100, &config->lockout_failures) != 0 ||
+        get_seconds(state, root, "lockout", "window", 10, 86400 * 7, &config->lockout_window_s) != 0 ||
+        get_seconds(state, root, "lockout", "duration", 10, 86400 * 7, &config->lockout_duration_s) != 0 ||
+        get_integer(state, root, "limits", "sends_per_user", 0, 1000, &config->sends_per_user) != 0 ||
+        get_seconds(state, root, "limits", "window", 10, 86400 * 7, &config->sends_window_s) != 0 ||
+        get_countries(state, root, config) != 0 ||
+        get_word_bits(state, root, "limits", "channels", channels, &config->allowed_channels) != 0)
+        return -1;
+    /* get_seconds gives milliseconds; these are kept in seconds. */
+    choice = (int)config->remember_mode;
+    if (get_choice(state, root, "remember", "mode", modes, &choice) != 0)
+        return -1;
+    config->remember_mode = (enum remember_mode)choice;
+    if (get_integer(state, root, "remember", "days", 1, 90, &days) != 0 ||
+        get_word_bits(state, root, "remember", "key", parts, &config->remember_parts) != 0)
+        return -1;
+    if (days != 0)
+        config->remember_duration_s = (long)days * 86400;
+    if (get_names(state, root, "access", "exempt_users", &config->exempt_users) != 0 ||
+        get_names(state, root, "access", "exempt_groups", &config->exempt_groups) != 0 ||
+        get_names(state, root, "access", "required_groups", &config->required_groups) != 0 ||
+        get_networks(state, root, config) != 0)
+        return -1;
+    if (config->state_directory == NULL) {
+        config->state_directory = strdup(PHONEMFA_DEFAULT_STATE);
+        if (config->state_directory == NULL)
+            return fail(state, NULL, "state.directory", "out of memory");
+    }
+    return 0;
+}
+
 static void set_defaults(struct phonemfa_config *config)
 {
     config->provider = PROVIDER_PHONEMFA;
@@ -387,6 +605,20 @@ static void set_defaults(struct phonemfa_config *config)
     config->poll_interval_ms = 2000;
     config->failmode = FAILMODE_SECURE;
     config->unenrolled = UNENROLLED_DENY;
+    config->lockout_window_s = 900 * 1000;
+    config->lockout_duration_s = 900 * 1000;
+    config->sends_window_s = 3600 * 1000;
+    config->allowed_channels = CHANNEL_TEXT | CHANNEL_CALL;
+    config->remember_duration_s = 7L * 86400;
+    config->remember_parts = REMEMBER_RHOST | REMEMBER_SERVICE;
+}
+
+/* get_seconds() works in milliseconds; the policy keeps whole seconds. */
+static void policy_to_seconds(struct phonemfa_config *config)
+{
+    config->lockout_window_s /= 1000;
+    config->lockout_duration_s /= 1000;
+    config->sends_window_s /= 1000;
 }
 
 static int parse_settings(struct parse_state *state, const config_setting_t *root,
@@ -447,6 +679,10 @@ static int parse_settings(struct parse_state *state, const config_setting_t *roo
         if (config->store_directory == NULL)
             return fail(state, NULL, "store.directory", "out of memory");
     }
+
+    if (parse_policy(state, root, config) != 0)
+        return -1;
+    policy_to_seconds(config);
 
     if (get_string(state, root, "texts", "menu_header", TEXT_SETTING_MAX, true, &config->menu_header) != 0 ||
         get_string(state, root, "texts", "menu_footer", TEXT_SETTING_MAX, true, &config->menu_footer) != 0)
@@ -582,6 +818,12 @@ void config_free(struct phonemfa_config *config)
     free(config->twilio_api_key_sid);
     free(config->locale);
     free(config->store_directory);
+    free(config->state_directory);
+    const struct name_list *lists[] = {&config->failmode_safe_groups, &config->exempt_users,
+                                       &config->exempt_groups, &config->required_groups};
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (size_t i = 0; i < lists[l]->count; i++)
+            free(lists[l]->names[i]);
     free(config->menu_header);
     free(config->menu_footer);
     free(config);

@@ -10,6 +10,10 @@
 #define PHONEMFA_DEFAULT_CONFIG "/etc/phonemfa/phonemfa.conf"
 #define PHONEMFA_DEFAULT_STORE "/var/lib/phonemfa"
 #define CONFIG_MAX_URLS 4
+#define CONFIG_MAX_NAMES 32    /* users or groups in one list */
+#define CONFIG_MAX_NETWORKS 32
+#define CONFIG_MAX_COUNTRIES 64
+#define PHONEMFA_DEFAULT_STATE "/var/lib/phonemfa/state"
 #define CONFIG_ERROR_MAX 768
 #define CONFIG_FILE_MAX (256 * 1024)
 #define CONFIG_SECRET_FILE_MAX 4096
@@ -20,6 +24,21 @@ enum provider_kind { PROVIDER_PHONEMFA, PROVIDER_TWILIO };
 
 #define TWILIO_DEFAULT_URL "https://verify.twilio.com"
 #define TWILIO_SID_LENGTH 34
+
+enum verify_who { VERIFY_TARGET_USER, VERIFY_INVOKING_USER };
+enum remember_mode { REMEMBER_OFF, REMEMBER_ASK, REMEMBER_ALWAYS };
+enum remember_part { REMEMBER_RHOST = 1u << 0, REMEMBER_SERVICE = 1u << 1, REMEMBER_TTY = 1u << 2 };
+
+struct name_list {
+    char *names[CONFIG_MAX_NAMES];
+    size_t count;
+};
+
+struct network {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char address[16];
+    unsigned prefix_length;
+};
 
 struct phonemfa_config {
     char *path;
@@ -49,9 +68,36 @@ struct phonemfa_config {
     enum unenrolled_policy unenrolled;
     unsigned default_country_code; /* 0: international input only */
     char *locale;                  /* NULL: let the service decide */
+    enum verify_who verify_user;   /* whose phone: PAM_USER, or PAM_RUSER (su) */
+    struct name_list failmode_safe_groups; /* failmode safe only for these (empty: all) */
 
-    /* store */
+    /* store and state */
     char *store_directory;
+    char *state_directory;
+
+    /* lockout: after lockout_failures failed verifications in the window */
+    unsigned lockout_failures; /* 0: off */
+    long lockout_window_s;
+    long lockout_duration_s;
+
+    /* limits */
+    unsigned sends_per_user;   /* texts and calls per user per window; 0: no limit */
+    long sends_window_s;
+    unsigned countries[CONFIG_MAX_COUNTRIES]; /* allowed country calling codes */
+    size_t country_count;      /* 0: all */
+    unsigned allowed_channels; /* enum phone_channel bits; default both */
+
+    /* remembered verification */
+    enum remember_mode remember_mode;
+    long remember_duration_s;
+    unsigned remember_parts;   /* enum remember_part bits */
+
+    /* who must verify */
+    struct name_list exempt_users;
+    struct name_list exempt_groups;
+    struct name_list required_groups;
+    struct network trusted_networks[CONFIG_MAX_NETWORKS];
+    size_t trusted_network_count;
 
     /* texts */
     char *menu_header; /* NULL: the translated default */

@@ -185,6 +185,16 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
         goto out;
     }
     request.locale = pick_locale(pamh, config, locale, sizeof locale);
+    if (config->verify_user == VERIFY_INVOKING_USER) {
+        /* su sets PAM_RUSER to the person running it: their phone is asked,
+         * not the target account's. Without a PAM_RUSER (sshd, login) the
+         * person is the account itself. */
+        const char *invoking = get_string_item(pamh, PAM_RUSER);
+        if (invoking != NULL && invoking[0] != '\0' && strcmp(invoking, user) != 0) {
+            request.user = invoking;
+            request.target = user;
+        }
+    }
     result = to_pam_result(login_verify(config, &request, &prompter, &log));
 out:
     config_free(config);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs as PID 1 of a fresh pid, mount and network namespace (see run-sandboxed):
 # copy-on-write overlays over every path the tests write, a private /dev
-# (own devpts for ptys, own /dev/log), a private /tmp, and loopback only.
+# (own devpts for ptys, own /dev/log), and loopback only.
 # Nothing here reaches the host: when this process exits, the kernel kills
 # everything left in the namespace and the overlays vanish.
 set -eu
@@ -19,7 +19,9 @@ overlay() {
     mount -t overlay overlay -o "lowerdir=$dir,upperdir=$work/upper/$name,workdir=$work/work/$name" "$dir"
 }
 
-for dir in /etc /run /var/lib /var/log /var/mail /var/spool /home /root /usr/local "$@"; do
+# /tmp is overlaid too (not replaced by an empty tmpfs): the checkout under
+# test may itself live in /tmp, as a CI clone can.
+for dir in /etc /run /var/lib /var/log /var/mail /var/spool /home /root /usr/local /tmp "$@"; do
     case "$dir" in
         --) break ;;
         /*) overlay "$dir" ;;
@@ -28,8 +30,6 @@ done
 # Arguments up to "--" were extra directories to overlay; the rest is the command.
 while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do shift; done
 [ "$#" -gt 0 ] && shift
-
-mount -t tmpfs -o mode=1777 tmpfs /tmp
 
 # A private /dev: the host's has no /dev/log to collect the module's lines,
 # and a new devpts instance keeps the tests' ptys apart from the host's.

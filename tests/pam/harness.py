@@ -40,7 +40,7 @@ auth required pam_deny.so
 """
 
 
-def default_config(service_urls, ca_file, token_file, store, extra="", twilio=None):
+def default_config(service_urls, ca_file, token_file, store, extra="", twilio=None, state=None):
     urls = ", ".join(f'"{u}"' for u in service_urls)
     provider = ""
     if twilio is not None:
@@ -57,6 +57,7 @@ service: {{
   request_timeout = 4;
 }};
 store: {{ directory = "{store}"; }};
+{f'state: {{ directory = "{state}"; }};' if state else ""}
 {extra}
 """
 
@@ -176,6 +177,7 @@ class Environment:
         os.chmod(self.dir, 0o755)
         self.pam_dir = self.mkdir("pam.d")
         self.store = self.mkdir("store", 0o700)
+        self.state = self.mkdir("state", 0o700)
         self.etc = self.mkdir("etc")
         secret = self.twilio.api_key_secret if self.twilio else self.network.token
         self.token_file = self.write("etc/service.token", secret + "\n", 0o600)
@@ -203,7 +205,7 @@ class Environment:
     def set_config(self, extra="", urls=None, text=None):
         if text is None:
             text = default_config(urls or [self.service.url()], self.service.ca_file,
-                                  self.token_file, self.store, extra, self.twilio)
+                                  self.token_file, self.store, extra, self.twilio, self.state)
         self.write("etc/phonemfa.conf", text, 0o644)
 
     def write_stack(self, service_name, stack=None, authtok=None):
@@ -240,13 +242,22 @@ class Environment:
     def requests(self, op=None):
         return self.network.ops(op)
 
+    def read_state(self, user):
+        path = os.path.join(self.state, f"{user}.state")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    def write_state(self, user, state):
+        self.write(f"state/{user}.state", json.dumps(state), 0o600)
+
     def login(self, user="alice", service="sshd", rhost="192.0.2.10", tty="ssh",
-              silent=False, no_conv=False, extra_env=None):
+              silent=False, no_conv=False, extra_env=None, ruser=None):
         argv = [PAMCLIENT, "--confdir", self.pam_dir, "--service", service, "--user", user]
         if rhost:
             argv += ["--rhost", rhost]
         if tty:
             argv += ["--tty", tty]
+        if ruser:
+            argv += ["--ruser", ruser]
         if silent:
             argv.append("--silent")
         if no_conv:
