@@ -39,7 +39,7 @@ CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
 HEADERS       := $(wildcard $(SRC)/*.h)
 
 UNIT := test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
-        test_twilio_protocol test_menu test_user_name
+        test_twilio_protocol test_policy test_menu test_user_name
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 .PHONY: all deps check check-unit check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \

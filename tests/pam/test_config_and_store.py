@@ -47,6 +47,33 @@ def test_example_config_from_conf_works(env):
     assert login.finish() == PAM_SUCCESS
 
 
+def test_example_policy_block_from_conf_works(env):
+    """The commented policy block of conf/phonemfa.conf, switched on. Its
+    login group merges into the file's own, since libconfig allows a group once."""
+    with open(os.path.join(ROOT, "conf", "phonemfa.conf")) as example:
+        text = example.read()
+    block = text.split("#@policy\n", 1)[1].split("#@end", 1)[0]
+    policy = "\n".join(line[2:] for line in block.splitlines())
+    login_extra = re.search(r"^login: \{ (.*) \};$", policy, re.M).group(1)
+    policy = re.sub(r"^login: .*$", "", policy, flags=re.M)
+    text = text.replace("login: {", "login: {\n  " + login_extra, 1) + policy
+    text = re.sub(r"urls = \[.*?\];", f'urls = [ "{env.service.url()}" ];', text)
+    text = text.replace("/etc/phonemfa/service.token", env.token_file)
+    text = text.replace("/etc/ssl/certs/ca-certificates.crt", env.service.ca_file)
+    text = text.replace("/var/lib/phonemfa/state", env.state).replace("/var/lib/phonemfa", env.store)
+    env.set_config(text=text)
+    env.enroll("alice", {"primary": PRIMARY})
+    login = env.login()
+    login.prompt()
+    login.answer("1")
+    login.prompt()
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.prompt()["text"] == "Skip this check for logins like this one for 7 days? [y/N]: "
+    login.answer("n")
+    assert login.finish() == PAM_SUCCESS
+    assert env.read_state("alice")["sends"], "the send limit is counting"
+
+
 def test_group_writable_config(env):
     safe_config(env)
     os.chmod(env.config_path, 0o664)

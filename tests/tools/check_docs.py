@@ -32,8 +32,9 @@ def main():
                       if f.endswith(".c"))
     reasons = set(re.findall(r'reason = "(\w+)"', sources))
     reasons |= set(re.findall(r'login_log_outcome\([^;]*?"(\w+)"', sources, re.S))
-    failure_names = re.search(r"const char \*verify_failure_name.*?\n}\n", sources, re.S).group(0)
-    reasons |= set(re.findall(r'return "(\w+)";', failure_names)) - {"ok", "unknown"}
+    for function in ("verify_failure_name", "policy_exemption_reason"):
+        body = re.search(rf"const char \*{function}.*?\n}}\n", sources, re.S).group(0)
+        reasons |= set(re.findall(r'return "(\w+)";', body)) - {"ok", "unknown", "not_exempt"}
     for reason in sorted(reasons):
         if not re.search(rf"^\.BR {reason} ", man8, re.M):
             failures.append(f"pam_phonemfa.8 does not list reason {reason}")

@@ -148,6 +148,58 @@ static void twilio_settings(void **state)
                 "setting 'twilio.region': unknown setting");
 }
 
+static void policy_settings(void **state)
+{
+    (void)state;
+    struct phonemfa_config *config = parse_ok(
+        MINIMAL "login: { verify_user = \"invoking\"; failmode_safe_groups = [ \"wheel\" ]; };\n"
+        "state: { directory = \"/srv/state\"; };\n"
+        "lockout: { failures = 5; window = 600; duration = 1200; };\n"
+        "limits: { sends_per_user = 10; window = 3600; countries = [ 1, 44 ]; channels = [ \"call\" ]; };\n"
+        "remember: { mode = \"ask\"; days = 3; key = [ \"rhost\", \"tty\" ]; };\n"
+        "access: { exempt_users = [ \"svc\" ]; required_groups = [ \"staff\" ];\n"
+        "  trusted_networks = [ \"10.0.0.0/8\", \"192.0.2.7\", \"2001:db8::/32\" ]; };\n");
+    assert_int_equal(config->verify_user, VERIFY_INVOKING_USER);
+    assert_string_equal(config->failmode_safe_groups.names[0], "wheel");
+    assert_string_equal(config->state_directory, "/srv/state");
+    assert_int_equal(config->lockout_failures, 5);
+    assert_int_equal(config->lockout_window_s, 600);
+    assert_int_equal(config->lockout_duration_s, 1200);
+    assert_int_equal(config->sends_window_s, 3600);
+    assert_int_equal(config->country_count, 2);
+    assert_int_equal(config->countries[1], 44);
+    assert_int_equal(config->allowed_channels, 2);
+    assert_int_equal(config->remember_mode, REMEMBER_ASK);
+    assert_int_equal(config->remember_duration_s, 3 * 86400);
+    assert_int_equal(config->remember_parts, REMEMBER_RHOST | REMEMBER_TTY);
+    assert_int_equal(config->trusted_network_count, 3);
+    assert_int_equal(config->trusted_networks[0].prefix_length, 8);
+    assert_int_equal(config->trusted_networks[1].prefix_length, 32);
+    assert_int_equal(config->trusted_networks[2].prefix_length, 32);
+    config_free(config);
+
+    config = parse_ok(MINIMAL);
+    assert_int_equal(config->lockout_failures, 0);
+    assert_int_equal(config->sends_per_user, 0);
+    assert_int_equal(config->remember_mode, REMEMBER_OFF);
+    assert_int_equal(config->lockout_window_s, 900);
+    assert_string_equal(config->state_directory, "/var/lib/phonemfa/state");
+    config_free(config);
+
+    parse_error(MINIMAL "access: { trusted_networks = [ \"10.0.0.0/33\" ]; };", "is not an address or CIDR range");
+    parse_error(MINIMAL "access: { trusted_networks = [ \"intranet.example\" ]; };", "is not an address");
+    parse_error(MINIMAL "access: { exempt_users = [ \"../root\" ]; };", "is not a valid user or group name");
+    parse_error(MINIMAL "access: { exempt_users = \"root\"; };", "must be a list");
+    parse_error(MINIMAL "limits: { countries = [ 35 ]; };", "35 is not a country calling code");
+    parse_error(MINIMAL "limits: { countries = [ ]; };", "an empty list would refuse every phone");
+    parse_error(MINIMAL "limits: { channels = [ \"fax\" ]; };", "'fax' is not one of the allowed words");
+    parse_error(MINIMAL "limits: { channels = [ ]; };", "must not be empty");
+    parse_error(MINIMAL "remember: { mode = \"forever\"; };", "must be one of: off, ask, always");
+    parse_error(MINIMAL "remember: { days = 365; };", "must be from 1 to 90");
+    parse_error(MINIMAL "login: { verify_user = \"caller\"; };", "must be one of: target, invoking");
+    parse_error(MINIMAL "lockout: { window = 1; };", "must be from 10 to 604800 seconds");
+}
+
 /* config_load: the file checks. */
 static char directory[] = "/tmp/phonemfa-unit-XXXXXX";
 
@@ -253,6 +305,7 @@ int main(void)
         cmocka_unit_test(errors_name_file_line_and_setting),
         cmocka_unit_test(service_settings_are_checked),
         cmocka_unit_test(twilio_settings),
+        cmocka_unit_test(policy_settings),
         cmocka_unit_test(load_checks_ownership_and_mode),
         cmocka_unit_test(token_file_must_be_private),
     };
