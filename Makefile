@@ -45,7 +45,7 @@ UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 .PHONY: all deps check check-unit check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
         install uninstall clean pot bench test-programs
 
-all: $(BUILD)/pam_phonemfa.so
+all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
 
 $(BUILD)/obj/%.o: $(SRC)/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -62,6 +62,10 @@ $(BUILD)/libphonemfa.a: $(CORE_OBJ)
 $(BUILD)/pam_phonemfa.so: $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a $(SRC)/pam_phonemfa.map
 	$(CC) -shared -o $@ $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a \
 	    -Wl,--version-script=$(SRC)/pam_phonemfa.map -Wl,--no-undefined $(LDHARDEN) $(LIBS) -lpam
+
+$(BUILD)/phonemfa-setup: $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_admin.o $(BUILD)/libphonemfa.a
+	$(CC) -pie -o $@ $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_admin.o $(BUILD)/libphonemfa.a \
+	    $(LDHARDEN) $(LIBS)
 
 $(BUILD)/asan/%: tests/unit/%.c $(CORE_OBJ_ASAN) tests/unit/unit_helpers.h
 	$(CC) $(CFLAGS_ASAN) -I$(SRC) -Itests/unit $< $(CORE_OBJ_ASAN) -o $@ $(LIBS) -lcmocka
@@ -129,6 +133,9 @@ install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
 	install -m 0644 $(BUILD)/pam_phonemfa.so $(DESTDIR)$(PAMDIR)/pam_phonemfa.so
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(BUILD)/phonemfa-setup $(DESTDIR)$(PREFIX)/sbin/phonemfa-setup
+	install -m 0644 docs/phonemfa-setup.8 $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8
 	install -m 0644 docs/pam_phonemfa.8 $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8
 	install -m 0644 docs/phonemfa.conf.5 $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
 	install -m 0644 docs/phonemfa-verify-api.yaml conf/phonemfa.conf \
@@ -138,6 +145,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_phonemfa.so $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8 \
+	    $(DESTDIR)$(PREFIX)/sbin/phonemfa-setup $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8 \
 	    $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
 

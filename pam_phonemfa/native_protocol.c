@@ -148,6 +148,20 @@ int native_parse_status(long status, const char *content_type, const char *body,
     return rc;
 }
 
+int native_parse_service_status(long status, const char *content_type, const char *body, size_t length,
+                                struct verify_failure *failure)
+{
+    static const char *const statuses[] = {"ok", NULL};
+    int choice = 0;
+
+    json_t *root = load_answer(status, 200, content_type, body, length, failure);
+    if (root == NULL)
+        return -1;
+    int rc = string_choice(root, "status", statuses, &choice, failure);
+    json_decref(root);
+    return rc;
+}
+
 /* Text from the service goes into log lines: keep it printable. */
 static void copy_printable(char *out, size_t out_size, const char *text)
 {

@@ -22,6 +22,9 @@ int native_parse_check(long status, const char *content_type, const char *body, 
 int native_parse_status(long status, const char *content_type, const char *body, size_t length,
                         enum verify_call_status *call_status, struct verify_failure *failure);
 
+int native_parse_service_status(long status, const char *content_type, const char *body, size_t length,
+                                struct verify_failure *failure);
+
 /* Map an error answer (any status that is not the expected success). */
 void native_parse_error(long status, const char *content_type, const char *body, size_t length,
                         struct verify_failure *failure);

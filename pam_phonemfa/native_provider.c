@@ -107,10 +107,25 @@ static void native_cancel(struct verify_client *client, const struct verificatio
     http_response_clear(&response);
 }
 
+static int native_service_status(struct verify_client *client, size_t server,
+                                 struct verify_failure *failure)
+{
+    struct http_response response;
+    int result = -1;
+
+    if (verify_send(client, "GET", server, "/v1/status", NULL, NULL, HTTP_REUSE_CONNECTION, &response,
+                    failure) == HTTP_OK)
+        result = native_parse_service_status(response.status, response.content_type, response.body,
+                                             response.length, failure);
+    http_response_clear(&response);
+    return result;
+}
+
 const struct verify_provider native_provider = {
     .authorization = native_authorization,
     .start = native_start,
     .check = native_check,
     .call_status = native_call_status,
     .cancel = native_cancel,
+    .service_status = native_service_status,
 };

@@ -155,6 +155,20 @@ out:
     return result;
 }
 
+int twilio_parse_service(const char *content_type, const char *body, size_t length,
+                         const char *service_sid, struct verify_failure *failure)
+{
+    json_t *root = json_answer_object("Twilio", content_type, body, length, failure);
+    if (root == NULL)
+        return -1;
+    const json_t *sid = json_object_get(root, "sid");
+    int result = json_is_string(sid) && strcmp(json_string_value(sid), service_sid) == 0
+                     ? 0
+                     : verify_fail(failure, VERIFY_BAD_RESPONSE, "Twilio answered about another service");
+    json_decref(root);
+    return result;
+}
+
 struct error_meaning {
     long code;
     enum verify_failure_kind kind;

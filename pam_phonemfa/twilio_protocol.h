@@ -53,6 +53,10 @@ int twilio_parse_verification(long status, long expected_status, long also_expec
                               const char *expected_to, struct twilio_answer *answer,
                               struct verify_failure *failure);
 
+/* A FetchService answer: the Verify Service the configuration names. */
+int twilio_parse_service(const char *content_type, const char *body, size_t length,
+                         const char *service_sid, struct verify_failure *failure);
+
 /* Any other answer: maps Twilio's error code to a failure whose detail
  * tells an administrator what to do. *twilio_code is 0 when absent. */
 void twilio_parse_error(long status, const char *content_type, const char *body, size_t length,

@@ -190,10 +190,35 @@ static void twilio_cancel(struct verify_client *client, const struct verificatio
     http_response_clear(&response);
 }
 
+static int twilio_service_status(struct verify_client *client, size_t server,
+                                 struct verify_failure *failure)
+{
+    char path[128];
+    struct http_response response;
+    int result = -1;
+
+    if (service_path(client->config, "", path, sizeof path) != 0)
+        return verify_fail(failure, VERIFY_REJECTED, "Twilio service SID too long");
+    if (verify_send(client, "GET", server, path, NULL, NULL, HTTP_REUSE_CONNECTION, &response, failure) != HTTP_OK)
+        goto out;
+    if (response.status != 200) {
+        long code = 0;
+        twilio_parse_error(response.status, response.content_type, response.body, response.length, &code,
+                           failure);
+        goto out;
+    }
+    result = twilio_parse_service(response.content_type, response.body, response.length,
+                                  client->config->twilio_service_sid, failure);
+out:
+    http_response_clear(&response);
+    return result;
+}
+
 const struct verify_provider twilio_provider = {
     .authorization = twilio_authorization,
     .start = twilio_start,
     .check = twilio_check,
     .call_status = twilio_call_status,
     .cancel = twilio_cancel,
+    .service_status = twilio_service_status,
 };

@@ -180,3 +180,11 @@ void verify_cancel(struct verify_client *client, const struct verification *veri
 {
     client->provider->cancel(client, verification);
 }
+
+int verify_service_status(struct verify_client *client, size_t server, struct verify_failure *failure)
+{
+    memset(failure, 0, sizeof *failure);
+    if (server >= client->config->url_count)
+        return verify_fail(failure, VERIFY_REJECTED, "no such service URL");
+    return client->provider->service_status(client, server, failure);
+}

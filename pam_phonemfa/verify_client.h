@@ -72,6 +72,10 @@ int verify_call_status(struct verify_client *client, const struct verification *
  * against the service's limits. */
 void verify_cancel(struct verify_client *client, const struct verification *verification);
 
+/* Ask one configured server whether it is up and accepts our credentials,
+ * without sending anything to a phone (phonemfa-setup check). */
+int verify_service_status(struct verify_client *client, size_t server, struct verify_failure *failure);
+
 /* A code as typed: 4 to 16 letters or digits (checked before any request). */
 bool verify_code_is_well_formed(const char *code);
 

@@ -39,6 +39,8 @@ struct verify_provider {
     int (*call_status)(struct verify_client *client, const struct verification *verification,
                        enum verify_call_status *status, struct verify_failure *failure);
     void (*cancel)(struct verify_client *client, const struct verification *verification);
+    /* Reachable, and our credentials accepted, on this server (sends nothing). */
+    int (*service_status)(struct verify_client *client, size_t server, struct verify_failure *failure);
 };
 
 extern const struct verify_provider native_provider;

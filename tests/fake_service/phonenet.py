@@ -243,7 +243,9 @@ class ApiHandler(BaseHTTPRequestHandler):
         net = self.server.network
         body = self._read_body() if method == "POST" else None
         match = VERIFICATION_PATH.match(self.path)
-        if method == "POST" and self.path == "/v1/verifications":
+        if method == "GET" and self.path == "/v1/status":
+            op = "service_status"
+        elif method == "POST" and self.path == "/v1/verifications":
             op = "start"
         elif method == "POST" and match and match.group(2):
             op = "check"
@@ -264,7 +266,9 @@ class ApiHandler(BaseHTTPRequestHandler):
             return
         if not authorized:
             return self._send(401, error("unauthorized", "bad bearer token"))
-        if op == "start":
+        if op == "service_status":
+            status, payload = 200, {"status": "ok"}
+        elif op == "start":
             status, payload = net.start(body)
         elif op == "check":
             status, payload = net.check(match.group(1), body)

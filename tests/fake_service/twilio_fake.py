@@ -304,7 +304,8 @@ class TwilioHandler(ApiHandler):
         operation_id, params, form, problems = twilio.validator.validate(
             method, self.path, self.headers.get("Content-Type"), raw)
         op = {"CreateVerification": "start", "CreateVerificationCheck": "check",
-              "UpdateVerification": "cancel", "FetchVerification": "status"}.get(operation_id, "other")
+              "UpdateVerification": "cancel", "FetchVerification": "status",
+              "FetchService": "service_status"}.get(operation_id, "other")
         with net.lock:
             net.requests.append({"op": op, "path": self.path, "operation": operation_id,
                                  "body": {k: v for k, v in form.items() if k != "Code"},
@@ -321,7 +322,7 @@ class TwilioHandler(ApiHandler):
             return self._send(*error_body(20404))
         if problems:
             return self._send(*error_body(60200, problems[0]))
-        if params.get("ServiceSid") != twilio.service_sid:
+        if params.get("ServiceSid", params.get("Sid")) != twilio.service_sid:
             return self._send(*error_body(20404))
         if op == "start":
             status, payload = twilio.create(form)
@@ -331,6 +332,9 @@ class TwilioHandler(ApiHandler):
             status, payload = twilio.update(params["Sid"], form)
         elif op == "status":
             status, payload = twilio.fetch(params["Sid"])
+        elif op == "service_status":
+            status, payload = 200, {"sid": twilio.service_sid, "account_sid": twilio.account_sid,
+                                    "friendly_name": "phonemfa test", "code_length": 6}
         else:
             status, payload = error_body(20404)
         self._send(status, payload)

@@ -15,7 +15,8 @@ PROMPT = re.compile(r"(?:[Pp]assword(?: for \w+)?: |Choose 1-\d+ \[\d+\]: |go ba
 class User:
     """Answers prompts: the password, then menu choices and codes."""
 
-    def __init__(self, system, password, choices=("1",), wrong_codes=0, call_action="approve"):
+    def __init__(self, system, password, choices=("1",), wrong_codes=0, call_action="approve",
+                 alternate=ALTERNATE):
         self.system = system
         self.network = system.network
         self.password = password
@@ -23,6 +24,7 @@ class User:
         self.wrong_codes = wrong_codes
         self.call_action = call_action
         self.number = PRIMARY
+        self.alternate = alternate
         self.seen = []
 
     def shown(self, text):
@@ -36,7 +38,7 @@ class User:
             return self.password
         if re.search(r"Choose 1-\d+ \[\d+\]: ?$", prompt):
             choice = self.choices.pop(0)
-            self.number = ALTERNATE if choice in ("3", "4") else PRIMARY
+            self.number = self.alternate if choice in ("3", "4") else PRIMARY
             return choice
         if "press # to approve" in prompt:
             self.network.answer_call(self.number, self.call_action)

@@ -87,6 +87,7 @@ class System:
     # -- the steps of docs/admin-guide.md --------------------------------------
     def _install_module(self):
         install(os.path.join(ROOT, "build", "pam_phonemfa.so"), os.path.join(self.pamdir, "pam_phonemfa.so"))
+        install(os.path.join(ROOT, "build", "phonemfa-setup"), "/usr/local/sbin/phonemfa-setup", 0o755)
 
     def _configure(self, failmode="secure", unenrolled="deny", urls=None):
         os.makedirs("/etc/phonemfa", mode=0o755, exist_ok=True)

@@ -1,0 +1,608 @@
+#include "setup_admin.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "phone_store.h"
+#include "policy.h"
+#include "secure_mem.h"
+#include "user_state.h"
+#include "verify_client.h"
+
+#define INPUT_MAX 64
+
+static int open_store(const struct setup_context *context, struct phone_store *store)
+{
+    struct store_error error;
+
+    if (phone_store_open(context->config->store_directory, store, &error) != 0) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_state(const struct setup_context *context, struct record_dir *state)
+{
+    struct record_dir_error error;
+
+    if (record_dir_open(context->config->state_directory, "state directory", state, &error) != 0) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *channels_text(unsigned channels)
+{
+    return channels == (CHANNEL_TEXT | CHANNEL_CALL) ? "text, call" : channels == CHANNEL_CALL ? "call" : "text";
+}
+
+static void log_change(const struct setup_context *context, const char *change, const char *slot,
+                       const struct phone_number *number, const char *detail)
+{
+    char masked[PHONE_MASK_MAX] = "-";
+
+    if (number != NULL)
+        phone_mask(number, masked, sizeof masked);
+    log_message(context->log, LOG_NOTICE, "change=%s user=%s slot=%s phone=\"%s\" %s actor=%s", change,
+                context->user, slot ? slot : "-", masked, detail ? detail : "", context->actor);
+}
+
+/* -- list -------------------------------------------------------------------- */
+
+static void print_phone(enum phone_slot slot, const struct phone_entry *entry)
+{
+    char added[21], verified[21];
+
+    phone_record_format_time(entry->added_at, added);
+    phone_record_format_time(entry->verified_at, verified);
+    printf("  %-10s %s%s%s  %s  ", phone_slot_name(slot), entry->number.e164,
+           entry->number.extension[0] ? " ext. " : "", entry->number.extension, channels_text(entry->channels));
+    if (entry->verified_by == VERIFIED_NONE)
+        printf("NOT VERIFIED (added by %s on %s without verification)\n", entry->added_by, added);
+    else
+        printf("verified by %s on %s, added by %s\n", entry->verified_by == VERIFIED_BY_TEXT ? "text" : "call",
+               verified, entry->added_by);
+}
+
+int setup_list(const struct setup_context *context, bool json)
+{
+    struct phone_store store;
+    struct store_error error;
+    struct phone_record record;
+    struct user_state *state = calloc(1, sizeof *state);
+    int result = SETUP_BROKEN;
+
+    if (state == NULL || open_store(context, &store) != 0) {
+        free(state);
+        return SETUP_BROKEN;
+    }
+    enum store_read_result read = phone_store_read(&store, context->user, &record, &error);
+    phone_store_close(&store);
+    if (read == STORE_ERROR) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        goto out;
+    }
+    struct record_dir state_dir;
+    if (policy_uses_state(context->config) && access(context->config->state_directory, F_OK) == 0) {
+        struct record_dir_error state_error;
+        if (open_state(context, &state_dir) != 0)
+            goto out;
+        int rc = user_state_read(&state_dir, context->user, state, &state_error);
+        record_dir_close(&state_dir);
+        if (rc != 0) {
+            fprintf(stderr, "phonemfa-setup: %s\n", state_error.message);
+            goto out;
+        }
+    }
+    time_t now = time(NULL);
+    char until[21];
+    phone_record_format_time(state->locked_until, until);
+    if (json) {
+        struct phone_record_error record_error;
+        char *text = read == STORE_FOUND ? phone_record_serialize(&record, &record_error) : NULL;
+        json_t *root = json_pack("{s:s, s:o, s:{s:b, s:o}, s:i}", "user", context->user,
+                                 "record", text ? json_loads(text, 0, NULL) : json_null(),
+                                 "lockout", "locked", state->locked_until > now,
+                                 "until", state->locked_until > now ? json_string(until) : json_null(),
+                                 "remembered_logins", (int)state->remembered_count);
+        free(text);
+        char *dump = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+        if (dump != NULL)
+            printf("%s\n", dump);
+        free(dump);
+        json_decref(root);
+        result = dump != NULL ? SETUP_OK : SETUP_BROKEN;
+        goto out;
+    }
+    printf("%s\n", context->user);
+    if (read == STORE_NOT_ENROLLED) {
+        printf("  no phone registered\n");
+    } else {
+        for (int slot = 0; slot < SLOT_COUNT; slot++)
+            if (record.phones[slot].present)
+                print_phone((enum phone_slot)slot, &record.phones[slot]);
+        if (record.has_preferred)
+            printf("  preferred: %s, %s\n", phone_slot_name(record.preferred_slot),
+                   phone_channel_name(record.preferred_channel));
+    }
+    if (state->locked_until > now)
+        printf("  lockout: locked until %s\n", until);
+    else
+        printf("  lockout: none (%zu recent failed verifications)\n", state->failure_count);
+    printf("  remembered logins: %zu\n", state->remembered_count);
+    result = SETUP_OK;
+out:
+    free(state);
+    return result;
+}
+
+/* -- changes to the phone record ------------------------------------------------ */
+
+/* Lock the user's record, read it (absent: empty), let change() edit it,
+ * write or remove it, unlock. change returns a setup_exit. */
+static int edit_record(const struct setup_context *context,
+                       int (*change)(const struct setup_context *, struct phone_record *, bool *exists, void *),
+                       void *argument)
+{
+    struct phone_store store;
+    struct store_error error;
+    struct phone_record record;
+    int result = SETUP_BROKEN;
+
+    if (open_store(context, &store) != 0)
+        return SETUP_BROKEN;
+    int lock = phone_store_lock(&store, context->user, &error);
+    if (lock < 0) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        phone_store_close(&store);
+        return SETUP_BROKEN;
+    }
+    enum store_read_result read = phone_store_read(&store, context->user, &record, &error);
+    if (read == STORE_ERROR) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        goto out;
+    }
+    if (read == STORE_NOT_ENROLLED)
+        memset(&record, 0, sizeof record);
+    bool exists = read == STORE_FOUND;
+    result = change(context, &record, &exists, argument);
+    if (result != SETUP_OK)
+        goto out;
+    int written = exists ? phone_store_write_locked(&store, context->user, &record, &error)
+                         : phone_store_remove_locked(&store, context->user, &error);
+    if (written != 0) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        result = SETUP_BROKEN;
+    }
+out:
+    phone_store_unlock(lock);
+    phone_store_close(&store);
+    return result;
+}
+
+static bool slot_from_argument(const char *name, enum phone_slot *slot)
+{
+    if (!phone_slot_from_name(name, slot)) {
+        fprintf(stderr, "phonemfa-setup: '%s' is not a slot: primary, alternate or office\n", name);
+        return false;
+    }
+    return true;
+}
+
+static int read_line(const char *prompt, bool hide, char *out, size_t out_size)
+{
+    struct termios saved, quiet;
+    bool terminal = isatty(STDIN_FILENO) == 1;
+
+    fputs(prompt, stdout);
+    fflush(stdout);
+    if (hide && terminal && tcgetattr(STDIN_FILENO, &saved) == 0) {
+        quiet = saved;
+        quiet.c_lflag &= (tcflag_t)~ECHO;
+        (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char *line = fgets(out, (int)out_size, stdin);
+    if (hide && terminal) {
+        (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        fputc('\n', stdout);
+    }
+    if (line == NULL)
+        return -1;
+    size_t length = strcspn(out, "\n");
+    if (out[length] != '\n' && !feof(stdin)) { /* overlong: discard the rest, refuse */
+        int c;
+        while ((c = getchar()) != EOF && c != '\n')
+            ;
+        out[0] = '\0';
+        return -1;
+    }
+    out[length] = '\0';
+    return 0;
+}
+
+/* Send a code to the new phone and ask for it: possession before saving. */
+static int prove_possession(const struct setup_context *context, const struct phone_number *number,
+                            enum phone_channel channel)
+{
+    struct verify_client *client = verify_client_new(context->config, context->log);
+    struct verify_start_request request = {
+        .user = context->user, .number = number,
+        .channel = channel == CHANNEL_TEXT ? VERIFY_CHANNEL_TEXT : VERIFY_CHANNEL_CALL,
+        .locale = context->config->locale,
+    };
+    struct verification verification = {0};
+    struct verify_failure failure = {0};
+    char masked[PHONE_MASK_MAX];
+    int result = SETUP_NOT_VERIFIED;
+
+    if (client == NULL)
+        return SETUP_BROKEN;
+    phone_mask(number, masked, sizeof masked);
+    if (verify_start(client, &request, &verification, &failure) != 0) {
+        fprintf(stderr, "phonemfa-setup: the verification service refused or failed (%s): %s\n",
+                verify_failure_name(failure.kind), failure.detail);
+        result = SETUP_BROKEN;
+        goto out;
+    }
+    if (verification.mode != VERIFY_MODE_CODE) {
+        fprintf(stderr, "phonemfa-setup: this service verifies calls by key press; use --verify text\n");
+        verify_cancel(client, &verification);
+        goto out;
+    }
+    for (unsigned attempt = 0; attempt < context->config->code_attempts; attempt++) {
+        char code[INPUT_MAX];
+        char prompt[128];
+        (void)snprintf(prompt, sizeof prompt, "%s %s. Enter the code: ",
+                       channel == CHANNEL_TEXT ? "Code sent to" : "Calling", masked);
+        if (read_line(prompt, true, code, sizeof code) != 0)
+            break;
+        enum verify_check_result check = CHECK_WRONG_CODE;
+        int rc = verify_code_is_well_formed(code) ? verify_check(client, &verification, code, &check, &failure) : 0;
+        explicit_bzero(code, sizeof code);
+        if (rc != 0) {
+            fprintf(stderr, "phonemfa-setup: check failed (%s): %s\n", verify_failure_name(failure.kind),
+                    failure.detail);
+            result = SETUP_BROKEN;
+            goto out;
+        }
+        if (check == CHECK_APPROVED) {
+            result = SETUP_OK;
+            goto out;
+        }
+        if (check != CHECK_WRONG_CODE)
+            break;
+        printf("Wrong code.\n");
+    }
+    verify_cancel(client, &verification);
+    fprintf(stderr, "phonemfa-setup: the phone was not verified; nothing was saved\n");
+out:
+    verify_client_free(client);
+    return result;
+}
+
+struct add_change {
+    const struct add_request *request;
+    struct phone_number number;
+    enum phone_slot slot;
+    unsigned channels;
+    enum verified_method verified_by;
+};
+
+static int apply_add(const struct setup_context *context, struct phone_record *record, bool *exists, void *argument)
+{
+    struct add_change *add = argument;
+    struct phone_entry *entry = &record->phones[add->slot];
+    time_t now = time(NULL);
+
+    memset(entry, 0, sizeof *entry);
+    entry->present = true;
+    entry->number = add->number;
+    entry->channels = add->channels;
+    entry->verified_by = add->verified_by;
+    entry->verified_at = add->verified_by == VERIFIED_NONE ? 0 : now;
+    entry->added_at = now;
+    (void)snprintf(entry->added_by, sizeof entry->added_by, "%s", context->actor);
+    if (record->has_preferred && record->preferred_slot == add->slot &&
+        !(entry->channels & record->preferred_channel))
+        record->has_preferred = false;
+    *exists = true;
+    return SETUP_OK;
+}
+
+int setup_add(const struct setup_context *context, const struct add_request *request)
+{
+    struct add_change add = {.request = request};
+    enum phone_parse_error parse_error;
+
+    if (!slot_from_argument(request->slot, &add.slot))
+        return SETUP_USAGE;
+    parse_error = phone_parse(request->number, context->config->default_country_code, &add.number);
+    if (parse_error != PHONE_OK) {
+        fprintf(stderr, "phonemfa-setup: '%s': %s\n", request->number, phone_parse_error_text(parse_error));
+        return SETUP_USAGE;
+    }
+    if (add.slot != SLOT_OFFICE && add.number.extension[0] != '\0') {
+        fprintf(stderr, "phonemfa-setup: only the office phone may have an extension\n");
+        return SETUP_USAGE;
+    }
+    add.channels = add.slot == SLOT_OFFICE ? CHANNEL_CALL : CHANNEL_TEXT | CHANNEL_CALL;
+    if (request->channels != NULL) {
+        add.channels = strcmp(request->channels, "text,call") == 0 || strcmp(request->channels, "call,text") == 0
+                           ? CHANNEL_TEXT | CHANNEL_CALL
+                       : strcmp(request->channels, "call") == 0 ? CHANNEL_CALL
+                       : strcmp(request->channels, "text") == 0 ? CHANNEL_TEXT
+                                                                 : 0;
+        if (add.channels == 0 || (add.slot == SLOT_OFFICE && add.channels != CHANNEL_CALL)) {
+            fprintf(stderr, "phonemfa-setup: --channels must be text, call or text,call (office: call)\n");
+            return SETUP_USAGE;
+        }
+    }
+    add.verified_by = VERIFIED_NONE;
+    if (!request->no_verify) {
+        enum phone_channel channel = strcmp(request->verify_channel, "text") == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
+        if (!(add.channels & channel)) {
+            fprintf(stderr, "phonemfa-setup: this phone cannot take a %s\n", request->verify_channel);
+            return SETUP_USAGE;
+        }
+        int proven = prove_possession(context, &add.number, channel);
+        if (proven != SETUP_OK)
+            return proven;
+        add.verified_by = channel == CHANNEL_TEXT ? VERIFIED_BY_TEXT : VERIFIED_BY_CALL;
+    }
+    int result = edit_record(context, apply_add, &add);
+    if (result == SETUP_OK)
+        log_change(context, "add", request->slot, &add.number,
+                   add.verified_by == VERIFIED_NONE ? "verified_by=none" :
+                   add.verified_by == VERIFIED_BY_TEXT ? "verified_by=text" : "verified_by=call");
+    return result;
+}
+
+static int apply_remove(const struct setup_context *context, struct phone_record *record, bool *exists, void *argument)
+{
+    enum phone_slot slot = *(enum phone_slot *)argument;
+    (void)context;
+
+    if (!record->phones[slot].present) {
+        fprintf(stderr, "phonemfa-setup: %s has no %s phone\n", context->user, phone_slot_name(slot));
+        return SETUP_REFUSED;
+    }
+    record->phones[slot].present = false;
+    if (record->has_preferred && record->preferred_slot == slot)
+        record->has_preferred = false;
+    bool any = false;
+    for (int s = 0; s < SLOT_COUNT; s++)
+        any = any || record->phones[s].present;
+    *exists = any; /* the last phone removed: the user is no longer enrolled */
+    return SETUP_OK;
+}
+
+int setup_remove(const struct setup_context *context, const char *slot_name)
+{
+    enum phone_slot slot;
+
+    if (!slot_from_argument(slot_name, &slot))
+        return SETUP_USAGE;
+    int result = edit_record(context, apply_remove, &slot);
+    if (result == SETUP_OK)
+        log_change(context, "remove", slot_name, NULL, NULL);
+    return result;
+}
+
+struct preferred_change {
+    enum phone_slot slot;
+    enum phone_channel channel;
+};
+
+static int apply_preferred(const struct setup_context *context, struct phone_record *record, bool *exists,
+                           void *argument)
+{
+    struct preferred_change *preferred = argument;
+
+    if (!*exists || !record->phones[preferred->slot].present ||
+        !(record->phones[preferred->slot].channels & preferred->channel)) {
+        fprintf(stderr, "phonemfa-setup: %s has no %s phone that takes a %s\n", context->user,
+                phone_slot_name(preferred->slot), phone_channel_name(preferred->channel));
+        return SETUP_REFUSED;
+    }
+    record->has_preferred = true;
+    record->preferred_slot = preferred->slot;
+    record->preferred_channel = preferred->channel;
+    return SETUP_OK;
+}
+
+int setup_preferred(const struct setup_context *context, const char *slot_name, const char *channel)
+{
+    struct preferred_change preferred;
+
+    if (!slot_from_argument(slot_name, &preferred.slot))
+        return SETUP_USAGE;
+    if (strcmp(channel, "text") != 0 && strcmp(channel, "call") != 0) {
+        fprintf(stderr, "phonemfa-setup: '%s' is not a channel: text or call\n", channel);
+        return SETUP_USAGE;
+    }
+    preferred.channel = strcmp(channel, "text") == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
+    int result = edit_record(context, apply_preferred, &preferred);
+    if (result == SETUP_OK)
+        log_change(context, "preferred", slot_name, NULL, channel[0] == 't' ? "channel=text" : "channel=call");
+    return result;
+}
+
+/* -- state ---------------------------------------------------------------------- */
+
+static int clear_lockout(struct user_state *state, void *context)
+{
+    (void)context;
+    state->locked_until = 0;
+    state->failure_count = 0;
+    return 0;
+}
+
+static int clear_remembered(struct user_state *state, void *context)
+{
+    (void)context;
+    state->remembered_count = 0;
+    return 0;
+}
+
+static int update_state(const struct setup_context *context, int (*change)(struct user_state *, void *))
+{
+    struct record_dir state;
+    struct record_dir_error error;
+
+    if (open_state(context, &state) != 0)
+        return SETUP_BROKEN;
+    int rc = user_state_update(&state, context->user, change, NULL, &error);
+    record_dir_close(&state);
+    if (rc != 0) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        return SETUP_BROKEN;
+    }
+    return SETUP_OK;
+}
+
+int setup_lockout(const struct setup_context *context, bool clear)
+{
+    if (!clear)
+        return setup_list(context, false);
+    int result = update_state(context, clear_lockout);
+    if (result == SETUP_OK) {
+        log_change(context, "unlock", NULL, NULL, NULL);
+        printf("%s: lockout cleared\n", context->user);
+    }
+    return result;
+}
+
+int setup_forget(const struct setup_context *context)
+{
+    int result = update_state(context, clear_remembered);
+    if (result == SETUP_OK) {
+        log_change(context, "forget", NULL, NULL, NULL);
+        printf("%s: remembered logins forgotten\n", context->user);
+    }
+    return result;
+}
+
+static int apply_reset(const struct setup_context *context, struct phone_record *record, bool *exists, void *argument)
+{
+    (void)context;
+    (void)argument;
+    memset(record, 0, sizeof *record);
+    *exists = false;
+    return SETUP_OK;
+}
+
+int setup_reset(const struct setup_context *context)
+{
+    int result = edit_record(context, apply_reset, NULL);
+    if (result != SETUP_OK)
+        return result;
+    if (access(context->config->state_directory, F_OK) == 0) {
+        struct record_dir state;
+        struct record_dir_error error;
+        if (open_state(context, &state) != 0)
+            return SETUP_BROKEN;
+        int lock = record_dir_lock(&state, context->user, &error);
+        int rc = lock < 0 ? -1 : record_dir_remove_locked(&state, context->user, ".state", &error);
+        record_dir_unlock(lock);
+        record_dir_close(&state);
+        if (rc != 0) {
+            fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+            return SETUP_BROKEN;
+        }
+    }
+    log_change(context, "reset", NULL, NULL, NULL);
+    printf("%s: all phones and state removed\n", context->user);
+    return SETUP_OK;
+}
+
+/* -- check ------------------------------------------------------------------------ */
+
+static unsigned check_store(const struct phonemfa_config *config)
+{
+    struct phone_store store;
+    struct store_error error;
+    unsigned problems = 0, records = 0;
+
+    if (phone_store_open(config->store_directory, &store, &error) != 0) {
+        printf("PROBLEM  %s\n         The phone store must be a directory owned by root and not writable by "
+               "group or others (mode 0700).\n", error.message);
+        return 1;
+    }
+    DIR *dir = opendir(config->store_directory);
+    for (struct dirent *entry; dir != NULL && (entry = readdir(dir)) != NULL;) {
+        size_t length = strlen(entry->d_name);
+        if (entry->d_name[0] == '.' || length < 6 || strcmp(entry->d_name + length - 5, ".json") != 0)
+            continue;
+        char user[USER_NAME_MAX + 8];
+        (void)snprintf(user, sizeof user, "%.*s", (int)(length - 5), entry->d_name);
+        struct phone_record record;
+        records++;
+        if (phone_store_read(&store, user, &record, &error) == STORE_ERROR) {
+            printf("PROBLEM  %s\n         This user cannot log in until the record is fixed or rewritten.\n",
+                   error.message);
+            problems++;
+        }
+    }
+    if (dir != NULL)
+        closedir(dir);
+    phone_store_close(&store);
+    if (problems == 0)
+        printf("ok       phone store %s: %u records, all valid\n", config->store_directory, records);
+    return problems;
+}
+
+int setup_check(const char *config_path, const struct log_sink *log)
+{
+    struct phonemfa_config *config = NULL;
+    struct config_error error;
+    unsigned problems = 0;
+
+    if (config_load(config_path, &config, &error) != 0) {
+        printf("PROBLEM  %s\n         Every login through pam_phonemfa is denied until this is fixed; "
+               "see phonemfa.conf(5).\n", error.message);
+        return SETUP_BROKEN;
+    }
+    printf("ok       configuration %s\n", config_path);
+    problems += check_store(config);
+    if (policy_uses_state(config)) {
+        struct record_dir state;
+        struct record_dir_error state_error;
+        if (record_dir_open(config->state_directory, "state directory", &state, &state_error) != 0) {
+            printf("PROBLEM  %s\n         Lockout, send limits and remembered logins need it: create it owned "
+                   "by root, mode 0700.\n", state_error.message);
+            problems++;
+        } else {
+            printf("ok       state directory %s\n", config->state_directory);
+            record_dir_close(&state);
+        }
+    }
+    struct verify_client *client = verify_client_new(config, log);
+    for (size_t server = 0; client != NULL && server < config->url_count; server++) {
+        struct verify_failure failure;
+        if (verify_service_status(client, server, &failure) == 0) {
+            printf("ok       service %s: reachable, certificate and credentials accepted\n", config->urls[server]);
+        } else {
+            printf("PROBLEM  service %s: %s\n         %s\n", config->urls[server], failure.detail,
+                   failure.kind == VERIFY_AUTH_FAILED ? "The service refused the credentials: check token_file "
+                                                        "(and the twilio SIDs)."
+                   : failure.kind == VERIFY_UNAVAILABLE ? "Check the URL, the network path and, for certificate "
+                                                          "errors, ca_file."
+                                                        : "The service answered, but not as expected.");
+            problems++;
+        }
+    }
+    if (client == NULL)
+        problems++;
+    verify_client_free(client);
+    config_free(config);
+    printf("%u problem%s found\n", problems, problems == 1 ? "" : "s");
+    return problems == 0 ? SETUP_OK : SETUP_BROKEN;
+}

@@ -1,0 +1,43 @@
+/* phonemfa-setup's administrator commands (run as root with --user NAME). */
+#ifndef PHONEMFA_SETUP_ADMIN_H
+#define PHONEMFA_SETUP_ADMIN_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "log.h"
+
+enum setup_exit {
+    SETUP_OK = 0,
+    SETUP_REFUSED = 1,      /* nothing to do, or the request makes no sense for this user */
+    SETUP_USAGE = 2,
+    SETUP_BROKEN = 3,       /* configuration, store, state or service problem */
+    SETUP_NOT_VERIFIED = 4, /* the phone's possession was not proven: nothing saved */
+    SETUP_NOT_PERMITTED = 5,
+};
+
+struct setup_context {
+    const struct phonemfa_config *config;
+    const struct log_sink *log;
+    const char *actor; /* who runs the command */
+    const char *user;  /* whose phones */
+};
+
+struct add_request {
+    const char *slot;
+    const char *number;
+    const char *channels;      /* "text,call" / "call"; NULL: the slot's default */
+    const char *verify_channel; /* "text" / "call"; NULL with no_verify */
+    bool no_verify;
+};
+
+int setup_list(const struct setup_context *context, bool json);
+int setup_add(const struct setup_context *context, const struct add_request *request);
+int setup_remove(const struct setup_context *context, const char *slot);
+int setup_preferred(const struct setup_context *context, const char *slot, const char *channel);
+int setup_reset(const struct setup_context *context);
+int setup_lockout(const struct setup_context *context, bool clear);
+int setup_forget(const struct setup_context *context);
+int setup_check(const char *config_path, const struct log_sink *log);
+
+#endif

@@ -1,0 +1,133 @@
+/* phonemfa-setup: manage the phones pam_phonemfa asks for. This release has
+ * the administrator's commands (root, --user NAME); self-service for users
+ * is not built yet and is refused. */
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "i18n.h"
+#include "setup_admin.h"
+#include "user_name.h"
+
+static void emit_to_syslog(void *context, int priority, const char *line)
+{
+    (void)context;
+    syslog(priority, "%s", line);
+}
+
+static int usage(void)
+{
+    fputs("usage: phonemfa-setup [--config PATH] check\n"
+          "       phonemfa-setup [--config PATH] --user NAME COMMAND\n"
+          "commands:\n"
+          "  list [--json]                         the user's phones, lockout and remembered logins\n"
+          "  add SLOT NUMBER (--verify text|call | --no-verify) [--channels text,call]\n"
+          "                                        add or replace primary, alternate or office\n"
+          "  remove SLOT                           remove a phone\n"
+          "  preferred SLOT text|call              what Enter picks at login\n"
+          "  reset                                 remove all phones and state\n"
+          "  lockout [--clear]                     show or lift a lockout\n"
+          "  forget                                forget remembered logins\n",
+          stderr);
+    return SETUP_USAGE;
+}
+
+static int run_command(struct setup_context *context, int argc, char **argv)
+{
+    const char *command = argv[0];
+
+    if (strcmp(command, "list") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "--json") == 0)))
+        return setup_list(context, argc == 2);
+    if (strcmp(command, "remove") == 0 && argc == 2)
+        return setup_remove(context, argv[1]);
+    if (strcmp(command, "preferred") == 0 && argc == 3)
+        return setup_preferred(context, argv[1], argv[2]);
+    if (strcmp(command, "reset") == 0 && argc == 1)
+        return setup_reset(context);
+    if (strcmp(command, "lockout") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "--clear") == 0)))
+        return setup_lockout(context, argc == 2);
+    if (strcmp(command, "forget") == 0 && argc == 1)
+        return setup_forget(context);
+    if (strcmp(command, "add") == 0 && argc >= 4) {
+        struct add_request request = {.slot = argv[1], .number = argv[2]};
+        for (int i = 3; i < argc; i++) {
+            if (strcmp(argv[i], "--no-verify") == 0)
+                request.no_verify = true;
+            else if (strcmp(argv[i], "--verify") == 0 && i + 1 < argc &&
+                     (strcmp(argv[i + 1], "text") == 0 || strcmp(argv[i + 1], "call") == 0))
+                request.verify_channel = argv[++i];
+            else if (strcmp(argv[i], "--channels") == 0 && i + 1 < argc)
+                request.channels = argv[++i];
+            else
+                return usage();
+        }
+        if (request.no_verify == (request.verify_channel != NULL)) {
+            fputs("phonemfa-setup: add needs --verify text|call (send a code first) or --no-verify "
+                  "(assisted enrollment, recorded as unverified)\n", stderr);
+            return SETUP_USAGE;
+        }
+        return setup_add(context, &request);
+    }
+    return usage();
+}
+
+int main(int argc, char **argv)
+{
+    struct log_sink log = {.context = NULL, .emit = emit_to_syslog};
+    const char *config_path = PHONEMFA_DEFAULT_CONFIG;
+    const char *user = NULL;
+    char actor[USER_NAME_MAX + 1] = "root";
+    int i = 1;
+
+    umask(077);
+    i18n_bind();
+    openlog("phonemfa-setup", LOG_PID, LOG_AUTHPRIV);
+    if (getuid() != 0 || geteuid() != 0) {
+        fputs("phonemfa-setup: only root can run it for now: ask an administrator to change your phones\n",
+              stderr);
+        return SETUP_NOT_PERMITTED;
+    }
+    struct passwd pw, *found = NULL;
+    char buffer[4096];
+    if (getpwuid_r(getuid(), &pw, buffer, sizeof buffer, &found) == 0 && found != NULL &&
+        user_name_is_valid(found->pw_name))
+        (void)snprintf(actor, sizeof actor, "%s", found->pw_name);
+
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+        if (i + 1 >= argc)
+            return usage();
+        if (strcmp(argv[i], "--config") == 0 && argv[i + 1][0] == '/')
+            config_path = argv[i + 1];
+        else if (strcmp(argv[i], "--user") == 0)
+            user = argv[i + 1];
+        else
+            return usage();
+    }
+    if (i >= argc)
+        return usage();
+    if (strcmp(argv[i], "check") == 0 && i + 1 == argc && user == NULL)
+        return setup_check(config_path, &log);
+    if (user == NULL)
+        return usage();
+    if (!user_name_is_valid(user)) {
+        fputs("phonemfa-setup: not a valid user name\n", stderr);
+        return SETUP_USAGE;
+    }
+    struct phonemfa_config *config = NULL;
+    struct config_error error;
+    if (config_load(config_path, &config, &error) != 0) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        return SETUP_BROKEN;
+    }
+    struct setup_context context = {.config = config, .log = &log, .actor = actor, .user = user};
+    int result = run_command(&context, argc - i, argv + i);
+    config_free(config);
+    closelog();
+    return result;
+}

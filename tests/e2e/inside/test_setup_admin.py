@@ -1,0 +1,193 @@
+"""phonemfa-setup's administrator commands, run as root in the sandbox:
+each change lands atomically in the store, is logged, and is what the
+module then offers at login."""
+import json
+import os
+import subprocess
+import threading
+
+import pexpect
+import pytest
+
+from clients import Sudo, User
+from system import PASSWORD
+
+SETUP = "/usr/local/sbin/phonemfa-setup"
+NEW = "+447700900123"
+
+
+def setup(*args, input_text=None):
+    return subprocess.run([SETUP, *args], capture_output=True, text=True, input=input_text, timeout=60)
+
+
+def record(user="alice"):
+    path = f"/var/lib/phonemfa/{user}.json"
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
+@pytest.fixture
+def fresh(system):
+    system.network.reset()
+    system.configure()
+    system.enroll("alice")
+    yield system
+    system.enroll("alice")
+    system.configure()
+
+
+def change_lines(system, mark):
+    return [line for line in system.syslog.since(mark) if "phonemfa-setup" in line and "change=" in line]
+
+
+def test_assisted_enrollment_without_verification(fresh):
+    mark = fresh.syslog.mark()
+    result = setup("--user", "alice", "add", "alternate", "+44 7700 900123", "--no-verify")
+    assert result.returncode == 0, result.stderr
+    phone = record()["phones"]["alternate"]
+    assert (phone["number"], phone["verified_by"], phone["verified_at"], phone["added_by"]) == \
+        (NEW, "none", None, "root")
+    listing = setup("--user", "alice", "list").stdout
+    assert "alternate  +447700900123  text, call  NOT VERIFIED (added by root" in listing
+    assert change_lines(fresh, mark) and \
+        'change=add user=alice slot=alternate phone="+XX XXXXXXXX23" verified_by=none actor=root' in change_lines(fresh, mark)[0]
+    assert not fresh.network.ops(), "nothing sent for an assisted enrollment"
+
+
+def test_enrollment_verified_by_code_then_used_at_login(fresh):
+    child = pexpect.spawn(SETUP, ["--user", "alice", "add", "alternate", NEW, "--verify", "text"],
+                          encoding="utf-8", timeout=30)
+    child.expect(r"Code sent to \+XX XXXXXXXX23\. Enter the code: ")
+    child.sendline(fresh.network.last_code(NEW))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert record()["phones"]["alternate"]["verified_by"] == "text"
+    fresh.network.reset()
+    user = User(fresh, PASSWORD["alice"], choices=["3"], alternate=NEW)
+    assert Sudo().login(fresh, "alice", user)
+    assert "3) Text +XX XXXXXXXX23 (alternate)" in "\n".join(user.seen)
+
+
+def test_unproven_phone_is_not_saved(fresh):
+    before = record()
+    child = pexpect.spawn(SETUP, ["--user", "alice", "add", "alternate", NEW, "--verify", "call"],
+                          encoding="utf-8", timeout=30)
+    for _ in range(3):
+        child.expect(r"Calling \+XX XXXXXXXX23\. Enter the code: ")
+        child.sendline("000000" if fresh.network.last_code(NEW) != "000000" else "111111")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4
+    assert "the phone was not verified; nothing was saved" in child.before
+    assert record() == before
+    assert len(fresh.network.ops("cancel")) == 1
+
+
+def test_remove_and_preferred(fresh):
+    mark = fresh.syslog.mark()
+    assert setup("--user", "alice", "preferred", "alternate", "call").returncode == 0
+    assert record()["preferred"] == {"slot": "alternate", "channel": "call"}
+    assert setup("--user", "alice", "remove", "alternate").returncode == 0
+    assert "alternate" not in record()["phones"] and "preferred" not in record()
+    assert setup("--user", "alice", "remove", "alternate").returncode == 1
+    assert setup("--user", "alice", "remove", "primary").returncode == 0
+    assert record() is None, "without phones the user is no longer enrolled"
+    assert len(change_lines(fresh, mark)) == 3
+
+
+def test_list_json(fresh):
+    listing = json.loads(setup("--user", "alice", "list", "--json").stdout)
+    assert listing["user"] == "alice"
+    assert listing["record"]["phones"]["primary"]["number"] == "+15555550117"
+    assert listing["lockout"] == {"locked": False, "until": None}
+    assert json.loads(setup("--user", "nobody-here", "list", "--json").stdout)["record"] is None
+
+
+def test_lockout_show_and_clear_and_forget(fresh):
+    os.makedirs("/var/lib/phonemfa/state", mode=0o700, exist_ok=True)
+    fresh.configure()
+    with open("/etc/phonemfa/phonemfa.conf", "a") as conf:
+        conf.write('\nlockout: { failures = 3; };\nremember: { mode = "always"; };\n')
+    with open("/var/lib/phonemfa/state/alice.state", "w") as state:
+        json.dump({"version": 1, "locked_until": "2099-01-01T00:00:00Z", "failures": [],
+                   "remembered": [{"key": "rhost=192.0.2.1;service=sshd", "phones": "x", "until": "2099-01-01T00:00:00Z"}]},
+                  state)
+    os.chmod("/var/lib/phonemfa/state/alice.state", 0o600)
+    assert "lockout: locked until 2099-01-01T00:00:00Z" in setup("--user", "alice", "lockout").stdout
+    assert "remembered logins: 1" in setup("--user", "alice", "list").stdout
+    assert setup("--user", "alice", "lockout", "--clear").returncode == 0
+    assert setup("--user", "alice", "forget").returncode == 0
+    listing = setup("--user", "alice", "list").stdout
+    assert "lockout: none" in listing and "remembered logins: 0" in listing
+    assert setup("--user", "alice", "reset").returncode == 0
+    assert record() is None and not os.path.exists("/var/lib/phonemfa/state/alice.state")
+
+
+def test_check_explains_problems(fresh):
+    good = setup("check")
+    assert good.returncode == 0, good.stdout
+    assert "service https://127.0.0.1:" in good.stdout and "credentials accepted" in good.stdout
+    assert "0 problems found" in good.stdout
+    with open("/etc/phonemfa/service.token", "w") as token:
+        token.write("wrong\n")
+    bad_token = setup("check")
+    assert bad_token.returncode == 3
+    assert "The service refused the credentials: check token_file" in bad_token.stdout
+    fresh.configure()
+    os.chmod("/etc/phonemfa/phonemfa.conf", 0o666)
+    broken = setup("check")
+    assert broken.returncode == 3
+    assert "writable by group or others" in broken.stdout and "Every login through pam_phonemfa is denied" in broken.stdout
+    os.chmod("/etc/phonemfa/phonemfa.conf", 0o644)
+    with open("/var/lib/phonemfa/carol.json", "w") as bad:
+        bad.write("{")
+    corrupt = setup("check")
+    assert corrupt.returncode == 3 and "carol.json: not valid JSON" in corrupt.stdout
+    fresh.enroll("carol")
+
+
+@pytest.mark.parametrize("number,message", [
+    ("555-CALL-NOW", "a number may contain only digits"),
+    ("1" * 80, "the input is too long"),
+    ("+1 555 555 0117\x1b[2J", "a number may contain only digits"),
+    ("+44 12", "too few digits"),
+])
+def test_hostile_numbers_are_refused(fresh, number, message):
+    before = record()
+    result = setup("--user", "alice", "add", "alternate", number, "--no-verify")
+    assert result.returncode == 2 and message in result.stderr
+    assert record() == before
+
+
+@pytest.mark.parametrize("args", [
+    ["--user", "../root", "list"], ["--user", "alice", "add", "backup", NEW, "--no-verify"],
+    ["--user", "alice", "add", "alternate", NEW], ["--user", "alice", "preferred", "primary", "fax"],
+    ["--user", "alice", "frobnicate"], ["--config", "relative.conf", "check"],
+])
+def test_bad_usage(fresh, args):
+    assert setup(*args).returncode == 2
+
+
+def test_only_root(fresh):
+    result = subprocess.run(["setpriv", "--reuid=alice", "--regid=alice", "--init-groups", "--", SETUP,
+                             "--user", "alice", "list"], capture_output=True, text=True)
+    assert result.returncode == 5 and "only root" in result.stderr
+
+
+def test_parallel_changes_are_never_lost(fresh):
+    errors = []
+
+    def add(slot, number):
+        result = setup("--user", "alice", "add", slot, number, "--no-verify")
+        if result.returncode != 0:
+            errors.append(result.stderr)
+    runs = [threading.Thread(target=add, args=args) for args in
+            [("alternate", NEW), ("office", "+15555550123 x4321")] * 4]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert not errors
+    phones = record()["phones"]
+    assert phones["alternate"]["number"] == NEW and phones["office"]["extension"] == "4321"
+    assert phones["primary"]["number"] == "+15555550117"
