@@ -63,9 +63,10 @@ $(BUILD)/pam_phonemfa.so: $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a $(SRC
 	$(CC) -shared -o $@ $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a \
 	    -Wl,--version-script=$(SRC)/pam_phonemfa.map -Wl,--no-undefined $(LDHARDEN) $(LIBS) -lpam
 
-$(BUILD)/phonemfa-setup: $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_admin.o $(BUILD)/libphonemfa.a
-	$(CC) -pie -o $@ $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_admin.o $(BUILD)/libphonemfa.a \
-	    $(LDHARDEN) $(LIBS)
+SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o
+
+$(BUILD)/phonemfa-setup: $(SETUP_OBJ) $(BUILD)/libphonemfa.a
+	$(CC) -pie -o $@ $(SETUP_OBJ) $(BUILD)/libphonemfa.a $(LDHARDEN) $(LIBS) -lpam
 
 $(BUILD)/asan/%: tests/unit/%.c $(CORE_OBJ_ASAN) tests/unit/unit_helpers.h
 	$(CC) $(CFLAGS_ASAN) -I$(SRC) -Itests/unit $< $(CORE_OBJ_ASAN) -o $@ $(LIBS) -lcmocka
@@ -133,8 +134,9 @@ install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
 	install -m 0644 $(BUILD)/pam_phonemfa.so $(DESTDIR)$(PAMDIR)/pam_phonemfa.so
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(BUILD)/phonemfa-setup $(DESTDIR)$(PREFIX)/sbin/phonemfa-setup
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/pam.d
+	install -m 4755 $(BUILD)/phonemfa-setup $(DESTDIR)$(PREFIX)/bin/phonemfa-setup
+	install -m 0644 conf/pam.d/phonemfa-setup $(DESTDIR)/etc/pam.d/phonemfa-setup
 	install -m 0644 docs/phonemfa-setup.8 $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8
 	install -m 0644 docs/pam_phonemfa.8 $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8
 	install -m 0644 docs/phonemfa.conf.5 $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
@@ -145,7 +147,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_phonemfa.so $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8 \
-	    $(DESTDIR)$(PREFIX)/sbin/phonemfa-setup $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8 \
+	    $(DESTDIR)$(PREFIX)/bin/phonemfa-setup $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8 \
 	    $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
 

@@ -70,6 +70,7 @@ static const char *const remember_settings[] = {"mode", "days", "key", NULL};
 static const char *const access_settings[] = {"exempt_users", "exempt_groups", "required_groups",
                                               "trusted_networks", NULL};
 static const char *const texts_settings[] = {"menu_header", "menu_footer", NULL};
+static const char *const setup_settings[] = {"self_service_slots", "self_register", NULL};
 
 static const struct group_schema schema[] = {
     {"service", service_settings},
@@ -82,6 +83,7 @@ static const struct group_schema schema[] = {
     {"remember", remember_settings},
     {"access", access_settings},
     {"texts", texts_settings},
+    {"setup", setup_settings},
 };
 
 static bool name_in(const char *name, const char *const *names)
@@ -580,6 +582,17 @@ static int parse_policy(struct parse_state *state, const config_setting_t *root,
         return -1;
     if (days != 0)
         config->remember_duration_s = (long)days * 86400;
+    static const char *const slots[] = {"primary", "alternate", "office", NULL};
+    unsigned self_slots = config->self_service_slots;
+    if (get_word_bits(state, root, "setup", "self_service_slots", slots, &self_slots) != 0)
+        return -1;
+    config->self_service_slots = self_slots;
+    const config_setting_t *self_register = lookup(root, "setup", "self_register");
+    if (self_register != NULL) {
+        if (config_setting_type(self_register) != CONFIG_TYPE_BOOL)
+            return fail(state, self_register, "setup.self_register", "must be true or false");
+        config->self_register = config_setting_get_bool(self_register) != 0;
+    }
     if (get_names(state, root, "access", "exempt_users", &config->exempt_users) != 0 ||
         get_names(state, root, "access", "exempt_groups", &config->exempt_groups) != 0 ||
         get_names(state, root, "access", "required_groups", &config->required_groups) != 0 ||
@@ -611,6 +624,7 @@ static void set_defaults(struct phonemfa_config *config)
     config->allowed_channels = CHANNEL_TEXT | CHANNEL_CALL;
     config->remember_duration_s = 7L * 86400;
     config->remember_parts = REMEMBER_RHOST | REMEMBER_SERVICE;
+    config->self_service_slots = (1u << SLOT_ALTERNATE) | (1u << SLOT_OFFICE);
 }
 
 /* get_seconds() works in milliseconds; the policy keeps whole seconds. */

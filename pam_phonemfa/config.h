@@ -99,6 +99,10 @@ struct phonemfa_config {
     struct network trusted_networks[CONFIG_MAX_NETWORKS];
     size_t trusted_network_count;
 
+    /* phonemfa-setup self-service */
+    unsigned self_service_slots; /* 1 << enum phone_slot; default alternate and office */
+    bool self_register;          /* a user without phones may register a primary */
+
     /* texts */
     char *menu_header; /* NULL: the translated default */
     char *menu_footer; /* NULL: none */

@@ -24,6 +24,7 @@ static const char SSHD_BAD_PASSWORD[] = "\b\n\r\177INCORRECT";
 
 struct module_options {
     const char *config_path;
+    int unenrolled; /* -1: as configured; else enum unenrolled_policy */
 };
 
 struct conversation {
@@ -87,9 +88,16 @@ static int parse_arguments(pam_handle_t *pamh, int argc, const char **argv,
                            struct module_options *options)
 {
     options->config_path = PHONEMFA_DEFAULT_CONFIG;
+    options->unenrolled = -1;
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "conf=", 5) == 0 && argv[i][5] == '/') {
             options->config_path = argv[i] + 5;
+            continue;
+        }
+        /* For stacks such as phonemfa-setup's, where a user with no phone
+         * yet must still get in with the password to register one. */
+        if (strcmp(argv[i], "unenrolled=ignore") == 0 || strcmp(argv[i], "unenrolled=deny") == 0) {
+            options->unenrolled = argv[i][11] == 'i' ? UNENROLLED_IGNORE : UNENROLLED_DENY;
             continue;
         }
         pam_syslog(pamh, LOG_ERR, "config error: unknown module argument '%s' in the PAM stack",
@@ -184,6 +192,8 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
         result = PAM_SERVICE_ERR;
         goto out;
     }
+    if (options.unenrolled >= 0)
+        config->unenrolled = (enum unenrolled_policy)options.unenrolled;
     request.locale = pick_locale(pamh, config, locale, sizeof locale);
     if (config->verify_user == VERIFY_INVOKING_USER) {
         /* su sets PAM_RUSER to the person running it: their phone is asked,

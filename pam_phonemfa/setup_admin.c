@@ -44,7 +44,7 @@ static const char *channels_text(unsigned channels)
     return channels == (CHANNEL_TEXT | CHANNEL_CALL) ? "text, call" : channels == CHANNEL_CALL ? "call" : "text";
 }
 
-static void log_change(const struct setup_context *context, const char *change, const char *slot,
+void setup_log_change(const struct setup_context *context, const char *change, const char *slot,
                        const struct phone_number *number, const char *detail)
 {
     char masked[PHONE_MASK_MAX] = "-";
@@ -148,9 +148,9 @@ out:
 
 /* Lock the user's record, read it (absent: empty), let change() edit it,
  * write or remove it, unlock. change returns a setup_exit. */
-static int edit_record(const struct setup_context *context,
-                       int (*change)(const struct setup_context *, struct phone_record *, bool *exists, void *),
-                       void *argument)
+int setup_edit_record(const struct setup_context *context,
+                      int (*change)(const struct setup_context *, struct phone_record *, bool *exists, void *),
+                      void *argument)
 {
     struct phone_store store;
     struct store_error error;
@@ -197,7 +197,7 @@ static bool slot_from_argument(const char *name, enum phone_slot *slot)
     return true;
 }
 
-static int read_line(const char *prompt, bool hide, char *out, size_t out_size)
+int setup_read_line(const char *prompt, bool hide, char *out, size_t out_size)
 {
     struct termios saved, quiet;
     bool terminal = isatty(STDIN_FILENO) == 1;
@@ -215,22 +215,22 @@ static int read_line(const char *prompt, bool hide, char *out, size_t out_size)
         fputc('\n', stdout);
     }
     if (line == NULL)
-        return -1;
+        return SETUP_INPUT_END;
     size_t length = strcspn(out, "\n");
     if (out[length] != '\n' && !feof(stdin)) { /* overlong: discard the rest, refuse */
         int c;
         while ((c = getchar()) != EOF && c != '\n')
             ;
-        out[0] = '\0';
-        return -1;
+        explicit_bzero(out, out_size);
+        return c == EOF ? SETUP_INPUT_END : SETUP_INPUT_TOO_LONG;
     }
     out[length] = '\0';
     return 0;
 }
 
 /* Send a code to the new phone and ask for it: possession before saving. */
-static int prove_possession(const struct setup_context *context, const struct phone_number *number,
-                            enum phone_channel channel)
+int setup_prove_possession(const struct setup_context *context, const struct phone_number *number,
+                           enum phone_channel channel)
 {
     struct verify_client *client = verify_client_new(context->config, context->log);
     struct verify_start_request request = {
@@ -262,7 +262,7 @@ static int prove_possession(const struct setup_context *context, const struct ph
         char prompt[128];
         (void)snprintf(prompt, sizeof prompt, "%s %s. Enter the code: ",
                        channel == CHANNEL_TEXT ? "Code sent to" : "Calling", masked);
-        if (read_line(prompt, true, code, sizeof code) != 0)
+        if (setup_read_line(prompt, true, code, sizeof code) != 0)
             break;
         enum verify_check_result check = CHECK_WRONG_CODE;
         int rc = verify_code_is_well_formed(code) ? verify_check(client, &verification, code, &check, &failure) : 0;
@@ -288,17 +288,11 @@ out:
     return result;
 }
 
-struct add_change {
-    const struct add_request *request;
-    struct phone_number number;
-    enum phone_slot slot;
-    unsigned channels;
-    enum verified_method verified_by;
-};
 
-static int apply_add(const struct setup_context *context, struct phone_record *record, bool *exists, void *argument)
+int setup_apply_phone(const struct setup_context *context, struct phone_record *record, bool *exists,
+                      void *argument)
 {
-    struct add_change *add = argument;
+    struct phone_change *add = argument;
     struct phone_entry *entry = &record->phones[add->slot];
     time_t now = time(NULL);
 
@@ -319,7 +313,7 @@ static int apply_add(const struct setup_context *context, struct phone_record *r
 
 int setup_add(const struct setup_context *context, const struct add_request *request)
 {
-    struct add_change add = {.request = request};
+    struct phone_change add = {0};
     enum phone_parse_error parse_error;
 
     if (!slot_from_argument(request->slot, &add.slot))
@@ -352,20 +346,20 @@ int setup_add(const struct setup_context *context, const struct add_request *req
             fprintf(stderr, "phonemfa-setup: this phone cannot take a %s\n", request->verify_channel);
             return SETUP_USAGE;
         }
-        int proven = prove_possession(context, &add.number, channel);
+        int proven = setup_prove_possession(context, &add.number, channel);
         if (proven != SETUP_OK)
             return proven;
         add.verified_by = channel == CHANNEL_TEXT ? VERIFIED_BY_TEXT : VERIFIED_BY_CALL;
     }
-    int result = edit_record(context, apply_add, &add);
+    int result = setup_edit_record(context, setup_apply_phone, &add);
     if (result == SETUP_OK)
-        log_change(context, "add", request->slot, &add.number,
+        setup_log_change(context, "add", request->slot, &add.number,
                    add.verified_by == VERIFIED_NONE ? "verified_by=none" :
                    add.verified_by == VERIFIED_BY_TEXT ? "verified_by=text" : "verified_by=call");
     return result;
 }
 
-static int apply_remove(const struct setup_context *context, struct phone_record *record, bool *exists, void *argument)
+int setup_apply_remove(const struct setup_context *context, struct phone_record *record, bool *exists, void *argument)
 {
     enum phone_slot slot = *(enum phone_slot *)argument;
     (void)context;
@@ -390,18 +384,14 @@ int setup_remove(const struct setup_context *context, const char *slot_name)
 
     if (!slot_from_argument(slot_name, &slot))
         return SETUP_USAGE;
-    int result = edit_record(context, apply_remove, &slot);
+    int result = setup_edit_record(context, setup_apply_remove, &slot);
     if (result == SETUP_OK)
-        log_change(context, "remove", slot_name, NULL, NULL);
+        setup_log_change(context, "remove", slot_name, NULL, NULL);
     return result;
 }
 
-struct preferred_change {
-    enum phone_slot slot;
-    enum phone_channel channel;
-};
 
-static int apply_preferred(const struct setup_context *context, struct phone_record *record, bool *exists,
+int setup_apply_preferred(const struct setup_context *context, struct phone_record *record, bool *exists,
                            void *argument)
 {
     struct preferred_change *preferred = argument;
@@ -429,9 +419,9 @@ int setup_preferred(const struct setup_context *context, const char *slot_name, 
         return SETUP_USAGE;
     }
     preferred.channel = strcmp(channel, "text") == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
-    int result = edit_record(context, apply_preferred, &preferred);
+    int result = setup_edit_record(context, setup_apply_preferred, &preferred);
     if (result == SETUP_OK)
-        log_change(context, "preferred", slot_name, NULL, channel[0] == 't' ? "channel=text" : "channel=call");
+        setup_log_change(context, "preferred", slot_name, NULL, channel[0] == 't' ? "channel=text" : "channel=call");
     return result;
 }
 
@@ -445,14 +435,14 @@ static int clear_lockout(struct user_state *state, void *context)
     return 0;
 }
 
-static int clear_remembered(struct user_state *state, void *context)
+int setup_clear_remembered(struct user_state *state, void *context)
 {
     (void)context;
     state->remembered_count = 0;
     return 0;
 }
 
-static int update_state(const struct setup_context *context, int (*change)(struct user_state *, void *))
+int setup_update_state(const struct setup_context *context, int (*change)(struct user_state *, void *))
 {
     struct record_dir state;
     struct record_dir_error error;
@@ -472,9 +462,9 @@ int setup_lockout(const struct setup_context *context, bool clear)
 {
     if (!clear)
         return setup_list(context, false);
-    int result = update_state(context, clear_lockout);
+    int result = setup_update_state(context, clear_lockout);
     if (result == SETUP_OK) {
-        log_change(context, "unlock", NULL, NULL, NULL);
+        setup_log_change(context, "unlock", NULL, NULL, NULL);
         printf("%s: lockout cleared\n", context->user);
     }
     return result;
@@ -482,9 +472,9 @@ int setup_lockout(const struct setup_context *context, bool clear)
 
 int setup_forget(const struct setup_context *context)
 {
-    int result = update_state(context, clear_remembered);
+    int result = setup_update_state(context, setup_clear_remembered);
     if (result == SETUP_OK) {
-        log_change(context, "forget", NULL, NULL, NULL);
+        setup_log_change(context, "forget", NULL, NULL, NULL);
         printf("%s: remembered logins forgotten\n", context->user);
     }
     return result;
@@ -501,7 +491,7 @@ static int apply_reset(const struct setup_context *context, struct phone_record 
 
 int setup_reset(const struct setup_context *context)
 {
-    int result = edit_record(context, apply_reset, NULL);
+    int result = setup_edit_record(context, apply_reset, NULL);
     if (result != SETUP_OK)
         return result;
     if (access(context->config->state_directory, F_OK) == 0) {
@@ -518,7 +508,7 @@ int setup_reset(const struct setup_context *context)
             return SETUP_BROKEN;
         }
     }
-    log_change(context, "reset", NULL, NULL, NULL);
+    setup_log_change(context, "reset", NULL, NULL, NULL);
     printf("%s: all phones and state removed\n", context->user);
     return SETUP_OK;
 }

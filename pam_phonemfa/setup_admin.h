@@ -4,8 +4,11 @@
 
 #include <stdbool.h>
 
+#include <stddef.h>
+
 #include "config.h"
 #include "log.h"
+#include "phone_record.h"
 
 enum setup_exit {
     SETUP_OK = 0,
@@ -30,6 +33,44 @@ struct add_request {
     const char *verify_channel; /* "text" / "call"; NULL with no_verify */
     bool no_verify;
 };
+
+/* A phone to save in a slot (shared by the administrator's add and self-service). */
+struct phone_change {
+    struct phone_number number;
+    enum phone_slot slot;
+    unsigned channels;
+    enum verified_method verified_by;
+};
+
+struct preferred_change {
+    enum phone_slot slot;
+    enum phone_channel channel;
+};
+
+struct user_state;
+
+/* Building blocks shared with self-service (setup_self.c). */
+int setup_edit_record(const struct setup_context *context,
+                      int (*change)(const struct setup_context *, struct phone_record *, bool *exists, void *),
+                      void *argument);
+int setup_apply_phone(const struct setup_context *context, struct phone_record *record, bool *exists,
+                      void *phone_change);
+int setup_apply_remove(const struct setup_context *context, struct phone_record *record, bool *exists,
+                       void *slot);
+int setup_apply_preferred(const struct setup_context *context, struct phone_record *record, bool *exists,
+                          void *preferred_change);
+int setup_update_state(const struct setup_context *context, int (*change)(struct user_state *, void *));
+int setup_clear_remembered(struct user_state *state, void *context);
+int setup_prove_possession(const struct setup_context *context, const struct phone_number *number,
+                           enum phone_channel channel);
+/* One line from the terminal, at most out_size - 1 characters. 0, or
+ * SETUP_INPUT_END at end of input, or SETUP_INPUT_TOO_LONG (the rest of
+ * the line is discarded). hide: no echo (codes). */
+#define SETUP_INPUT_END (-1)
+#define SETUP_INPUT_TOO_LONG (-2)
+int setup_read_line(const char *prompt, bool hide, char *out, size_t out_size);
+void setup_log_change(const struct setup_context *context, const char *change, const char *slot,
+                      const struct phone_number *number, const char *detail);
 
 int setup_list(const struct setup_context *context, bool json);
 int setup_add(const struct setup_context *context, const struct add_request *request);

@@ -1,7 +1,9 @@
-/* phonemfa-setup: manage the phones pam_phonemfa asks for. This release has
- * the administrator's commands (root, --user NAME); self-service for users
- * is not built yet and is refused. */
+/* phonemfa-setup: manage the phones pam_phonemfa asks for. Installed setuid
+ * root like chfn: run by a user it re-authenticates them and changes only
+ * their own record (setup_self.c); run by root with --user NAME it is the
+ * administrator's tool (setup_admin.c). */
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "config.h"
 #include "i18n.h"
 #include "setup_admin.h"
+#include "setup_self.h"
 #include "user_name.h"
 
 static void emit_to_syslog(void *context, int priority, const char *line)
@@ -21,9 +24,20 @@ static void emit_to_syslog(void *context, int priority, const char *line)
     syslog(priority, "%s", line);
 }
 
+/* Nothing from the caller's environment reaches this setuid program:
+ * no LD_*, locale paths, proxies or PATH of theirs. */
+static int sanitize_process(void)
+{
+    umask(077);
+    if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0)
+        return -1;
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
+}
+
 static int usage(void)
 {
-    fputs("usage: phonemfa-setup [--config PATH] check\n"
+    fputs("usage: phonemfa-setup                 change your own phones (interactive)\n"
+          "       phonemfa-setup [--config PATH] check\n"
           "       phonemfa-setup [--config PATH] --user NAME COMMAND\n"
           "commands:\n"
           "  list [--json]                         the user's phones, lockout and remembered logins\n"
@@ -85,19 +99,42 @@ int main(int argc, char **argv)
     char actor[USER_NAME_MAX + 1] = "root";
     int i = 1;
 
-    umask(077);
+    if (sanitize_process() != 0) {
+        fputs("phonemfa-setup: cannot set up a clean environment\n", stderr);
+        return SETUP_BROKEN;
+    }
     i18n_bind();
     openlog("phonemfa-setup", LOG_PID, LOG_AUTHPRIV);
-    if (getuid() != 0 || geteuid() != 0) {
-        fputs("phonemfa-setup: only root can run it for now: ask an administrator to change your phones\n",
-              stderr);
+    if (geteuid() != 0) {
+        fputs("phonemfa-setup: not installed setuid root; ask an administrator\n", stderr);
         return SETUP_NOT_PERMITTED;
     }
     struct passwd pw, *found = NULL;
     char buffer[4096];
-    if (getpwuid_r(getuid(), &pw, buffer, sizeof buffer, &found) == 0 && found != NULL &&
-        user_name_is_valid(found->pw_name))
-        (void)snprintf(actor, sizeof actor, "%s", found->pw_name);
+    if (getpwuid_r(getuid(), &pw, buffer, sizeof buffer, &found) != 0 || found == NULL ||
+        !user_name_is_valid(found->pw_name)) {
+        fputs("phonemfa-setup: who are you? (no valid user name for your uid)\n", stderr);
+        return SETUP_NOT_PERMITTED;
+    }
+    (void)snprintf(actor, sizeof actor, "%s", found->pw_name);
+    if (getuid() != 0) {
+        /* A user: their own record only, the system configuration only. */
+        if (argc > 1) {
+            fputs("phonemfa-setup: options and commands are for root; run it without arguments to change "
+                  "your own phones\n", stderr);
+            return SETUP_NOT_PERMITTED;
+        }
+        struct phonemfa_config *config = NULL;
+        struct config_error error;
+        if (config_load(PHONEMFA_DEFAULT_CONFIG, &config, &error) != 0) {
+            fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+            return SETUP_BROKEN;
+        }
+        struct setup_context context = {.config = config, .log = &log, .actor = actor, .user = actor};
+        int result = setup_self_service(&context);
+        config_free(config);
+        return result;
+    }
 
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         if (i + 1 >= argc)

@@ -30,8 +30,8 @@ def run(*argv, **kwargs):
 def install(source, target, mode=0o644):
     os.makedirs(os.path.dirname(target), exist_ok=True)
     shutil.copyfile(source, target)
+    os.chown(target, 0, 0)  # before chmod: chown clears a setuid bit
     os.chmod(target, mode)
-    os.chown(target, 0, 0)
 
 
 class Syslog:
@@ -87,7 +87,8 @@ class System:
     # -- the steps of docs/admin-guide.md --------------------------------------
     def _install_module(self):
         install(os.path.join(ROOT, "build", "pam_phonemfa.so"), os.path.join(self.pamdir, "pam_phonemfa.so"))
-        install(os.path.join(ROOT, "build", "phonemfa-setup"), "/usr/local/sbin/phonemfa-setup", 0o755)
+        install(os.path.join(ROOT, "build", "phonemfa-setup"), "/usr/local/bin/phonemfa-setup", 0o4755)
+        self.install_pam("phonemfa-setup")
 
     def _configure(self, failmode="secure", unenrolled="deny", urls=None):
         os.makedirs("/etc/phonemfa", mode=0o755, exist_ok=True)
@@ -142,6 +143,7 @@ class System:
         os.chmod(path, 0o600)
 
     def install_pam(self, service, source=None):
+        os.makedirs("/etc/pam.d", exist_ok=True)
         install(os.path.join(CONF, "pam.d", source or service), f"/etc/pam.d/{service}")
 
     # -- sshd ---------------------------------------------------------------

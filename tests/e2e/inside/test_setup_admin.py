@@ -12,7 +12,7 @@ import pytest
 from clients import Sudo, User
 from system import PASSWORD
 
-SETUP = "/usr/local/sbin/phonemfa-setup"
+SETUP = "/usr/local/bin/phonemfa-setup"
 NEW = "+447700900123"
 
 
@@ -171,7 +171,7 @@ def test_bad_usage(fresh, args):
 def test_only_root(fresh):
     result = subprocess.run(["setpriv", "--reuid=alice", "--regid=alice", "--init-groups", "--", SETUP,
                              "--user", "alice", "list"], capture_output=True, text=True)
-    assert result.returncode == 5 and "only root" in result.stderr
+    assert result.returncode == 5 and "options and commands are for root" in result.stderr
 
 
 def test_parallel_changes_are_never_lost(fresh):

@@ -1,0 +1,357 @@
+#include "setup_self.h"
+
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "phone_store.h"
+#include "secure_mem.h"
+#include "user_state.h"
+
+#define ANSWER_MAX 64
+#define TRIES 3
+
+int privileges_drop(void)
+{
+    uid_t user = getuid();
+    return setresuid(user, user, 0) == 0 && geteuid() == user ? 0 : -1;
+}
+
+int privileges_raise(void)
+{
+    return seteuid(0) == 0 ? 0 : -1;
+}
+
+int privileges_lower(void)
+{
+    return seteuid(getuid()) == 0 && geteuid() == getuid() ? 0 : -1;
+}
+
+/* -- re-authentication, like passwd and chfn -------------------------------------- */
+
+static int terminal_conversation(int count, const struct pam_message **messages,
+                                 struct pam_response **responses, void *data)
+{
+    (void)data;
+    struct pam_response *replies = calloc((size_t)count, sizeof *replies);
+
+    if (replies == NULL)
+        return PAM_BUF_ERR;
+    for (int i = 0; i < count; i++) {
+        int style = messages[i]->msg_style;
+        if (style == PAM_ERROR_MSG || style == PAM_TEXT_INFO) {
+            printf("%s\n", messages[i]->msg);
+            continue;
+        }
+        char answer[256];
+        if ((style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON) ||
+            setup_read_line(messages[i]->msg, style == PAM_PROMPT_ECHO_OFF, answer, sizeof answer) != 0 ||
+            (replies[i].resp = strdup(answer)) == NULL) {
+            explicit_bzero(answer, sizeof answer);
+            for (int j = 0; j <= i; j++)
+                secure_free_string(replies[j].resp);
+            free(replies);
+            return PAM_CONV_ERR;
+        }
+        explicit_bzero(answer, sizeof answer);
+    }
+    *responses = replies;
+    return PAM_SUCCESS;
+}
+
+static bool reauthenticate(const struct setup_context *context)
+{
+    struct pam_conv conversation = {terminal_conversation, NULL};
+    pam_handle_t *pamh = NULL;
+    const char *tty = ttyname(STDIN_FILENO);
+
+    int rc = pam_start("phonemfa-setup", context->user, &conversation, &pamh);
+    if (rc == PAM_SUCCESS)
+        rc = pam_set_item(pamh, PAM_RUSER, context->user);
+    if (rc == PAM_SUCCESS && tty != NULL)
+        rc = pam_set_item(pamh, PAM_TTY, tty);
+    if (rc == PAM_SUCCESS)
+        rc = pam_authenticate(pamh, 0);
+    if (rc == PAM_SUCCESS)
+        rc = pam_acct_mgmt(pamh, 0);
+    if (pamh != NULL)
+        (void)pam_end(pamh, rc);
+    if (rc != PAM_SUCCESS)
+        log_message(context->log, LOG_NOTICE, "change=none user=%s reauthentication failed actor=%s",
+                    context->user, context->actor);
+    return rc == PAM_SUCCESS;
+}
+
+/* -- the menu ------------------------------------------------------------------------ */
+
+static int load(const struct setup_context *context, struct phone_record *record, bool *enrolled)
+{
+    struct phone_store store;
+    struct store_error error;
+    int result = -1;
+
+    if (privileges_raise() != 0)
+        return -1;
+    if (phone_store_open(context->config->store_directory, &store, &error) == 0) {
+        enum store_read_result read = phone_store_read(&store, context->user, record, &error);
+        phone_store_close(&store);
+        if (read != STORE_ERROR) {
+            *enrolled = read == STORE_FOUND;
+            if (!*enrolled)
+                memset(record, 0, sizeof *record);
+            result = 0;
+        }
+    }
+    if (privileges_lower() != 0)
+        return -1;
+    if (result != 0)
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+    return result;
+}
+
+static void show(const struct setup_context *context, const struct phone_record *record)
+{
+    printf("\nPhones for %s:\n", context->user);
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        const struct phone_entry *entry = &record->phones[slot];
+        char masked[PHONE_MASK_MAX] = "none";
+        if (entry->present)
+            phone_mask(&entry->number, masked, sizeof masked);
+        printf("  %-10s %s%s\n", phone_slot_name((enum phone_slot)slot), masked,
+               entry->present ? (entry->channels == CHANNEL_CALL ? "  (calls)" : "  (texts and calls)") : "");
+    }
+    if (record->has_preferred)
+        printf("  preferred: %s, %s\n", phone_slot_name(record->preferred_slot),
+               phone_channel_name(record->preferred_channel));
+}
+
+enum action { ADD_ALTERNATE, ADD_OFFICE, ADD_PRIMARY, REMOVE_ALTERNATE, REMOVE_OFFICE, PREFERRED, FORGET, QUIT };
+
+struct menu_entry {
+    enum action action;
+    const char *label;
+};
+
+static size_t build_menu(const struct setup_context *context, const struct phone_record *record, bool enrolled,
+                         struct menu_entry *entries)
+{
+    unsigned allowed = context->config->self_service_slots;
+    size_t count = 0;
+
+    if (!enrolled && context->config->self_register)
+        entries[count++] = (struct menu_entry){ADD_PRIMARY, "Register your primary phone"};
+    if (enrolled && (allowed & (1u << SLOT_ALTERNATE)))
+        entries[count++] = (struct menu_entry){ADD_ALTERNATE, "Add or change the alternate phone"};
+    if (enrolled && (allowed & (1u << SLOT_OFFICE)))
+        entries[count++] = (struct menu_entry){ADD_OFFICE, "Add or change the office phone (calls, with extension)"};
+    if (record->phones[SLOT_ALTERNATE].present && (allowed & (1u << SLOT_ALTERNATE)))
+        entries[count++] = (struct menu_entry){REMOVE_ALTERNATE, "Remove the alternate phone"};
+    if (record->phones[SLOT_OFFICE].present && (allowed & (1u << SLOT_OFFICE)))
+        entries[count++] = (struct menu_entry){REMOVE_OFFICE, "Remove the office phone"};
+    if (enrolled)
+        entries[count++] = (struct menu_entry){PREFERRED, "Choose what Enter picks at login"};
+    if (enrolled)
+        entries[count++] = (struct menu_entry){FORGET, "Forget remembered logins"};
+    entries[count++] = (struct menu_entry){QUIT, "Quit"};
+    return count;
+}
+
+/* Ask until a valid answer, at most TRIES times. Returns the index, or -1. */
+static int choose(const char *prompt, size_t count)
+{
+    for (int attempt = 0; attempt < TRIES; attempt++) {
+        char answer[ANSWER_MAX];
+        int read = setup_read_line(prompt, false, answer, sizeof answer);
+        if (read == SETUP_INPUT_END)
+            return -1;
+        char *end = NULL;
+        long value = strtol(answer, &end, 10);
+        if (read == 0 && end != answer && *end == '\0' && value >= 1 && (size_t)value <= count)
+            return (int)value - 1;
+        printf("Please enter a number from 1 to %zu.\n", count);
+    }
+    return -1;
+}
+
+static int ask_number(const struct setup_context *context, enum phone_slot slot, struct phone_number *number)
+{
+    char country[ANSWER_MAX], input[ANSWER_MAX * 2];
+    char prompt[96];
+    unsigned code = context->config->default_country_code;
+
+    for (int attempt = 0; attempt < TRIES; attempt++) {
+        if (code != 0)
+            (void)snprintf(prompt, sizeof prompt, "Country calling code [%u]: ", code);
+        else
+            (void)snprintf(prompt, sizeof prompt, "Country calling code: ");
+        int read = setup_read_line(prompt, false, country, sizeof country);
+        if (read == SETUP_INPUT_END)
+            return -1;
+        char *end = NULL;
+        unsigned long typed = country[0] ? strtoul(country, &end, 10) : code;
+        if (read == 0 && (country[0] == '\0' ||
+                          (end != country && *end == '\0' && phone_country_code_is_valid((unsigned)typed)))) {
+            code = (unsigned)typed;
+            break;
+        }
+        printf("That is not a country calling code (1 for the USA and Canada, 44 for the UK, ...).\n");
+        if (attempt == TRIES - 1)
+            return -1;
+    }
+    for (int attempt = 0; attempt < TRIES; attempt++) {
+        int read = setup_read_line(slot == SLOT_OFFICE ? "Phone number (with extension, e.g. 555 0123 x4321): "
+                                                       : "Phone number (or +country number): ",
+                                   false, input, sizeof input);
+        if (read == SETUP_INPUT_END)
+            return -1;
+        enum phone_parse_error error = read == 0 ? phone_parse(input, code, number) : PHONE_TOO_LONG;
+        if (error == PHONE_OK && slot != SLOT_OFFICE && number->extension[0] != '\0')
+            error = PHONE_BAD_EXTENSION;
+        if (error == PHONE_OK)
+            return 0;
+        printf("That number cannot be used: %s.\n", phone_parse_error_text(error));
+    }
+    return -1;
+}
+
+static int add_phone(const struct setup_context *context, enum phone_slot slot)
+{
+    struct phone_change change = {.slot = slot};
+    enum phone_channel channel = CHANNEL_CALL;
+
+    if (ask_number(context, slot, &change.number) != 0)
+        return SETUP_REFUSED;
+    change.channels = slot == SLOT_OFFICE ? CHANNEL_CALL : CHANNEL_TEXT | CHANNEL_CALL;
+    if (slot != SLOT_OFFICE) {
+        int how = choose("Verify it by 1) text or 2) call: ", 2);
+        if (how < 0)
+            return SETUP_REFUSED;
+        channel = how == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
+    }
+    printf("The number will be used only for account security. Standard call and text charges may apply.\n");
+    int proven = setup_prove_possession(context, &change.number, channel);
+    if (proven != SETUP_OK)
+        return proven;
+    change.verified_by = channel == CHANNEL_TEXT ? VERIFIED_BY_TEXT : VERIFIED_BY_CALL;
+    if (privileges_raise() != 0)
+        return SETUP_BROKEN;
+    int result = setup_edit_record(context, setup_apply_phone, &change);
+    if (privileges_lower() != 0)
+        return SETUP_BROKEN;
+    if (result == SETUP_OK) {
+        setup_log_change(context, "add", phone_slot_name(slot), &change.number,
+                         channel == CHANNEL_TEXT ? "verified_by=text" : "verified_by=call");
+        printf("Saved.\n");
+    }
+    return result;
+}
+
+static int as_root(const struct setup_context *context,
+                   int (*change)(const struct setup_context *, struct phone_record *, bool *, void *), void *argument)
+{
+    if (privileges_raise() != 0)
+        return SETUP_BROKEN;
+    int result = setup_edit_record(context, change, argument);
+    return privileges_lower() == 0 ? result : SETUP_BROKEN;
+}
+
+static int choose_preferred(const struct setup_context *context, const struct phone_record *record)
+{
+    struct preferred_change options[SLOT_COUNT * 2];
+    size_t count = 0;
+
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        const struct phone_entry *entry = &record->phones[slot];
+        char masked[PHONE_MASK_MAX];
+        if (!entry->present)
+            continue;
+        phone_mask(&entry->number, masked, sizeof masked);
+        for (int c = 0; c < 2; c++) {
+            enum phone_channel channel = c == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
+            if (!(entry->channels & channel))
+                continue;
+            options[count] = (struct preferred_change){(enum phone_slot)slot, channel};
+            printf("  %zu) %s %s (%s)\n", ++count, c == 0 ? "Text" : "Call", masked,
+                   phone_slot_name((enum phone_slot)slot));
+        }
+    }
+    int index = choose("Choose: ", count);
+    if (index < 0)
+        return SETUP_REFUSED;
+    int result = as_root(context, setup_apply_preferred, &options[index]);
+    if (result == SETUP_OK)
+        setup_log_change(context, "preferred", phone_slot_name(options[index].slot), NULL,
+                         options[index].channel == CHANNEL_TEXT ? "channel=text" : "channel=call");
+    return result;
+}
+
+static int run_action(const struct setup_context *context, enum action action, const struct phone_record *record)
+{
+    enum phone_slot slot;
+    int result;
+
+    switch (action) {
+    case ADD_PRIMARY: return add_phone(context, SLOT_PRIMARY);
+    case ADD_ALTERNATE: return add_phone(context, SLOT_ALTERNATE);
+    case ADD_OFFICE: return add_phone(context, SLOT_OFFICE);
+    case REMOVE_ALTERNATE:
+    case REMOVE_OFFICE:
+        slot = action == REMOVE_ALTERNATE ? SLOT_ALTERNATE : SLOT_OFFICE;
+        result = as_root(context, setup_apply_remove, &slot);
+        if (result == SETUP_OK)
+            setup_log_change(context, "remove", phone_slot_name(slot), &record->phones[slot].number, NULL);
+        return result;
+    case PREFERRED: return choose_preferred(context, record);
+    case FORGET:
+        if (privileges_raise() != 0)
+            return SETUP_BROKEN;
+        result = setup_update_state(context, setup_clear_remembered);
+        if (privileges_lower() != 0)
+            return SETUP_BROKEN;
+        if (result == SETUP_OK)
+            setup_log_change(context, "forget", NULL, NULL, NULL);
+        return result;
+    case QUIT: return SETUP_OK;
+    }
+    return SETUP_BROKEN;
+}
+
+int setup_self_service(const struct setup_context *context)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fputs("phonemfa-setup: run it in a terminal\n", stderr);
+        return SETUP_NOT_PERMITTED;
+    }
+    printf("phonemfa-setup: confirm it is you (%s).\n", context->user);
+    if (!reauthenticate(context)) {
+        fputs("phonemfa-setup: authentication failed; nothing was changed\n", stderr);
+        return SETUP_REFUSED;
+    }
+    if (privileges_drop() != 0) {
+        fputs("phonemfa-setup: cannot drop privileges\n", stderr);
+        return SETUP_BROKEN;
+    }
+    for (;;) {
+        struct phone_record record;
+        struct menu_entry entries[8];
+        bool enrolled = false;
+
+        if (load(context, &record, &enrolled) != 0)
+            return SETUP_BROKEN;
+        show(context, &record);
+        size_t count = build_menu(context, &record, enrolled, entries);
+        for (size_t i = 0; i < count; i++)
+            printf("%zu) %s\n", i + 1, entries[i].label);
+        int index = choose("Choose: ", count);
+        if (index < 0)
+            return SETUP_REFUSED; /* end of input or no valid answer: nothing more changes */
+        if (entries[index].action == QUIT)
+            return SETUP_OK;
+        int result = run_action(context, entries[index].action, &record);
+        explicit_bzero(&record, sizeof record);
+        if (result == SETUP_BROKEN || result == SETUP_NOT_VERIFIED)
+            return result;
+    }
+}

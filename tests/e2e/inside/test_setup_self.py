@@ -1,0 +1,299 @@
+"""phonemfa-setup run by users: the real setuid binary on a pty, as the user.
+Re-authentication first; every new phone proven before it is saved; only
+the user's own record; a hostile environment or input changes nothing."""
+import json
+import os
+import re
+import signal
+import subprocess
+
+import pexpect
+import pytest
+
+from clients import Sudo, User
+from system import PASSWORD, PRIMARY
+
+SETUP = "/usr/local/bin/phonemfa-setup"
+NEW = "+447700900123"
+
+
+def record(user="alice"):
+    path = f"/var/lib/phonemfa/{user}.json"
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
+@pytest.fixture
+def fresh(system):
+    system.network.reset()
+    system.configure()
+    system.enroll("alice")
+    if os.path.exists("/var/lib/phonemfa/bob.json"):
+        os.remove("/var/lib/phonemfa/bob.json")
+    yield system
+    system.enroll("alice")
+    system.configure()
+
+
+class Session:
+    """phonemfa-setup as USER, answered step by step."""
+
+    def __init__(self, system, user="alice", env=None, args=()):
+        self.system = system
+        argv = ["--reuid=" + user, "--regid=" + user, "--init-groups"]
+        argv += ["--reset-env"] if env is None else []
+        argv += ["--", SETUP, *args]
+        self.child = pexpect.spawn("/usr/bin/setpriv", argv, encoding="utf-8", timeout=30,
+                                   env=env or {"PATH": "/usr/bin:/bin", "TERM": "dumb"})
+        self.user = user
+
+    def expect(self, pattern):
+        self.child.expect(pattern)
+        return self.child.before + self.child.after
+
+    def send(self, text):
+        self.child.sendline(text)
+
+    def reauthenticate(self, password=None, phone=True):
+        self.expect(r"Password: ")
+        self.send(password or PASSWORD[self.user])
+        if phone:
+            self.expect(r"Choose 1-\d+ \[\d+\]: ")
+            self.send("1")
+            self.expect(r"go back\): ")
+            self.send(self.system.network.last_code(PRIMARY))
+
+    def choose(self, label):
+        menu = self.expect(r"Choose: ")
+        match = re.search(r"(\d)\) " + re.escape(label), menu)
+        assert match, f"no '{label}' in the menu:\n{menu}"
+        self.send(match.group(1))
+
+    def finish(self):
+        self.child.expect(pexpect.EOF)
+        output = self.child.before
+        self.child.close()
+        return self.child.exitstatus, output
+
+
+def add_alternate(session, channel="1", number="7700 900123", country="44"):
+    session.choose("Add or change the alternate phone")
+    session.expect(r"Country calling code \[1\]: ")
+    session.send(country)
+    session.expect(r"Phone number \(or \+country number\): ")
+    session.send(number)
+    session.expect(r"Verify it by 1\) text or 2\) call: ")
+    session.send(channel)
+    shown = session.expect(r"Enter the code: ")
+    assert "used only for account security. Standard call and text charges may apply." in shown
+    return shown
+
+
+@pytest.mark.parametrize("channel,prompt", [("1", "Code sent to +XX XXXXXXXX23."), ("2", "Calling +XX XXXXXXXX23.")])
+def test_enroll_an_alternate_phone_and_use_it_at_login(fresh, channel, prompt):
+    mark = fresh.syslog.mark()
+    session = Session(fresh)
+    session.reauthenticate()
+    assert prompt in add_alternate(session, channel)
+    session.send(fresh.network.last_code(NEW))
+    session.expect("Saved.")
+    session.choose("Quit")
+    assert session.finish()[0] == 0
+    phone = record()["phones"]["alternate"]
+    assert (phone["number"], phone["verified_by"], phone["added_by"]) == \
+        (NEW, "text" if channel == "1" else "call", "alice")
+    assert any('change=add user=alice slot=alternate phone="+XX XXXXXXXX23" verified_by=' in line and
+               "actor=alice" in line for line in fresh.syslog.since(mark))
+    fresh.network.reset()
+    user = User(fresh, PASSWORD["alice"], choices=["3"], alternate=NEW)
+    assert Sudo().login(fresh, "alice", user)
+    assert "3) Text +XX XXXXXXXX23 (alternate)" in user.screen()
+
+
+def test_a_wrong_code_saves_nothing(fresh):
+    before = record()
+    session = Session(fresh)
+    session.reauthenticate()
+    add_alternate(session)
+    for attempt in range(3):
+        if attempt:
+            session.expect(r"Enter the code: ")
+        session.send("000000" if fresh.network.last_code(NEW) != "000000" else "111111")
+    status, output = session.finish()
+    assert status == 4 and "nothing was saved" in output
+    assert record() == before
+
+
+def test_failed_reauthentication_changes_nothing(fresh):
+    session = Session(fresh)
+    session.reauthenticate(password="not-the-password", phone=False)
+    status, output = session.finish()
+    assert status == 1 and "authentication failed; nothing was changed" in output
+    assert not fresh.network.ops(), "no code is sent to someone who failed the password"
+
+
+def test_the_current_phone_is_asked_before_changes(fresh):
+    session = Session(fresh)
+    session.expect(r"Password: ")
+    session.send(PASSWORD["alice"])
+    menu = session.expect(r"Choose 1-\d+ \[\d+\]: ")
+    assert "Verify your identity:" in menu
+    session.send("1")
+    session.expect(r"go back\): ")
+    session.send("000000" if fresh.network.last_code(PRIMARY) != "000000" else "111111")
+    for _ in range(2):
+        session.expect(r"go back\): ")
+        session.send("000000" if fresh.network.last_code(PRIMARY) != "000000" else "111111")
+    status, _ = session.finish()
+    assert status == 1
+
+
+def test_remove_and_choose_preferred(fresh):
+    session = Session(fresh)
+    session.reauthenticate()
+    session.choose("Choose what Enter picks at login")
+    session.choose("Call +X XXXXXXXX19 (alternate)")
+    session.choose("Remove the alternate phone")
+    session.choose("Quit")
+    assert session.finish()[0] == 0
+    assert "alternate" not in record()["phones"] and "preferred" not in record()
+
+
+def test_first_primary_phone_when_allowed(fresh):
+    with open("/etc/phonemfa/phonemfa.conf", "a") as conf:
+        conf.write("\nsetup: { self_register = true; };\n")
+    session = Session(fresh, user="bob")
+    session.reauthenticate(phone=False)
+    session.choose("Register your primary phone")
+    session.expect(r"Country calling code \[1\]: ")
+    session.send("")
+    session.expect(r"Phone number \(or \+country number\): ")
+    session.send("(555) 555-0188")
+    session.expect(r"Verify it by 1\) text or 2\) call: ")
+    session.send("1")
+    session.expect(r"Enter the code: ")
+    session.send(fresh.network.last_code("+15555550188"))
+    session.choose("Quit")
+    assert session.finish()[0] == 0
+    assert record("bob")["phones"]["primary"]["number"] == "+15555550188"
+
+
+def test_no_first_primary_phone_by_default(fresh):
+    session = Session(fresh, user="bob")
+    session.reauthenticate(phone=False)
+    menu = session.expect(r"Choose: ")
+    assert "Register your primary phone" not in menu and "1) Quit" in menu
+    session.send("1")
+    assert session.finish()[0] == 0 and record("bob") is None
+
+
+def test_hostile_environment_changes_nothing(fresh):
+    hostile = {"LD_PRELOAD": "/tmp/evil.so", "LD_LIBRARY_PATH": "/tmp", "PATH": "/tmp/evil",
+               "IFS": "x", "LANG": "xx_EVIL.UTF-8", "LOCPATH": "/tmp/evil-locale",
+               "LANGUAGE": "../../tmp", "NLSPATH": "/tmp/%N", "https_proxy": "http://127.0.0.1:9",
+               "GCONV_PATH": "/tmp", "TERM": "dumb", "HOME": "/tmp"}
+    with open("/tmp/evil.so", "w") as f:
+        f.write("not a library")
+    session = Session(fresh, env=hostile)
+    session.reauthenticate()
+    add_alternate(session)
+    session.send(fresh.network.last_code(NEW))
+    session.expect("Saved.")
+    session.choose("Quit")
+    assert session.finish()[0] == 0
+    assert record()["phones"]["alternate"]["number"] == NEW
+
+
+@pytest.mark.parametrize("number,complaint", [
+    ("555-CALL-NOW", "a number may contain only digits"),
+    ("7" * 200, "the input is too long"),
+    ("07700\x1b[2J900123", "a number may contain only digits"),
+    ("12", "the number has too few digits"),
+])
+def test_hostile_numbers_are_asked_again(fresh, number, complaint):
+    before = record()
+    session = Session(fresh)
+    session.reauthenticate()
+    session.choose("Add or change the alternate phone")
+    session.expect(r"Country calling code \[1\]: ")
+    session.send("44")
+    shown = ""
+    for _ in range(3):
+        shown += session.expect(r"Phone number \(or \+country number\): ")
+        session.send(number)
+    shown += session.expect(r"Choose: ")
+    assert shown.count(f"That number cannot be used: {complaint}") == 3
+    session.child.sendeof()
+    status, _ = session.finish()
+    assert status != 0
+    assert record() == before
+
+
+STEPS = ["password", "phone menu", "code", "setup menu", "country", "number", "channel", "new code"]
+
+
+@pytest.mark.parametrize("stop", STEPS)
+def test_end_of_input_at_every_prompt_changes_nothing(fresh, stop):
+    before = record()
+    session = Session(fresh)
+    prompts = [("password", r"Password: ", PASSWORD["alice"]), ("phone menu", r"Choose 1-\d+ \[\d+\]: ", "1"),
+               ("code", r"go back\): ", None), ("setup menu", r"Choose: ", None),
+               ("country", r"Country calling code \[1\]: ", "44"),
+               ("number", r"Phone number \(or \+country number\): ", "7700 900123"),
+               ("channel", r"Verify it by 1\) text or 2\) call: ", "1"), ("new code", r"Enter the code: ", None)]
+    for name, pattern, answer in prompts:
+        menu = session.expect(pattern)
+        if name == stop:
+            session.child.sendeof()
+            break
+        if name == "code":
+            answer = fresh.network.last_code(PRIMARY)
+        if name == "setup menu":
+            answer = re.search(r"(\d)\) Add or change the alternate phone", menu).group(1)
+        session.send(answer)
+    status, _ = session.finish()
+    assert status != 0
+    assert record() == before
+
+
+def test_needs_a_terminal(fresh):
+    result = subprocess.run(["setpriv", "--reuid=alice", "--regid=alice", "--init-groups", "--reset-env", "--",
+                             SETUP], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert result.returncode == 5 and "run it in a terminal" in result.stderr
+
+
+def test_users_cannot_reach_other_records(fresh):
+    for args in (["--user", "bob", "list"], ["--config", "/tmp/other.conf", "check"], ["check"]):
+        result = subprocess.run(["setpriv", "--reuid=alice", "--regid=alice", "--init-groups", "--reset-env",
+                                 "--", SETUP, *args], capture_output=True, text=True)
+        assert result.returncode == 5
+
+
+def test_two_sessions_at_once_lose_nothing(fresh):
+    first, second = Session(fresh), Session(fresh)
+    first.reauthenticate()
+    second.reauthenticate()
+    add_alternate(first)
+    second.choose("Add or change the office phone (calls, with extension)")
+    second.expect(r"Country calling code \[1\]: ")
+    second.send("")
+    second.expect(r"Phone number \(with extension")
+    second.send("555 555 0123 x4321")
+    second.expect(r"Enter the code: ")
+    first.send(fresh.network.last_code(NEW))
+    second.send(fresh.network.last_code("+15555550123"))
+    for session in (first, second):
+        session.expect("Saved.")
+        session.choose("Quit")
+        assert session.finish()[0] == 0
+    phones = record()["phones"]
+    assert phones["alternate"]["number"] == NEW and phones["office"]["extension"] == "4321"
+
+
+def test_killed_in_the_middle_leaves_the_old_record(fresh):
+    before = record()
+    session = Session(fresh)
+    session.reauthenticate()
+    add_alternate(session)
+    os.kill(session.child.pid, signal.SIGKILL)
+    session.child.close(force=True)
+    assert record() == before
