@@ -106,6 +106,7 @@ def run_parallel(count, action):
 def test_parallel_failures_are_all_counted(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra="login: { code_attempts = 1; }; lockout: { failures = 100; };")
+    env.relax_timeouts()
     run_parallel(12, lambda: fail_once(env))
     assert len(env.read_state("alice")["failures"]) == 12
 
@@ -144,6 +145,7 @@ def test_sends_older_than_the_window_do_not_count(env):
 def test_parallel_logins_never_exceed_the_send_limit(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra="limits: { sends_per_user = 3; };")
+    env.relax_timeouts()
     results = []
 
     def one():
