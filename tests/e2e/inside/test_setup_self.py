@@ -297,3 +297,36 @@ def test_killed_in_the_middle_leaves_the_old_record(fresh):
     os.kill(session.child.pid, signal.SIGKILL)
     session.child.close(force=True)
     assert record() == before
+
+
+def test_which_slots_users_may_change_is_configurable(fresh):
+    with open("/etc/phonemfa/phonemfa.conf", "a") as conf:
+        conf.write('\nsetup: { self_service_slots = [ "alternate" ]; };\n')
+    session = Session(fresh)
+    session.reauthenticate()
+    menu = session.expect(r"Choose: ")
+    assert "Add or change the alternate phone" in menu
+    assert "Add or change the office phone" not in menu and "Remove the office phone" not in menu
+    session.send("9")
+    session.child.sendeof()
+    session.finish()
+
+
+def test_users_forget_their_own_remembered_logins(fresh):
+    os.makedirs("/var/lib/phonemfa/state", mode=0o700, exist_ok=True)
+    with open("/etc/phonemfa/phonemfa.conf", "a") as conf:
+        conf.write('\nremember: { mode = "always"; };\n')
+    state = "/var/lib/phonemfa/state/alice.state"
+    with open(state, "w") as f:
+        json.dump({"version": 1, "remembered": [{"key": "rhost=192.0.2.1;service=sshd", "phones": "x",
+                                                 "until": "2099-01-01T00:00:00Z"}]}, f)
+    os.chmod(state, 0o600)
+    mark = fresh.syslog.mark()
+    session = Session(fresh)
+    session.reauthenticate()
+    session.choose("Forget remembered logins")
+    session.choose("Quit")
+    assert session.finish()[0] == 0
+    assert json.load(open(state))["remembered"] == []
+    assert any("change=forget user=alice" in line and "actor=alice" in line for line in fresh.syslog.since(mark))
+    os.remove(state)
