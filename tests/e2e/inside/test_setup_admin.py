@@ -35,8 +35,16 @@ def fresh(system):
     system.configure()
 
 
-def change_lines(system, mark):
-    return [line for line in system.syslog.since(mark) if "phonemfa-setup" in line and "change=" in line]
+def change_lines(system, mark, expected=1, wait=3.0):
+    """The change lines logged since mark; waits (bounded) for the syslog
+    receiver thread to have read at least `expected` of them."""
+    import time
+    deadline = time.monotonic() + wait
+    while True:
+        lines = [line for line in system.syslog.since(mark) if "phonemfa-setup" in line and "change=" in line]
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
 
 
 def test_assisted_enrollment_without_verification(fresh):
@@ -92,7 +100,7 @@ def test_remove_and_preferred(fresh):
     assert setup("--user", "alice", "remove", "alternate").returncode == 1
     assert setup("--user", "alice", "remove", "primary").returncode == 0
     assert record() is None, "without phones the user is no longer enrolled"
-    assert len(change_lines(fresh, mark)) == 3
+    assert len(change_lines(fresh, mark, expected=3)) == 3
 
 
 def test_list_json(fresh):
