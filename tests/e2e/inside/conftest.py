@@ -34,3 +34,17 @@ def client(request, system):
     yield client
     system.network.reset()
     system.configure()
+
+
+@pytest.fixture
+def fresh(system):
+    """A clean start for phonemfa-setup tests: alice enrolled as usual, bob
+    not, the stock configuration; restored afterwards."""
+    system.network.reset()
+    system.configure()
+    system.enroll("alice")
+    if os.path.exists("/var/lib/phonemfa/bob.json"):
+        os.remove("/var/lib/phonemfa/bob.json")
+    yield system
+    system.enroll("alice")
+    system.configure()

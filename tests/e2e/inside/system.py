@@ -2,6 +2,7 @@
 and the files from conf/ installed the way docs/admin-guide.md says, a
 syslog receiver on a private /dev/log, the fake verification service, and
 sshd. Only ever used inside tests/e2e/run-sandboxed."""
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,12 @@ PASSWORD = {"alice": "alice-Pass-1", "bob": "bob-Pass-2", "carol": "carol-Pass-3
 PRIMARY = "+15555550117"
 ALTERNATE = "+15555550119"
 SSH_PORT = 2222
+
+
+def record(user="alice"):
+    """The user's phone record as stored, or None."""
+    path = f"/var/lib/phonemfa/{user}.json"
+    return json.load(open(path)) if os.path.exists(path) else None
 
 
 def run(*argv, **kwargs):

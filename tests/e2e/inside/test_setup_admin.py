@@ -10,7 +10,7 @@ import pexpect
 import pytest
 
 from clients import Sudo, User
-from system import PASSWORD
+from system import PASSWORD, record
 
 SETUP = "/usr/local/bin/phonemfa-setup"
 NEW = "+447700900123"
@@ -20,19 +20,6 @@ def setup(*args, input_text=None):
     return subprocess.run([SETUP, *args], capture_output=True, text=True, input=input_text, timeout=60)
 
 
-def record(user="alice"):
-    path = f"/var/lib/phonemfa/{user}.json"
-    return json.load(open(path)) if os.path.exists(path) else None
-
-
-@pytest.fixture
-def fresh(system):
-    system.network.reset()
-    system.configure()
-    system.enroll("alice")
-    yield system
-    system.enroll("alice")
-    system.configure()
 
 
 def change_lines(system, mark, expected=1, wait=3.0):

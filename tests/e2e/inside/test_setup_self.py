@@ -11,27 +11,12 @@ import pexpect
 import pytest
 
 from clients import Sudo, User
-from system import PASSWORD, PRIMARY
+from system import PASSWORD, PRIMARY, record
 
 SETUP = "/usr/local/bin/phonemfa-setup"
 NEW = "+447700900123"
 
 
-def record(user="alice"):
-    path = f"/var/lib/phonemfa/{user}.json"
-    return json.load(open(path)) if os.path.exists(path) else None
-
-
-@pytest.fixture
-def fresh(system):
-    system.network.reset()
-    system.configure()
-    system.enroll("alice")
-    if os.path.exists("/var/lib/phonemfa/bob.json"):
-        os.remove("/var/lib/phonemfa/bob.json")
-    yield system
-    system.enroll("alice")
-    system.configure()
 
 
 class Session:
