@@ -186,3 +186,24 @@ def test_parallel_changes_are_never_lost(fresh):
     phones = record()["phones"]
     assert phones["alternate"]["number"] == NEW and phones["office"]["extension"] == "4321"
     assert phones["primary"]["number"] == "+15555550117"
+
+
+def test_sigkill_at_any_moment_of_a_write_leaves_a_whole_record(fresh):
+    """phonemfa-setup killed at many points while it writes: the record is
+    always the old one or the new one, never half of either."""
+    import signal
+    import time
+    old = record()
+    numbers = [NEW, "+447700900124"]
+    for round_number in range(40):
+        target = numbers[round_number % 2]
+        child = subprocess.Popen([SETUP, "--user", "alice", "add", "alternate", target, "--no-verify"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.0005 * (round_number % 20))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        current = record()
+        assert current is not None, "the record vanished"
+        assert current["phones"]["primary"] == old["phones"]["primary"]
+        assert current["phones"]["alternate"]["number"] in (old["phones"]["alternate"]["number"], *numbers)
+    assert setup("check").returncode == 0, "the store is still valid as a whole"
