@@ -198,9 +198,13 @@ static int get_integer(struct parse_state *state, const config_setting_t *root, 
     return 0;
 }
 
-/* Durations are written in seconds and may have a fraction ("1.5"). */
+/* Durations are written in seconds and may have a fraction ("1.5"); they
+ * are kept in the unit of the field they go to. */
+enum duration_unit { IN_SECONDS = 1, IN_MILLISECONDS = 1000 };
+
 static int get_seconds(struct parse_state *state, const config_setting_t *root, const char *group,
-                       const char *name, double minimum, double maximum, long *out_ms)
+                       const char *name, double minimum, double maximum, enum duration_unit unit,
+                       long *out)
 {
     char full[128];
     const config_setting_t *setting = lookup(root, group, name);
@@ -222,7 +226,7 @@ static int get_seconds(struct parse_state *state, const config_setting_t *root, 
     }
     if (!(value >= minimum && value <= maximum))
         return fail(state, setting, full, "must be from %g to %g seconds", minimum, maximum);
-    *out_ms = (long)(value * 1000.0 + 0.5);
+    *out = (long)(value * (double)unit + 0.5);
     return 0;
 }
 
@@ -565,14 +569,13 @@ static int parse_policy(struct parse_state *state, const config_setting_t *root,
     if (get_names(state, root, "login", "failmode_safe_groups", &config->failmode_safe_groups) != 0 ||
         get_path(state, root, "state", "directory", &config->state_directory) != 0 ||
         get_integer(state, root, "lockout", "failures", 0, 100, &config->lockout_failures) != 0 ||
-        get_seconds(state, root, "lockout", "window", 10, 86400 * 7, &config->lockout_window_s) != 0 ||
-        get_seconds(state, root, "lockout", "duration", 10, 86400 * 7, &config->lockout_duration_s) != 0 ||
+        get_seconds(state, root, "lockout", "window", 10, 86400 * 7, IN_SECONDS, &config->lockout_window_s) != 0 ||
+        get_seconds(state, root, "lockout", "duration", 10, 86400 * 7, IN_SECONDS, &config->lockout_duration_s) != 0 ||
         get_integer(state, root, "limits", "sends_per_user", 0, 1000, &config->sends_per_user) != 0 ||
-        get_seconds(state, root, "limits", "window", 10, 86400 * 7, &config->sends_window_s) != 0 ||
+        get_seconds(state, root, "limits", "window", 10, 86400 * 7, IN_SECONDS, &config->sends_window_s) != 0 ||
         get_countries(state, root, config) != 0 ||
         get_word_bits(state, root, "limits", "channels", channels, &config->allowed_channels) != 0)
         return -1;
-    /* get_seconds gives milliseconds; these are kept in seconds. */
     choice = (int)config->remember_mode;
     if (get_choice(state, root, "remember", "mode", modes, &choice) != 0)
         return -1;
@@ -618,21 +621,13 @@ static void set_defaults(struct phonemfa_config *config)
     config->poll_interval_ms = 2000;
     config->failmode = FAILMODE_SECURE;
     config->unenrolled = UNENROLLED_DENY;
-    config->lockout_window_s = 900 * 1000;
-    config->lockout_duration_s = 900 * 1000;
-    config->sends_window_s = 3600 * 1000;
+    config->lockout_window_s = 900;
+    config->lockout_duration_s = 900;
+    config->sends_window_s = 3600;
     config->allowed_channels = CHANNEL_TEXT | CHANNEL_CALL;
     config->remember_duration_s = 7L * 86400;
     config->remember_parts = REMEMBER_RHOST | REMEMBER_SERVICE;
     config->self_service_slots = (1u << SLOT_ALTERNATE) | (1u << SLOT_OFFICE);
-}
-
-/* get_seconds() works in milliseconds; the policy keeps whole seconds. */
-static void policy_to_seconds(struct phonemfa_config *config)
-{
-    config->lockout_window_s /= 1000;
-    config->lockout_duration_s /= 1000;
-    config->sends_window_s /= 1000;
 }
 
 static int parse_settings(struct parse_state *state, const config_setting_t *root,
@@ -653,17 +648,17 @@ static int parse_settings(struct parse_state *state, const config_setting_t *roo
     if (get_urls(state, root, config) != 0 || load_token(state, root, config, token_file) != 0 ||
         parse_twilio(state, root, config) != 0 ||
         get_path(state, root, "service", "ca_file", &config->ca_file) != 0 ||
-        get_seconds(state, root, "service", "connect_timeout", 0.1, 60, &config->connect_timeout_ms) != 0 ||
-        get_seconds(state, root, "service", "request_timeout", 0.5, 120, &config->request_timeout_ms) != 0)
+        get_seconds(state, root, "service", "connect_timeout", 0.1, 60, IN_MILLISECONDS, &config->connect_timeout_ms) != 0 ||
+        get_seconds(state, root, "service", "request_timeout", 0.5, 120, IN_MILLISECONDS, &config->request_timeout_ms) != 0)
         return -1;
 
     if (get_integer(state, root, "login", "code_attempts", 1, 10, &config->code_attempts) != 0 ||
         get_integer(state, root, "login", "verifications_per_login", 1, 10,
                     &config->verifications_per_login) != 0 ||
         get_integer(state, root, "login", "menu_attempts", 1, 10, &config->menu_attempts) != 0 ||
-        get_seconds(state, root, "login", "call_answer_timeout", 5, 300,
+        get_seconds(state, root, "login", "call_answer_timeout", 5, 300, IN_MILLISECONDS,
                     &config->call_answer_timeout_ms) != 0 ||
-        get_seconds(state, root, "login", "poll_interval", 0.2, 30, &config->poll_interval_ms) != 0)
+        get_seconds(state, root, "login", "poll_interval", 0.2, 30, IN_MILLISECONDS, &config->poll_interval_ms) != 0)
         return -1;
     choice = (int)config->failmode;
     if (get_choice(state, root, "login", "failmode", failmodes, &choice) != 0)
@@ -696,7 +691,6 @@ static int parse_settings(struct parse_state *state, const config_setting_t *roo
 
     if (parse_policy(state, root, config) != 0)
         return -1;
-    policy_to_seconds(config);
 
     if (get_string(state, root, "texts", "menu_header", TEXT_SETTING_MAX, true, &config->menu_header) != 0 ||
         get_string(state, root, "texts", "menu_footer", TEXT_SETTING_MAX, true, &config->menu_footer) != 0)
