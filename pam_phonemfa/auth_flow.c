@@ -453,51 +453,54 @@ static int open_state(struct flow *flow)
 }
 
 /* Before anything is sent: a locked-out user is refused, a remembered
- * login passes. 0 to go on, -1 with *outcome set. */
+ * login passes. The state is read once for both. 0 to go on, -1 with
+ * *outcome set. */
 static int check_state(struct flow *flow, enum login_outcome *outcome, char *remember_key,
                        size_t key_size, char *phones, size_t phones_size)
 {
     struct record_dir_error error;
     time_t now = time(NULL);
+    int result = -1;
 
-    if (flow->config->lockout_failures > 0) {
-        time_t until = 0;
-        if (policy_locked_until(&flow->state, flow->request->user, now, &until, &error) != 0)
-            goto state_error;
-        if (until > now) {
-            char message[NOTICE_MAX];
-            long minutes = (long)((until - now + 59) / 60);
-            (void)snprintf(message, sizeof message,
-                           P_("Too many failed verifications. Try again in %ld minute.",
-                              "Too many failed verifications. Try again in %ld minutes.", minutes),
-                           minutes);
-            tell(flow, message);
-            flow->reason = "locked_out";
-            *outcome = LOGIN_DENIED;
-            return -1;
-        }
-    }
     remember_key[0] = '\0';
     policy_phones_fingerprint(&flow->record, phones, phones_size);
-    if (flow->config->remember_mode != REMEMBER_OFF &&
-        policy_remember_key(flow->config, flow->request->remote_host, flow->request->service,
-                            flow->request->tty, remember_key, key_size)) {
-        bool remembered = false;
-        if (policy_is_remembered(&flow->state, flow->request->user, remember_key, phones, now,
-                                 &remembered, &error) != 0)
-            goto state_error;
-        if (remembered) {
-            flow->reason = "remembered";
-            *outcome = LOGIN_APPROVED;
-            return -1;
-        }
+    bool lockout = flow->config->lockout_failures > 0;
+    bool remember = flow->config->remember_mode != REMEMBER_OFF &&
+                    policy_remember_key(flow->config, flow->request->remote_host, flow->request->service,
+                                        flow->request->tty, remember_key, key_size);
+    if (!lockout && !remember)
+        return 0;
+    struct user_state *state = malloc(sizeof *state);
+    if (state == NULL || user_state_read(&flow->state, flow->request->user, state, &error) != 0) {
+        if (state == NULL)
+            (void)snprintf(error.message, sizeof error.message, "out of memory");
+        log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+        flow->reason = "state_error";
+        *outcome = LOGIN_INTERNAL_ERROR;
+        goto out;
     }
-    return 0;
-state_error:
-    log_message(flow->log, LOG_ERR, "state error: %s", error.message);
-    flow->reason = "state_error";
-    *outcome = LOGIN_INTERNAL_ERROR;
-    return -1;
+    time_t until = 0;
+    if (lockout && policy_locked_out(state, now, &until)) {
+        char message[NOTICE_MAX];
+        long minutes = (long)((until - now + 59) / 60);
+        (void)snprintf(message, sizeof message,
+                       P_("Too many failed verifications. Try again in %ld minute.",
+                          "Too many failed verifications. Try again in %ld minutes.", minutes),
+                       minutes);
+        tell(flow, message);
+        flow->reason = "locked_out";
+        *outcome = LOGIN_DENIED;
+        goto out;
+    }
+    if (remember && policy_remembers(state, remember_key, phones, now)) {
+        flow->reason = "remembered";
+        *outcome = LOGIN_APPROVED;
+        goto out;
+    }
+    result = 0;
+out:
+    free(state);
+    return result;
 }
 
 static bool counts_as_failure(const char *reason)

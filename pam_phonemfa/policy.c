@@ -133,21 +133,10 @@ bool policy_uses_state(const struct phonemfa_config *config)
            config->remember_mode != REMEMBER_OFF;
 }
 
-int policy_locked_until(const struct record_dir *state_dir, const char *user, time_t now,
-                        time_t *until, struct record_dir_error *error)
+bool policy_locked_out(const struct user_state *state, time_t now, time_t *until)
 {
-    struct user_state *state = malloc(sizeof *state);
-
-    *until = 0;
-    if (state == NULL) {
-        (void)snprintf(error->message, sizeof error->message, "out of memory");
-        return -1;
-    }
-    int result = user_state_read(state_dir, user, state, error);
-    if (result == 0 && state->locked_until > now)
-        *until = state->locked_until;
-    free(state);
-    return result;
+    *until = state->locked_until > now ? state->locked_until : 0;
+    return *until != 0;
 }
 
 struct send_context {
@@ -286,25 +275,14 @@ void policy_phones_fingerprint(const struct phone_record *record, char *out, siz
     }
 }
 
-int policy_is_remembered(const struct record_dir *state_dir, const char *user, const char *key,
-                         const char *phones, time_t now, bool *remembered,
-                         struct record_dir_error *error)
+bool policy_remembers(const struct user_state *state, const char *key, const char *phones, time_t now)
 {
-    struct user_state *state = malloc(sizeof *state);
-
-    *remembered = false;
-    if (state == NULL) {
-        (void)snprintf(error->message, sizeof error->message, "out of memory");
-        return -1;
-    }
-    int result = user_state_read(state_dir, user, state, error);
-    for (size_t i = 0; result == 0 && i < state->remembered_count; i++) {
+    for (size_t i = 0; i < state->remembered_count; i++) {
         const struct remembered_login *login = &state->remembered[i];
         if (login->until > now && strcmp(login->key, key) == 0 && strcmp(login->phones, phones) == 0)
-            *remembered = true;
+            return true;
     }
-    free(state);
-    return result;
+    return false;
 }
 
 struct remember_context {

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "phone_record.h"
 #include "record_dir.h"
+#include "user_state.h"
 
 enum exemption {
     NOT_EXEMPT,
@@ -32,9 +33,8 @@ bool policy_phone_allowed(const struct phonemfa_config *config, const struct pho
 
 bool policy_uses_state(const struct phonemfa_config *config);
 
-/* The remaining lockout, or 0. */
-int policy_locked_until(const struct record_dir *state_dir, const char *user, time_t now,
-                        time_t *until, struct record_dir_error *error);
+/* Whether the user is locked out at now; *until says until when (else 0). */
+bool policy_locked_out(const struct user_state *state, time_t now, time_t *until);
 /* Count one text or call against the user's limit if there is room. */
 int policy_reserve_send(const struct phonemfa_config *config, const struct record_dir *state_dir,
                         const char *user, time_t now, bool *allowed, struct record_dir_error *error);
@@ -48,9 +48,7 @@ int policy_record_success(const struct record_dir *state_dir, const char *user,
 bool policy_remember_key(const struct phonemfa_config *config, const char *remote_host,
                          const char *service, const char *tty, char *out, size_t out_size);
 void policy_phones_fingerprint(const struct phone_record *record, char *out, size_t out_size);
-int policy_is_remembered(const struct record_dir *state_dir, const char *user, const char *key,
-                         const char *phones, time_t now, bool *remembered,
-                         struct record_dir_error *error);
+bool policy_remembers(const struct user_state *state, const char *key, const char *phones, time_t now);
 int policy_remember(const struct record_dir *state_dir, const char *user, const char *key,
                     const char *phones, time_t until, struct record_dir_error *error);
 
