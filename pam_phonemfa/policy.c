@@ -248,12 +248,11 @@ bool policy_remember_key(const struct phonemfa_config *config, const char *remot
                          const char *service, const char *tty, char *out, size_t out_size)
 {
     out[0] = '\0';
-    if ((config->remember_parts & REMEMBER_RHOST) && !append_part(out, out_size, "rhost", remote_host))
-        return false;
-    if ((config->remember_parts & REMEMBER_SERVICE) && !append_part(out, out_size, "service", service))
-        return false;
-    if ((config->remember_parts & REMEMBER_TTY) && !append_part(out, out_size, "tty", tty))
-        return false;
+    bool complete = (!(config->remember_parts & REMEMBER_RHOST) || append_part(out, out_size, "rhost", remote_host)) &&
+                    (!(config->remember_parts & REMEMBER_SERVICE) || append_part(out, out_size, "service", service)) &&
+                    (!(config->remember_parts & REMEMBER_TTY) || append_part(out, out_size, "tty", tty));
+    if (!complete)
+        out[0] = '\0'; /* a partial key would match more logins than configured */
     return out[0] != '\0';
 }
 

@@ -43,8 +43,9 @@ int policy_record_failure(const struct phonemfa_config *config, const struct rec
 int policy_record_success(const struct record_dir *state_dir, const char *user,
                           struct record_dir_error *error);
 
-/* Remembered logins: key from the configured parts of the login (false when
- * a part is unknown, e.g. no remote host), phones from the record. */
+/* Remembered logins: key from the configured parts of the login (false, and
+ * out empty, when a part is unknown, e.g. no remote host), phones from the
+ * record. */
 bool policy_remember_key(const struct phonemfa_config *config, const char *remote_host,
                          const char *service, const char *tty, char *out, size_t out_size);
 void policy_phones_fingerprint(const struct phone_record *record, char *out, size_t out_size);

@@ -268,6 +268,16 @@ def test_nothing_remembered_without_the_keyed_item(env):
     assert all("Skip this check" not in p["text"] for p in login.prompts())
 
 
+def test_nothing_remembered_on_part_of_the_key(env):
+    """key = rhost and tty, the tty unknown: not remembered on the host alone."""
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(extra='remember: { mode = "ask"; key = [ "rhost", "tty" ]; };')
+    login = succeed(env, tty=None)
+    assert login.finish() == PAM_SUCCESS
+    assert all("Skip this check" not in p["text"] for p in login.prompts())
+    assert reason(login) == "approved"
+
+
 # -- who must verify --------------------------------------------------------------
 
 def assert_exempt(login, why):

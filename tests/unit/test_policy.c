@@ -67,6 +67,14 @@ static void remember_keys(void **state)
     assert_true(policy_remember_key(config, "a b;c", "sshd", NULL, key, sizeof key));
     assert_string_equal(key, "rhost=a?b?c;service=sshd");
     config_free(config);
+
+    /* A later part missing: no key at all, not the parts before it. */
+    config = config_with("remember: { mode = \"ask\"; key = [ \"rhost\", \"tty\" ]; };");
+    assert_false(policy_remember_key(config, "192.0.2.10", "sshd", NULL, key, sizeof key));
+    assert_string_equal(key, "");
+    assert_true(policy_remember_key(config, "192.0.2.10", "sshd", "pts/1", key, sizeof key));
+    assert_string_equal(key, "rhost=192.0.2.10;tty=pts/1");
+    config_free(config);
 }
 
 static void country_filter(void **state)
