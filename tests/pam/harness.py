@@ -247,6 +247,16 @@ class Environment:
     def write_record(self, user, text, mode=0o600):
         return self.write(f"store/{user}.json", text, mode)
 
+    def login_with_code(self, choice="1", number="+15555550117", **login_args):
+        """A login taken through the menu (choice) and the code the phone
+        `number` received; the caller reads what follows."""
+        login = self.login(**login_args)
+        login.prompt()
+        login.answer(choice)
+        login.prompt()
+        login.answer(self.network.last_code(number))
+        return login
+
     def requests(self, op=None):
         return self.network.ops(op)
 

@@ -63,11 +63,7 @@ def test_example_policy_block_from_conf_works(env):
     text = text.replace("/var/lib/phonemfa/state", env.state).replace("/var/lib/phonemfa", env.store)
     env.set_config(text=text)
     env.enroll("alice", {"primary": PRIMARY})
-    login = env.login()
-    login.prompt()
-    login.answer("1")
-    login.prompt()
-    login.answer(env.network.last_code(PRIMARY))
+    login = env.login_with_code("1", PRIMARY)
     assert login.prompt()["text"] == "Skip this check for logins like this one for 7 days? [y/N]: "
     login.answer("n")
     assert login.finish() == PAM_SUCCESS
@@ -173,11 +169,7 @@ def test_inline_token_in_a_private_config_works(env):
     env.set_config(text=text)
     os.chmod(env.config_path, 0o600)
     env.enroll("alice", {"primary": PRIMARY})
-    login = env.login()
-    login.prompt()
-    login.answer("1")
-    login.prompt()
-    login.answer(env.network.last_code(PRIMARY))
+    login = env.login_with_code("1", PRIMARY)
     assert login.finish() == PAM_SUCCESS
 
 

@@ -27,15 +27,6 @@ def fail_once(env, **login_args):
     return login
 
 
-def succeed(env, choice="1", number=PRIMARY, **login_args):
-    login = env.login(**login_args)
-    login.prompt()
-    login.answer(choice)
-    login.prompt()
-    login.answer(env.network.last_code(number))
-    return login
-
-
 def reason(login):
     return login.outcome()["reason"]
 
@@ -67,7 +58,7 @@ def test_failures_older_than_the_window_do_not_count(env):
     env.write_state("alice", {"version": 1, "failures": [utc(-901)], "sends": [], "locked_until": None,
                               "remembered": []})
     fail_once(env)
-    login = succeed(env)
+    login = env.login_with_code()
     assert login.finish() == PAM_SUCCESS
 
 
@@ -75,7 +66,7 @@ def test_lockout_ends(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra=LOCKOUT)
     env.write_state("alice", {"version": 1, "locked_until": utc(-1)})
-    assert succeed(env).finish() == PAM_SUCCESS
+    assert env.login_with_code().finish() == PAM_SUCCESS
 
 
 def test_a_success_clears_the_failure_count(env):
@@ -83,7 +74,7 @@ def test_a_success_clears_the_failure_count(env):
     env.set_config(extra=LOCKOUT)
     fail_once(env)
     assert len(env.read_state("alice")["failures"]) == 1
-    assert succeed(env).finish() == PAM_SUCCESS
+    assert env.login_with_code().finish() == PAM_SUCCESS
     assert env.read_state("alice")["failures"] == []
 
 
@@ -139,7 +130,7 @@ def test_sends_older_than_the_window_do_not_count(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra="limits: { sends_per_user = 2; window = 3600; };")
     env.write_state("alice", {"version": 1, "sends": [utc(-3601), utc(-3700)]})
-    assert succeed(env).finish() == PAM_SUCCESS
+    assert env.login_with_code().finish() == PAM_SUCCESS
 
 
 def test_parallel_logins_never_exceed_the_send_limit(env):
@@ -204,7 +195,7 @@ REMEMBER_PROMPT = "Skip this check for logins like this one for 7 days? [y/N]: "
 def test_remembered_at_the_users_choice(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra='remember: { mode = "ask"; days = 7; key = [ "rhost", "service" ]; };')
-    first = succeed(env)
+    first = env.login_with_code()
     assert first.prompt()["text"] == REMEMBER_PROMPT
     first.answer("y")
     assert first.finish() == PAM_SUCCESS
@@ -226,7 +217,7 @@ def test_remembered_at_the_users_choice(env):
 def test_declining_to_be_remembered(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra='remember: { mode = "ask"; };')
-    first = succeed(env)
+    first = env.login_with_code()
     first.prompt()
     first.answer("")
     assert first.finish() == PAM_SUCCESS and reason(first) == "approved"
@@ -238,7 +229,7 @@ def test_declining_to_be_remembered(env):
 def test_remembered_by_the_administrator_and_expiring(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra='remember: { mode = "always"; days = 1; key = [ "rhost" ]; };')
-    first = succeed(env)
+    first = env.login_with_code()
     assert first.finish() == PAM_SUCCESS and reason(first) == "approved_and_remembered"
     assert env.login().finish() == PAM_SUCCESS
     state = env.read_state("alice")
@@ -253,7 +244,7 @@ def test_remembered_by_the_administrator_and_expiring(env):
 def test_changing_phones_forgets_remembered_logins(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra='remember: { mode = "always"; };')
-    assert succeed(env).finish() == PAM_SUCCESS
+    assert env.login_with_code().finish() == PAM_SUCCESS
     env.enroll("alice", {"primary": PRIMARY, "alternate": ALTERNATE})
     login = env.login()
     assert login.prompt()["text"].startswith("Verify your identity:")
@@ -263,7 +254,7 @@ def test_changing_phones_forgets_remembered_logins(env):
 def test_nothing_remembered_without_the_keyed_item(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra='remember: { mode = "ask"; key = [ "rhost" ]; };')
-    login = succeed(env, rhost=None)
+    login = env.login_with_code(rhost=None)
     assert login.finish() == PAM_SUCCESS
     assert all("Skip this check" not in p["text"] for p in login.prompts())
 
@@ -272,7 +263,7 @@ def test_nothing_remembered_on_part_of_the_key(env):
     """key = rhost and tty, the tty unknown: not remembered on the host alone."""
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra='remember: { mode = "ask"; key = [ "rhost", "tty" ]; };')
-    login = succeed(env, tty=None)
+    login = env.login_with_code(tty=None)
     assert login.finish() == PAM_SUCCESS
     assert all("Skip this check" not in p["text"] for p in login.prompts())
     assert reason(login) == "approved"

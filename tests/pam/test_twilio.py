@@ -208,9 +208,7 @@ def test_20429_is_retried_after_retry_after(twilio_env):
     env = twilio_env
     env.enroll("alice", {"primary": PRIMARY})
     env.network.add_fault(twilio_error(20429, 429, {"Retry-After": "1"}))
-    login = menu_and_choose(env, "2")
-    login.prompt()
-    login.answer(env.network.last_code(PRIMARY))
+    login = env.login_with_code("2", PRIMARY)
     assert login.finish() == PAM_SUCCESS
     assert len(starts(env)) == 2
     assert any("Twilio 20429 too many requests: retrying in 1 s" in line for line in login.logs())
@@ -295,9 +293,7 @@ def test_account_sid_and_auth_token(twilio_env):
                                                 f'account_sid = "{env.twilio.account_sid}"')
     env.set_config(text=text)
     env.write("etc/service.token", env.twilio.auth_token + "\n", 0o600)
-    login = menu_and_choose(env)
-    login.prompt()
-    login.answer(env.network.last_code(PRIMARY))
+    login = env.login_with_code("1", PRIMARY)
     assert login.finish() == PAM_SUCCESS
 
 
@@ -376,7 +372,5 @@ def test_example_twilio_config_from_conf_works(twilio_env):
                         f'  ca_file = "{env.service.ca_file}";')
     env.set_config(text=text)
     env.enroll("alice", {"primary": PRIMARY})
-    login = menu_and_choose(env, "1")
-    login.prompt()
-    login.answer(env.network.last_code(PRIMARY))
+    login = env.login_with_code("1", PRIMARY)
     assert login.finish() == PAM_SUCCESS
