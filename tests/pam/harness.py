@@ -21,6 +21,14 @@ SUPPRESSIONS = os.path.join(ROOT, "tests", "pam", "valgrind.supp")
 USE_VALGRIND = os.environ.get("PHONEMFA_VALGRIND") == "1"
 EVENT_TIMEOUT = 120 if USE_VALGRIND else 30
 
+# The module looks every user up in NSS (and groups, for the access
+# controls). The tests' users and groups live in files of each test's own,
+# served through nss_wrapper: nothing is added to the host's databases.
+NSS_WRAPPER = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
+USERS = {"root": 0, "daemon": 1, "alice": 1001, "bob": 1002, "carol": 1003, "svc-backup": 1004,
+         "bench": 1005, "demo": 1006}
+GROUPS = {"root": (0, []), "daemon": (1, ["daemon"]), "users": (100, [])}
+
 PAM_SUCCESS = 0
 PAM_SERVICE_ERR = 3
 PAM_PERM_DENIED = 6
@@ -188,6 +196,9 @@ class Environment:
         # Without "other", libpam logs a complaint into every test's log lines.
         self.write("pam.d/other", "auth required pam_deny.so\n")
         self._valgrind_count = 0
+        self.users = dict(USERS)
+        self.groups = {name: (gid, list(members)) for name, (gid, members) in GROUPS.items()}
+        self.write_nss()
 
     def mkdir(self, name, mode=0o755):
         path = os.path.join(self.dir, name)
@@ -223,6 +234,28 @@ class Environment:
         text = stack or STACK.format(module=MODULE, args=self.module_args, marker=IGNORE_MARKER,
                                      before=before)
         self.write(f"pam.d/{service_name}", text)
+
+    # -- users and groups, as NSS answers them to the module ----------------
+    def add_user(self, name, uid, gid=100):
+        self.users[name] = (uid, gid)
+        self.write_nss()
+
+    def add_group(self, name, gid, members):
+        self.groups[name] = (gid, list(members))
+        self.write_nss()
+
+    def write_nss(self):
+        lines = []
+        for name, ids in self.users.items():
+            uid, gid = ids if isinstance(ids, tuple) else (ids, ids if ids < 1000 else 100)
+            lines.append(f"{name}:x:{uid}:{gid}:{name}:/nonexistent:/bin/sh\n")
+        self.write("passwd", "".join(lines))
+        self.write("group", "".join(f"{name}:x:{gid}:{','.join(members)}\n"
+                                    for name, (gid, members) in self.groups.items()))
+
+    def nss_environment(self):
+        return {"LD_PRELOAD": NSS_WRAPPER, "NSS_WRAPPER_PASSWD": os.path.join(self.dir, "passwd"),
+                "NSS_WRAPPER_GROUP": os.path.join(self.dir, "group")}
 
     def enroll(self, user, phones, preferred=None):
         """phones: {"primary": "+15555550117", "alternate": ..., "office": ("+1...", "123")}"""
@@ -288,7 +321,7 @@ class Environment:
                     "--errors-for-leak-kinds=definite,indirect",
                     "--show-leak-kinds=definite,indirect", f"--suppressions={SUPPRESSIONS}",
                     f"--log-file={valgrind_log}"] + argv
-        return Login(argv, valgrind_log, extra_env)
+        return Login(argv, valgrind_log, dict(self.nss_environment(), **(extra_env or {})))
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
