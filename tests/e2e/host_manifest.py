@@ -1,10 +1,9 @@
 #!/usr/bin/python3
 """A sha256 manifest of what the end-to-end tests must never change on the
 host: PAM, sshd, sudoers and user database files, PAM modules, pam-configs,
-home directories, the phone store, and running sshd processes."""
+home directories, the phone store, and sshd processes the tests started."""
 import hashlib
 import os
-import subprocess
 import sys
 
 FILES = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers",
@@ -39,8 +38,30 @@ def entries():
                 path = os.path.join(root, name)
                 st = os.lstat(path)
                 yield path, f"{digest(path)}:{st.st_mode:o}:{st.st_uid}:{st.st_gid}"
-    sshd = subprocess.run(["pgrep", "-c", "-x", "sshd"], capture_output=True, text=True).stdout.strip()
-    yield "processes:sshd", sshd or "0"
+    yield "processes:test-sshd", str(len(test_sshds()))
+
+
+def test_sshds():
+    """sshd processes the tests started (their port, 2222) that outlived the
+    sandbox. Other sshd processes on the machine (its own daemon, people's
+    sessions, another run's sandbox) come and go and are not counted."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and os.path.basename(argv[0]) == b"sshd" and b"2222" in argv and not in_other_pid_namespace(pid):
+            found.append(pid)
+    return found
+
+
+def in_other_pid_namespace(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid") != os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return True
 
 
 if __name__ == "__main__":
