@@ -31,7 +31,7 @@ CFLAGS_ASAN    = $(BASE_CFLAGS) -O1 -fPIC -fno-omit-frame-pointer -fsanitize=add
 LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 LIBS      = $(shell pkg-config --libs libcurl jansson libconfig)
 
-CORE := i18n secure_mem log safe_file user_name phone_number config phone_record phone_store \
+CORE := i18n secure_mem log safe_file user_name nss_lookup caller_trust phone_number config phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
         menu auth_flow
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)

@@ -8,6 +8,7 @@
 
 #include "i18n.h"
 #include "menu.h"
+#include "nss_lookup.h"
 #include "phone_store.h"
 #include "policy.h"
 #include "user_state.h"
@@ -34,6 +35,9 @@ struct flow {
     const char *reason;
     struct record_dir state;  /* per-user state, open when a control needs it */
     bool state_open;
+    struct attempt send;      /* what the state said to the last text or call */
+    bool code_paid;           /* the next code typed is paid by that send's failure */
+    bool may_have_sent;       /* a start request may have reached the service */
 };
 
 /* What a step decided: go on with the menu, or end the login. */
@@ -106,6 +110,37 @@ static void sleep_ms(long milliseconds)
         ;
 }
 
+/* failmode "safe" lets a user in without the second factor, so it must
+ * only ever answer an outage nobody at this login could have caused. */
+static bool failmode_safe_applies(struct flow *flow, const struct verify_failure *failure)
+{
+    const char *why = NULL;
+    char error[NSS_ERROR_MAX];
+    bool member = true;
+
+    if (flow->request->caller_started_by_user) {
+        log_message(flow->log, LOG_WARNING,
+                    "FAILMODE SAFE not applied: the invoking user controls this process (real uid %lu)",
+                    flow->request->caller_uid);
+        return false;
+    }
+    if (flow->may_have_sent || failure->request_sent)
+        why = "a verification request may already have reached the service in this login";
+    else if (flow->config->failmode_safe_groups.count > 0 &&
+             nss_user_in_groups(flow->request->user, &flow->config->failmode_safe_groups, false, &member,
+                                error, sizeof error) != 0)
+        why = error;
+    if (why != NULL) {
+        log_message(flow->log, LOG_WARNING, "FAILMODE SAFE not applied: %s", why);
+        return false;
+    }
+    if (!member)
+        log_message(flow->log, LOG_WARNING,
+                    "FAILMODE SAFE not applied: user %s is not in login.failmode_safe_groups",
+                    flow->request->user);
+    return member;
+}
+
 /* A failure of the service: the failmode decides for outages and nonsense,
  * everything else denies with a sentence the user can act on. */
 static enum login_outcome service_failure(struct flow *flow, const struct verify_failure *failure)
@@ -115,13 +150,7 @@ static enum login_outcome service_failure(struct flow *flow, const struct verify
                 failure->detail);
     flow->reason = verify_failure_name(failure->kind);
     if (verify_failure_uses_failmode(failure->kind)) {
-        bool safe_applies = flow->config->failmode == FAILMODE_SAFE &&
-                            (flow->config->failmode_safe_groups.count == 0 ||
-                             policy_user_in_groups(flow->request->user, &flow->config->failmode_safe_groups));
-        if (flow->config->failmode == FAILMODE_SAFE && !safe_applies)
-            log_message(flow->log, LOG_WARNING,
-                        "FAILMODE SAFE not applied: user %s is not in login.failmode_safe_groups",
-                        flow->request->user);
+        bool safe_applies = flow->config->failmode == FAILMODE_SAFE && failmode_safe_applies(flow, failure);
         if (safe_applies) {
             log_message(flow->log, LOG_WARNING,
                         "FAILMODE SAFE: verification service unavailable, user %s passes "
@@ -160,6 +189,64 @@ static int ask(struct flow *flow, enum prompt_style style, const char *text, cha
     return 0;
 }
 
+static void tell_locked_out(struct flow *flow, time_t until)
+{
+    char message[NOTICE_MAX];
+    time_t now = time(NULL);
+    long minutes = until > now ? (long)((until - now + 59) / 60) : 1;
+
+    (void)snprintf(message, sizeof message,
+                   P_("Too many failed verifications. Try again in %ld minute.",
+                      "Too many failed verifications. Try again in %ld minutes.", minutes),
+                   minutes);
+    tell(flow, message);
+    flow->reason = "locked_out";
+}
+
+static void log_lockout_started(struct flow *flow, const struct attempt *attempt)
+{
+    if (attempt->locked_now)
+        log_message(flow->log, LOG_WARNING, "lockout: user %s locked out for %ld seconds after %u failed "
+                    "verifications", flow->request->user, flow->config->lockout_duration_s,
+                    flow->config->lockout_failures);
+}
+
+/* The state could not be read or written while a control needs it: a
+ * limit that cannot be counted is not enforced, so the login is denied. */
+static enum login_outcome state_failed(struct flow *flow, const struct record_dir_error *error)
+{
+    log_message(flow->log, LOG_ERR, "state error: %s", error->message);
+    flow->reason = "state_error";
+    return LOGIN_INTERNAL_ERROR;
+}
+
+/* Every code is counted as a failure before it is checked (an approval
+ * clears the count), so no number of parallel or abandoned logins gets more
+ * guesses than lockout.failures. 0 to check the code, else -1 with
+ * *outcome set. */
+static int reserve_code(struct flow *flow, enum login_outcome *outcome)
+{
+    struct record_dir_error error;
+    struct attempt attempt;
+
+    if (!flow->state_open)
+        return 0;
+    int rc = policy_reserve_code(flow->config, &flow->state, flow->request->user, time(NULL),
+                                 flow->code_paid ? &flow->send : NULL, &attempt, &error);
+    flow->code_paid = false;
+    if (rc != 0) {
+        *outcome = state_failed(flow, &error);
+        return -1;
+    }
+    log_lockout_started(flow, &attempt);
+    if (attempt.verdict == ATTEMPT_LOCKED_OUT) {
+        tell_locked_out(flow, attempt.locked_until);
+        *outcome = LOGIN_DENIED;
+        return -1;
+    }
+    return 0;
+}
+
 static enum step check_codes(struct flow *flow, const struct verification *verification,
                              enum login_outcome *outcome)
 {
@@ -193,6 +280,11 @@ static enum step check_codes(struct flow *flow, const struct verification *verif
             secure_free_string(code);
             verify_cancel(flow->client, verification);
             return STEP_BACK_TO_MENU;
+        }
+        if (reserve_code(flow, outcome) != 0) {
+            secure_free_string(code);
+            verify_cancel(flow->client, verification);
+            return STEP_END;
         }
         enum verify_check_result result = CHECK_WRONG_CODE;
         struct verify_failure failure = {0};
@@ -295,25 +387,42 @@ static enum step run_verification(struct flow *flow, enum login_outcome *outcome
     struct verification verification = {0};
     struct verify_failure failure = {0};
 
-    if (flow->config->sends_per_user > 0) {
-        struct record_dir_error state_error;
-        bool allowed = false;
-        if (policy_reserve_send(flow->config, &flow->state, flow->request->user, time(NULL), &allowed,
+    struct record_dir_error state_error;
+    time_t reserved_at = time(NULL);
+
+    /* Counted before anything is sent: a login killed after the send
+     * still counts. */
+    if (flow->state_open) {
+        if (policy_reserve_send(flow->config, &flow->state, flow->request->user, reserved_at, &flow->send,
                                 &state_error) != 0) {
-            log_message(flow->log, LOG_ERR, "state error: %s", state_error.message);
-            flow->reason = "state_error";
-            *outcome = LOGIN_INTERNAL_ERROR;
+            *outcome = state_failed(flow, &state_error);
             return STEP_END;
         }
-        if (!allowed) {
+        log_lockout_started(flow, &flow->send);
+        if (flow->send.verdict == ATTEMPT_LOCKED_OUT) {
+            tell_locked_out(flow, flow->send.locked_until);
+            *outcome = LOGIN_DENIED;
+            return STEP_END;
+        }
+        if (flow->send.verdict == ATTEMPT_SEND_LIMIT) {
             tell(flow, _("Too many texts and calls for your account recently. Try again later."));
             flow->reason = "send_limit";
             *outcome = LOGIN_DENIED;
             return STEP_END;
         }
+        flow->code_paid = flow->config->lockout_failures > 0;
     }
     flow->verifications_started++;
     if (verify_start(flow->client, &request, &verification, &failure) != 0) {
+        if (failure.request_sent) {
+            flow->may_have_sent = true;
+        } else if (flow->state_open &&
+                   policy_refund_send(flow->config, &flow->state, flow->request->user, reserved_at, &flow->send,
+                                      &state_error) != 0) {
+            /* Stays counted: only ever too strict. */
+            log_message(flow->log, LOG_ERR, "state error: %s", state_error.message);
+        }
+        flow->code_paid = false;
         if (failure.kind == VERIFY_CHANNEL_UNAVAILABLE) {
             log_message(flow->log, LOG_NOTICE, "verification service error (%s): %s",
                         verify_failure_name(failure.kind), failure.detail);
@@ -325,6 +434,7 @@ static enum step run_verification(struct flow *flow, enum login_outcome *outcome
         *outcome = service_failure(flow, &failure);
         return STEP_END;
     }
+    flow->may_have_sent = true;
     if (verification.mode == VERIFY_MODE_CALL_APPROVAL) {
         if (flow->chosen->channel != CHANNEL_CALL) {
             verify_cancel(flow->client, &verification);
@@ -443,7 +553,7 @@ static int open_state(struct flow *flow)
 
     if (!policy_uses_state(flow->config))
         return 0;
-    if (record_dir_open(flow->config->state_directory, "state directory", &flow->state, &error) != 0) {
+    if (record_dir_open_or_create(flow->config->state_directory, "state directory", &flow->state, &error) != 0) {
         log_message(flow->log, LOG_ERR, "state error: %s", error.message);
         flow->reason = "state_error";
         return -1;
@@ -455,44 +565,33 @@ static int open_state(struct flow *flow)
 /* Before anything is sent: a locked-out user is refused, a remembered
  * login passes. The state is read once for both. 0 to go on, -1 with
  * *outcome set. */
-static int check_state(struct flow *flow, enum login_outcome *outcome, char *remember_key,
-                       size_t key_size, char *phones, size_t phones_size)
+static int check_state(struct flow *flow, enum login_outcome *outcome, char *remember_key, size_t key_size)
 {
     struct record_dir_error error;
     time_t now = time(NULL);
     int result = -1;
 
     remember_key[0] = '\0';
-    policy_phones_fingerprint(&flow->record, phones, phones_size);
     bool lockout = flow->config->lockout_failures > 0;
-    bool remember = flow->config->remember_mode != REMEMBER_OFF &&
+    bool remember = flow->config->remember_mode != REMEMBER_OFF && !flow->request->never_remember &&
                     policy_remember_key(flow->config, flow->request->remote_host, flow->request->service,
-                                        flow->request->tty, remember_key, key_size);
+                                        flow->request->tty, flow->request->target, remember_key, key_size);
     if (!lockout && !remember)
         return 0;
     struct user_state *state = malloc(sizeof *state);
     if (state == NULL || user_state_read(&flow->state, flow->request->user, state, &error) != 0) {
         if (state == NULL)
             (void)snprintf(error.message, sizeof error.message, "out of memory");
-        log_message(flow->log, LOG_ERR, "state error: %s", error.message);
-        flow->reason = "state_error";
-        *outcome = LOGIN_INTERNAL_ERROR;
+        *outcome = state_failed(flow, &error);
         goto out;
     }
     time_t until = 0;
     if (lockout && policy_locked_out(state, now, &until)) {
-        char message[NOTICE_MAX];
-        long minutes = (long)((until - now + 59) / 60);
-        (void)snprintf(message, sizeof message,
-                       P_("Too many failed verifications. Try again in %ld minute.",
-                          "Too many failed verifications. Try again in %ld minutes.", minutes),
-                       minutes);
-        tell(flow, message);
-        flow->reason = "locked_out";
+        tell_locked_out(flow, until);
         *outcome = LOGIN_DENIED;
         goto out;
     }
-    if (remember && policy_remembers(state, remember_key, phones, now)) {
+    if (remember && policy_remembers(flow->config, state, &flow->record, remember_key, now)) {
         flow->reason = "remembered";
         *outcome = LOGIN_APPROVED;
         goto out;
@@ -501,16 +600,6 @@ static int check_state(struct flow *flow, enum login_outcome *outcome, char *rem
 out:
     free(state);
     return result;
-}
-
-static bool counts_as_failure(const char *reason)
-{
-    static const char *const failures[] = {"wrong_code", "too_many_attempts", "call_declined",
-                                           "verifications_exhausted", "invalid_choice"};
-    for (size_t i = 0; i < sizeof failures / sizeof failures[0]; i++)
-        if (strcmp(reason, failures[i]) == 0)
-            return true;
-    return false;
 }
 
 static bool wants_to_be_remembered(struct flow *flow)
@@ -535,37 +624,86 @@ static bool wants_to_be_remembered(struct flow *flow)
     return yes;
 }
 
-/* After the verification: count failures toward a lockout, clear them on
- * success, remember the login if asked to. */
-static void update_state(struct flow *flow, enum login_outcome outcome, const char *remember_key,
-                         const char *phones)
+/* After an approved verification: the failures are cleared, and the login
+ * remembered if asked to. (Failures were counted as they happened.) */
+static void update_state(struct flow *flow, enum login_outcome outcome, const char *remember_key)
 {
     struct record_dir_error error;
-    time_t now = time(NULL);
+    char phone[STATE_KEY_MAX + 1];
 
-    if (!flow->state_open)
-        return;
-    if (outcome == LOGIN_DENIED && flow->config->lockout_failures > 0 && counts_as_failure(flow->reason)) {
-        bool locked = false;
-        if (policy_record_failure(flow->config, &flow->state, flow->request->user, now, &locked, &error) != 0)
-            log_message(flow->log, LOG_ERR, "state error: %s", error.message);
-        else if (locked)
-            log_message(flow->log, LOG_WARNING, "lockout: user %s locked out for %ld seconds after %u failed "
-                        "verifications", flow->request->user, flow->config->lockout_duration_s,
-                        flow->config->lockout_failures);
-    }
-    if (outcome != LOGIN_APPROVED || strcmp(flow->reason, "approved") != 0)
+    if (!flow->state_open || outcome != LOGIN_APPROVED || strcmp(flow->reason, "approved") != 0)
         return;
     if (flow->config->lockout_failures > 0 &&
         policy_record_success(&flow->state, flow->request->user, &error) != 0)
         log_message(flow->log, LOG_ERR, "state error: %s", error.message);
-    if (remember_key[0] != '\0' && wants_to_be_remembered(flow)) {
-        if (policy_remember(&flow->state, flow->request->user, remember_key, phones,
-                            now + flow->config->remember_duration_s, &error) != 0)
-            log_message(flow->log, LOG_ERR, "state error: %s", error.message);
-        else
-            flow->reason = "approved_and_remembered";
+    if (remember_key[0] == '\0' ||
+        !policy_verified_phone(&flow->record, flow->chosen->slot, flow->chosen->channel, phone, sizeof phone) ||
+        !wants_to_be_remembered(flow))
+        return;
+    if (policy_remember(&flow->state, flow->request->user, remember_key, phone,
+                        time(NULL) + flow->config->remember_duration_s, &error) != 0)
+        log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+    else
+        flow->reason = "approved_and_remembered";
+}
+
+/* The names as NSS spells them; 0, or -1 with *outcome set. */
+static int canonicalise(struct flow *flow, struct login_request *canonical, char *user, char *target,
+                        enum login_outcome *outcome)
+{
+    char error[NSS_ERROR_MAX];
+    const char *names[2] = {flow->request->user, flow->request->target};
+    char *out[2] = {user, target};
+
+    for (int i = 0; i < 2; i++) {
+        if (names[i] == NULL)
+            continue;
+        switch (nss_canonical_user(names[i], out[i], error, sizeof error)) {
+        case NSS_FOUND:
+            continue;
+        case NSS_NOT_FOUND:
+            flow->reason = "unknown_user";
+            *outcome = LOGIN_DENIED;
+            return -1;
+        case NSS_FAILED:
+            log_message(flow->log, LOG_ERR, "%s", error);
+            flow->reason = "user_lookup_failed";
+            *outcome = LOGIN_INTERNAL_ERROR;
+            return -1;
+        }
     }
+    canonical->user = user;
+    canonical->target = flow->request->target != NULL ? target : NULL;
+    flow->request = canonical;
+    return 0;
+}
+
+/* Exempt only when every account involved is: with verify_user "invoking"
+ * both the person running su and the account they become. */
+static int check_exemption(struct flow *flow, enum exemption *exemption)
+{
+    char error[NSS_ERROR_MAX];
+    const char *accounts[2] = {flow->request->user, flow->request->target};
+
+    *exemption = NOT_EXEMPT;
+    for (int i = 0; i < 2; i++) {
+        enum exemption this_one = NOT_EXEMPT;
+        if (accounts[i] == NULL)
+            continue;
+        if (policy_exemption(flow->config, accounts[i], flow->request->remote_host, &this_one, error,
+                             sizeof error) != 0) {
+            log_message(flow->log, LOG_ERR, "group lookup failed: %s", error);
+            flow->reason = "group_lookup_failed";
+            return -1;
+        }
+        if (this_one == NOT_EXEMPT) {
+            *exemption = NOT_EXEMPT;
+            return 0;
+        }
+        if (i == 0)
+            *exemption = this_one;
+    }
+    return 0;
 }
 
 enum login_outcome login_verify(const struct phonemfa_config *config,
@@ -578,14 +716,20 @@ enum login_outcome login_verify(const struct phonemfa_config *config,
     };
     enum login_outcome outcome = LOGIN_INTERNAL_ERROR;
     char remember_key[STATE_KEY_MAX + 1] = "";
-    char phones[STATE_KEY_MAX + 1] = "";
+    struct login_request canonical = *request;
+    char user[USER_NAME_MAX + 1], target[USER_NAME_MAX + 1];
+    enum exemption exemption = NOT_EXEMPT;
 
-    if (!user_name_is_valid(request->user)) {
+    if (!user_name_is_valid(request->user) || (request->target != NULL && !user_name_is_valid(request->target))) {
         flow.reason = "invalid_user";
         outcome = LOGIN_DENIED;
         goto out;
     }
-    enum exemption exemption = policy_exemption(config, request->user, request->remote_host);
+    if (canonicalise(&flow, &canonical, user, target, &outcome) != 0)
+        goto out;
+    outcome = LOGIN_INTERNAL_ERROR;
+    if (check_exemption(&flow, &exemption) != 0)
+        goto out;
     if (exemption != NOT_EXEMPT) {
         flow.reason = policy_exemption_reason(exemption);
         outcome = LOGIN_IGNORED;
@@ -594,8 +738,7 @@ enum login_outcome login_verify(const struct phonemfa_config *config,
     if (load_record(&flow, &outcome) != 0)
         goto out;
     outcome = LOGIN_INTERNAL_ERROR;
-    if (open_state(&flow) != 0 ||
-        check_state(&flow, &outcome, remember_key, sizeof remember_key, phones, sizeof phones) != 0)
+    if (open_state(&flow) != 0 || check_state(&flow, &outcome, remember_key, sizeof remember_key) != 0)
         goto out;
     if (!filter_allowed_phones(&flow)) {
         tell(&flow, _("None of your phones may be used for verification here. Contact your administrator."));
@@ -610,12 +753,12 @@ enum login_outcome login_verify(const struct phonemfa_config *config,
         goto out;
     }
     outcome = choose_and_verify(&flow);
-    update_state(&flow, outcome, remember_key, phones);
+    update_state(&flow, outcome, remember_key);
 out:
     verify_client_free(flow.client);
     if (flow.state_open)
         record_dir_close(&flow.state);
-    login_log_outcome(log, request, outcome, flow.reason, flow.masked,
+    login_log_outcome(log, flow.request, outcome, flow.reason, flow.masked,
                       flow.chosen ? phone_channel_name(flow.chosen->channel) : NULL);
     explicit_bzero(&flow.record, sizeof flow.record);
     return outcome;

@@ -27,6 +27,14 @@ struct login_request {
     const char *remote_host;
     const char *tty;
     const char *locale; /* may be NULL */
+    /* The process was started by a user (a setuid program such as su): they
+     * can stop, starve or kill it, so an outage may be of their making and
+     * failmode "safe" never applies. */
+    bool caller_started_by_user;
+    unsigned long caller_uid;
+    /* Re-authentication for a change of phones (phonemfa-setup): a
+     * remembered login is neither honoured nor offered. */
+    bool never_remember;
 };
 
 enum login_outcome {
@@ -38,6 +46,8 @@ enum login_outcome {
     LOGIN_INTERNAL_ERROR,      /* store or setup error */
 };
 
+/* The user (and target) are looked up in NSS first and continue under
+ * their canonical names; an unknown user is denied before anything is sent. */
 enum login_outcome login_verify(const struct phonemfa_config *config,
                                 const struct login_request *request, const struct prompter *prompter,
                                 const struct log_sink *log);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "phone_number.h"
+#include "user_state.h"
 #include "phone_record.h"
 #include "safe_file.h"
 #include "secure_mem.h"
@@ -568,10 +569,10 @@ static int parse_policy(struct parse_state *state, const config_setting_t *root,
     config->verify_user = (enum verify_who)choice;
     if (get_names(state, root, "login", "failmode_safe_groups", &config->failmode_safe_groups) != 0 ||
         get_path(state, root, "state", "directory", &config->state_directory) != 0 ||
-        get_integer(state, root, "lockout", "failures", 0, 100, &config->lockout_failures) != 0 ||
+        get_integer(state, root, "lockout", "failures", 0, STATE_MAX_EVENTS, &config->lockout_failures) != 0 ||
         get_seconds(state, root, "lockout", "window", 10, 86400 * 7, IN_SECONDS, &config->lockout_window_s) != 0 ||
         get_seconds(state, root, "lockout", "duration", 10, 86400 * 7, IN_SECONDS, &config->lockout_duration_s) != 0 ||
-        get_integer(state, root, "limits", "sends_per_user", 0, 1000, &config->sends_per_user) != 0 ||
+        get_integer(state, root, "limits", "sends_per_user", 0, STATE_MAX_EVENTS, &config->sends_per_user) != 0 ||
         get_seconds(state, root, "limits", "window", 10, 86400 * 7, IN_SECONDS, &config->sends_window_s) != 0 ||
         get_countries(state, root, config) != 0 ||
         get_word_bits(state, root, "limits", "channels", channels, &config->allowed_channels) != 0)
@@ -585,6 +586,11 @@ static int parse_policy(struct parse_state *state, const config_setting_t *root,
         return -1;
     if (days != 0)
         config->remember_duration_s = (long)days * 86400;
+    /* Under sshd the tty is always "ssh" and the service always "sshd": only
+     * the client's address tells one network client from another. */
+    if (!(config->remember_parts & REMEMBER_RHOST))
+        return fail(state, lookup(root, "remember", "key"), "remember.key",
+                    "must include \"rhost\": service and tty alone do not tell one client from another");
     static const char *const slots[] = {"primary", "alternate", "office", NULL};
     unsigned self_slots = config->self_service_slots;
     if (get_word_bits(state, root, "setup", "self_service_slots", slots, &self_slots) != 0)
@@ -621,8 +627,11 @@ static void set_defaults(struct phonemfa_config *config)
     config->poll_interval_ms = 2000;
     config->failmode = FAILMODE_SECURE;
     config->unenrolled = UNENROLLED_DENY;
+    /* Abuse controls are on unless the administrator turns them off. */
+    config->lockout_failures = 5;
     config->lockout_window_s = 900;
     config->lockout_duration_s = 900;
+    config->sends_per_user = 10;
     config->sends_window_s = 3600;
     config->allowed_channels = CHANNEL_TEXT | CHANNEL_CALL;
     config->remember_duration_s = 7L * 86400;
@@ -800,7 +809,7 @@ int config_load(const char *path, struct phonemfa_config **config, struct config
     secure_free_buffer(text, length);
     if (result != 0)
         return -1;
-    if (loaded->token_is_inline && (mode & S_IRWXO) != 0) {
+    if (loaded->token_is_inline && (mode & (S_IRWXG | S_IRWXO)) != 0) {
         /* token_file was checked by safe_read_file itself. */
         (void)snprintf(error->message, sizeof error->message,
                        "%s: holds service.token but is readable by others (mode %04o): "

@@ -6,12 +6,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct http_session {
     CURL *curl;
     struct http_options options;
     bool global_initialised;
+    long deadline_ms; /* monotonic; 0: no operation begun */
 };
+
+static long monotonic_ms(void)
+{
+    struct timespec now;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+        return 0;
+    return (long)now.tv_sec * 1000L + now.tv_nsec / 1000000L;
+}
+
+void http_session_begin_operation(struct http_session *session, long budget_ms)
+{
+    session->deadline_ms = monotonic_ms() + budget_ms;
+}
+
+long http_session_remaining_ms(const struct http_session *session)
+{
+    if (session->deadline_ms == 0)
+        return session->options.request_timeout_ms;
+    long remaining = session->deadline_ms - monotonic_ms();
+    return remaining > 0 ? remaining : 0;
+}
+
+static long at_most(long value, long limit)
+{
+    return value < limit ? value : limit;
+}
 
 struct body_buffer {
     char *data;
@@ -110,7 +139,8 @@ static size_t collect_header(char *data, size_t size, size_t count, void *user)
     return length;
 }
 
-static bool set_options(CURL *curl, const struct http_options *options, char *error_buffer)
+static bool set_options(CURL *curl, const struct http_options *options, long remaining_ms,
+                        char *error_buffer)
 {
     return curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
            curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK &&
@@ -124,8 +154,10 @@ static bool set_options(CURL *curl, const struct http_options *options, char *er
            /* An empty proxy overrides http_proxy/https_proxy from the environment. */
            curl_easy_setopt(curl, CURLOPT_PROXY, "") == CURLE_OK &&
            curl_easy_setopt(curl, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) == CURLE_OK &&
-           curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options->connect_timeout_ms) == CURLE_OK &&
-           curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options->request_timeout_ms) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                            at_most(options->connect_timeout_ms, remaining_ms)) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                            at_most(options->request_timeout_ms, remaining_ms)) == CURLE_OK &&
            curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_RESPONSE_MAX) == CURLE_OK &&
            curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK &&
            curl_easy_setopt(curl, CURLOPT_USERAGENT, "pam_phonemfa/" PHONEMFA_VERSION) == CURLE_OK &&
@@ -206,7 +238,13 @@ enum http_failure http_request(struct http_session *session, const char *method,
     }
     header_list = appended;
 
-    if (!set_options(curl, &session->options, error_buffer) ||
+    long remaining_ms = http_session_remaining_ms(session);
+    if (remaining_ms <= 0) {
+        (void)snprintf(detail, HTTP_DETAIL_MAX, "not sent: the operation used up its time (request_timeout)");
+        failure = HTTP_NOT_REACHED;
+        goto out;
+    }
+    if (!set_options(curl, &session->options, remaining_ms, error_buffer) ||
         curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, reuse == HTTP_NEVER_REPEAT ? 1L : 0L) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list) != CURLE_OK ||

@@ -37,6 +37,13 @@ struct http_session;
 struct http_session *http_session_new(const struct http_options *options);
 void http_session_free(struct http_session *session);
 
+/* One operation (a start tried on every URL, a check, a poll, with any
+ * retry) is bounded as a whole: requests from now on share this budget,
+ * each also bounded by the configured timeouts. */
+void http_session_begin_operation(struct http_session *session, long budget_ms);
+/* What is left of the operation's budget, in milliseconds (0: none). */
+long http_session_remaining_ms(const struct http_session *session);
+
 enum http_reuse {
     HTTP_REUSE_CONNECTION,
     /* libcurl may silently repeat a request whose reused connection turns

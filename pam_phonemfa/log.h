@@ -21,4 +21,11 @@ void log_message(const struct log_sink *sink, int priority, const char *format, 
  * spaces or quotes, bounded. An empty or NULL value becomes "-". */
 void log_clean_value(char *dest, size_t dest_size, const char *value);
 
+/* Make text that came from a verification service fit for a log line or a
+ * terminal, in place: control characters (ESC, BEL, newlines, DEL) become
+ * '?', and anything that looks like a phone number (7 or more digits,
+ * perhaps with spaces, dashes or parentheses between them, standing apart
+ * from letters) keeps only its last two digits. */
+void log_sanitize_service_text(char *text);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auth_flow.h"
+#include "caller_trust.h"
 #include "config.h"
 #include "i18n.h"
 #include "log.h"
@@ -17,6 +18,12 @@
 /* Built with -fvisibility=hidden: only these two entry points leave the .so
  * (the version script enforces the same at link time). */
 #define MODULE_ENTRY_POINT PAM_EXTERN __attribute__((visibility("default")))
+
+extern char **environ;
+
+/* phonemfa-setup re-authenticates a user before a change of phones: a
+ * remembered login must not stand in for the phone there. */
+static const char SETUP_SERVICE[] = "phonemfa-setup";
 
 /* What sshd puts in PAM_AUTHTOK when the password was wrong: no code may be
  * sent (and paid for) after a failed password. */
@@ -160,14 +167,20 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
     const char *user = NULL;
     const void *password = NULL;
     char locale[8];
+    char variable[64];
+    struct caller_trust trust;
     int result = PAM_AUTH_ERR;
 
     i18n_bind();
+    caller_trust_inspect(&trust);
     struct login_request request = {
         .service = get_string_item(pamh, PAM_SERVICE),
         .remote_host = get_string_item(pamh, PAM_RHOST),
         .tty = get_string_item(pamh, PAM_TTY),
+        .caller_started_by_user = trust.started_by_user,
+        .caller_uid = (unsigned long)trust.real_uid,
     };
+    request.never_remember = request.service != NULL && strcmp(request.service, SETUP_SERVICE) == 0;
     if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL) {
         request.user = "-";
         login_log_outcome(&log, &request, LOGIN_DENIED, "no_user", NULL, NULL);
@@ -184,6 +197,18 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
         strcmp(password, SSHD_BAD_PASSWORD) == 0) {
         login_log_outcome(&log, &request, LOGIN_DENIED, "password_failed", NULL, NULL);
         result = PAM_AUTH_ERR;
+        goto out;
+    }
+    /* Before libcurl is started: it would honour these as root. */
+    if (caller_trust_unsafe_variable(&trust, environ, variable, sizeof variable) != NULL) {
+        char message[160];
+        pam_syslog(pamh, LOG_ERR, "unsafe environment: %s is set in a program started by another user; "
+                   "the verification client is not started", variable);
+        (void)snprintf(message, sizeof message,
+                       _("Phone verification cannot run with %s set. Unset it and try again."), variable);
+        prompter_tell(&conversation, message);
+        login_log_outcome(&log, &request, LOGIN_INTERNAL_ERROR, "unsafe_environment", NULL, NULL);
+        result = PAM_SERVICE_ERR;
         goto out;
     }
     if (config_load(options.config_path, &config, &config_error) != 0) {

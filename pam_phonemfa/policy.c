@@ -1,17 +1,12 @@
 #include "policy.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nss_lookup.h"
 #include "user_state.h"
-
-#define NSS_BUFFER 16384
-#define MAX_GROUPS 256
 
 const char *policy_exemption_reason(enum exemption exemption)
 {
@@ -31,34 +26,6 @@ static bool name_listed(const char *name, const struct name_list *list)
         if (strcmp(name, list->names[i]) == 0)
             return true;
     return false;
-}
-
-bool policy_user_in_groups(const char *user, const struct name_list *groups)
-{
-    struct passwd pw, *pw_result = NULL;
-    gid_t member_of[MAX_GROUPS];
-    int count = MAX_GROUPS;
-    char *buffer = malloc(NSS_BUFFER);
-    bool found = false;
-
-    if (buffer == NULL || groups->count == 0)
-        goto out;
-    if (getpwnam_r(user, &pw, buffer, NSS_BUFFER, &pw_result) != 0 || pw_result == NULL)
-        goto out;
-    /* A user in more groups than fit is treated as in none listed: the
-     * caller decides what "not a member" means, and fails closed. */
-    if (getgrouplist(user, pw.pw_gid, member_of, &count) < 0)
-        goto out;
-    for (size_t i = 0; i < groups->count && !found; i++) {
-        struct group gr, *gr_result = NULL;
-        if (getgrnam_r(groups->names[i], &gr, buffer, NSS_BUFFER, &gr_result) != 0 || gr_result == NULL)
-            continue;
-        for (int g = 0; g < count && !found; g++)
-            found = member_of[g] == gr.gr_gid;
-    }
-out:
-    free(buffer);
-    return found;
 }
 
 static bool prefix_matches(const unsigned char *a, const unsigned char *b, unsigned bits)
@@ -100,18 +67,34 @@ bool policy_address_in(const struct phonemfa_config *config, const char *remote_
     return false;
 }
 
-enum exemption policy_exemption(const struct phonemfa_config *config, const char *user,
-                                const char *remote_host)
+int policy_exemption(const struct phonemfa_config *config, const char *user, const char *remote_host,
+                     enum exemption *exemption, char *error, size_t error_size)
 {
-    if (name_listed(user, &config->exempt_users))
-        return EXEMPT_USER;
-    if (config->exempt_groups.count > 0 && policy_user_in_groups(user, &config->exempt_groups))
-        return EXEMPT_GROUP;
-    if (config->required_groups.count > 0 && !policy_user_in_groups(user, &config->required_groups))
-        return NOT_IN_REQUIRED_GROUP;
+    bool member = false;
+
+    *exemption = NOT_EXEMPT;
+    if (name_listed(user, &config->exempt_users)) {
+        *exemption = EXEMPT_USER;
+        return 0;
+    }
+    if (nss_user_in_groups(user, &config->exempt_groups, false, &member, error, error_size) != 0)
+        return -1;
+    if (member) {
+        *exemption = EXEMPT_GROUP;
+        return 0;
+    }
+    /* A required group that cannot be read would exempt everybody. */
+    if (config->required_groups.count > 0) {
+        if (nss_user_in_groups(user, &config->required_groups, true, &member, error, error_size) != 0)
+            return -1;
+        if (!member) {
+            *exemption = NOT_IN_REQUIRED_GROUP;
+            return 0;
+        }
+    }
     if (policy_address_in(config, remote_host))
-        return TRUSTED_NETWORK;
-    return NOT_EXEMPT;
+        *exemption = TRUSTED_NETWORK;
+    return 0;
 }
 
 bool policy_phone_allowed(const struct phonemfa_config *config, const struct phone_number *number)
@@ -139,83 +122,142 @@ bool policy_locked_out(const struct user_state *state, time_t now, time_t *until
     return *until != 0;
 }
 
-struct send_context {
+/* One change to the user's state under the user's lock: the lockout is
+ * checked, then a send and a failure are counted as asked, so parallel
+ * logins can never together pass a limit. */
+struct reservation {
     const struct phonemfa_config *config;
     time_t now;
-    bool allowed;
+    bool send;          /* count a text or call against limits.sends_per_user */
+    bool failure;       /* count a failure toward the lockout */
+    bool lock_is_ours;  /* a lockout this login's own last failure started does not stop it */
+    struct attempt result;
 };
 
-static int reserve_send(struct user_state *state, void *context)
+static bool add_failure(const struct phonemfa_config *config, struct user_state *state, time_t now)
 {
-    struct send_context *send = context;
-
-    user_state_prune(state->sends, &state->send_count, send->now, send->config->sends_window_s);
-    send->allowed = state->send_count < send->config->sends_per_user && state->send_count < STATE_MAX_EVENTS;
-    if (!send->allowed)
-        return 0;
-    state->sends[state->send_count++] = send->now;
-    return 0;
-}
-
-int policy_reserve_send(const struct phonemfa_config *config, const struct record_dir *state_dir,
-                        const char *user, time_t now, bool *allowed, struct record_dir_error *error)
-{
-    struct send_context context = {.config = config, .now = now, .allowed = false};
-
-    *allowed = false;
-    if (config->sends_per_user == 0) {
-        *allowed = true;
-        return 0;
-    }
-    int result = user_state_update(state_dir, user, reserve_send, &context, error);
-    *allowed = result == 0 && context.allowed;
-    return result;
-}
-
-struct failure_context {
-    const struct phonemfa_config *config;
-    time_t now;
-    bool locked;
-};
-
-static int record_failure(struct user_state *state, void *context)
-{
-    struct failure_context *failure = context;
-    const struct phonemfa_config *config = failure->config;
-
-    user_state_prune(state->failures, &state->failure_count, failure->now, config->lockout_window_s);
+    user_state_prune(state->failures, &state->failure_count, now, config->lockout_window_s);
     if (state->failure_count >= STATE_MAX_EVENTS) {
         memmove(state->failures, state->failures + 1, (STATE_MAX_EVENTS - 1) * sizeof state->failures[0]);
         state->failure_count--;
     }
-    state->failures[state->failure_count++] = failure->now;
-    if (state->failure_count >= config->lockout_failures) {
-        state->locked_until = failure->now + config->lockout_duration_s;
-        state->failure_count = 0; /* the lockout starts a new count */
-        failure->locked = true;
+    state->failures[state->failure_count++] = now;
+    if (state->failure_count < config->lockout_failures)
+        return false;
+    state->locked_until = now + config->lockout_duration_s;
+    state->failure_count = 0; /* the lockout starts a new count */
+    return true;
+}
+
+static int reserve(struct user_state *state, void *context)
+{
+    struct reservation *r = context;
+    const struct phonemfa_config *config = r->config;
+    bool changed = false;
+
+    r->result.verdict = ATTEMPT_ALLOWED;
+    if (config->lockout_failures > 0 && state->locked_until > r->now && !r->lock_is_ours) {
+        r->result.verdict = ATTEMPT_LOCKED_OUT;
+        r->result.locked_until = state->locked_until;
+        return 1;
     }
+    if (r->send && config->sends_per_user > 0) {
+        user_state_prune(state->sends, &state->send_count, r->now, config->sends_window_s);
+        if (state->send_count >= config->sends_per_user || state->send_count >= STATE_MAX_EVENTS) {
+            r->result.verdict = ATTEMPT_SEND_LIMIT;
+            return 1;
+        }
+        state->sends[state->send_count++] = r->now;
+        changed = true;
+    }
+    if (r->failure && config->lockout_failures > 0) {
+        r->result.locked_now = add_failure(config, state, r->now);
+        r->result.locked_until = state->locked_until;
+        changed = true;
+    }
+    return changed ? 0 : 1;
+}
+
+static int reserve_in_state(const struct phonemfa_config *config, const struct record_dir *state_dir,
+                            const char *user, struct reservation *reservation, struct attempt *attempt,
+                            struct record_dir_error *error)
+{
+    memset(attempt, 0, sizeof *attempt);
+    attempt->verdict = ATTEMPT_ALLOWED;
+    if (config->lockout_failures == 0 && !(reservation->send && config->sends_per_user > 0))
+        return 0;
+    int result = user_state_update(state_dir, user, reserve, reservation, error);
+    if (result == 0)
+        *attempt = reservation->result;
+    return result;
+}
+
+int policy_reserve_send(const struct phonemfa_config *config, const struct record_dir *state_dir,
+                        const char *user, time_t now, struct attempt *attempt, struct record_dir_error *error)
+{
+    struct reservation reservation = {.config = config, .now = now, .send = true, .failure = true};
+
+    return reserve_in_state(config, state_dir, user, &reservation, attempt, error);
+}
+
+int policy_reserve_code(const struct phonemfa_config *config, const struct record_dir *state_dir,
+                        const char *user, time_t now, const struct attempt *paid_by,
+                        struct attempt *attempt, struct record_dir_error *error)
+{
+    struct reservation reservation = {
+        .config = config, .now = now,
+        .failure = paid_by == NULL,
+        .lock_is_ours = paid_by != NULL && paid_by->locked_now,
+    };
+
+    return reserve_in_state(config, state_dir, user, &reservation, attempt, error);
+}
+
+struct refund {
+    time_t at;
+    bool lock_was_ours;
+};
+
+static void remove_event(time_t *events, size_t *count, time_t at)
+{
+    for (size_t i = *count; i-- > 0;) {
+        if (events[i] == at) {
+            memmove(events + i, events + i + 1, (*count - i - 1) * sizeof events[0]);
+            (*count)--;
+            return;
+        }
+    }
+}
+
+static int refund(struct user_state *state, void *context)
+{
+    struct refund *r = context;
+
+    remove_event(state->sends, &state->send_count, r->at);
+    remove_event(state->failures, &state->failure_count, r->at);
+    if (r->lock_was_ours)
+        state->locked_until = 0;
     return 0;
 }
 
-int policy_record_failure(const struct phonemfa_config *config, const struct record_dir *state_dir,
-                          const char *user, time_t now, bool *locked, struct record_dir_error *error)
+int policy_refund_send(const struct phonemfa_config *config, const struct record_dir *state_dir,
+                       const char *user, time_t reserved_at, const struct attempt *attempt,
+                       struct record_dir_error *error)
 {
-    struct failure_context context = {.config = config, .now = now, .locked = false};
+    struct refund context = {.at = reserved_at, .lock_was_ours = attempt->locked_now};
 
-    *locked = false;
-    if (config->lockout_failures == 0)
+    if (config->lockout_failures == 0 && config->sends_per_user == 0)
         return 0;
-    int result = user_state_update(state_dir, user, record_failure, &context, error);
-    *locked = context.locked;
-    return result;
+    return user_state_update(state_dir, user, refund, &context, error);
 }
 
 static int clear_failures(struct user_state *state, void *context)
 {
     (void)context;
-    if (state->failure_count == 0)
+    if (state->failure_count == 0 && state->locked_until == 0)
         return 1;
     state->failure_count = 0;
+    state->locked_until = 0;
     return 0;
 }
 
@@ -245,41 +287,52 @@ static bool append_part(char *out, size_t out_size, const char *name, const char
 }
 
 bool policy_remember_key(const struct phonemfa_config *config, const char *remote_host,
-                         const char *service, const char *tty, char *out, size_t out_size)
+                         const char *service, const char *tty, const char *target, char *out,
+                         size_t out_size)
 {
     out[0] = '\0';
     bool complete = (!(config->remember_parts & REMEMBER_RHOST) || append_part(out, out_size, "rhost", remote_host)) &&
                     (!(config->remember_parts & REMEMBER_SERVICE) || append_part(out, out_size, "service", service)) &&
-                    (!(config->remember_parts & REMEMBER_TTY) || append_part(out, out_size, "tty", tty));
+                    (!(config->remember_parts & REMEMBER_TTY) || append_part(out, out_size, "tty", tty)) &&
+                    /* su to another account: remembered for that account only */
+                    (target == NULL || append_part(out, out_size, "target", target));
     if (!complete)
         out[0] = '\0'; /* a partial key would match more logins than configured */
     return out[0] != '\0';
 }
 
-void policy_phones_fingerprint(const struct phone_record *record, char *out, size_t out_size)
+bool policy_verified_phone(const struct phone_record *record, enum phone_slot slot,
+                           enum phone_channel channel, char *out, size_t out_size)
 {
-    size_t used = 0;
-
-    out[0] = '\0';
-    for (int slot = 0; slot < SLOT_COUNT; slot++) {
-        const struct phone_entry *entry = &record->phones[slot];
-        if (!entry->present)
-            continue;
-        int n = snprintf(out + used, out_size - used, "%s%c%s%s%s", used ? ";" : "",
-                         phone_slot_name((enum phone_slot)slot)[0], entry->number.e164,
-                         entry->number.extension[0] ? "x" : "", entry->number.extension);
-        if (n < 0 || (size_t)n >= out_size - used)
-            return;
-        used += (size_t)n;
-    }
+    const struct phone_entry *entry = &record->phones[slot];
+    int n = snprintf(out, out_size, "%c%s%s%s/%s", phone_slot_name(slot)[0], entry->number.e164,
+                     entry->number.extension[0] ? "x" : "", entry->number.extension, phone_channel_name(channel));
+    return entry->present && n > 0 && (size_t)n < out_size;
 }
 
-bool policy_remembers(const struct user_state *state, const char *key, const char *phones, time_t now)
+bool policy_remembers(const struct phonemfa_config *config, const struct user_state *state,
+                      const struct phone_record *record, const char *key, time_t now)
 {
+    char phone[STATE_KEY_MAX + 1];
+
     for (size_t i = 0; i < state->remembered_count; i++) {
         const struct remembered_login *login = &state->remembered[i];
-        if (login->until > now && strcmp(login->key, key) == 0 && strcmp(login->phones, phones) == 0)
-            return true;
+        if (login->until <= now || strcmp(login->key, key) != 0)
+            continue;
+        /* Only while the phone then verified is still registered, and the
+         * way it was verified still allowed. */
+        for (int slot = 0; slot < SLOT_COUNT; slot++) {
+            const struct phone_entry *entry = &record->phones[slot];
+            if (!entry->present || !policy_phone_allowed(config, &entry->number))
+                continue;
+            for (unsigned channel = CHANNEL_TEXT; channel <= CHANNEL_CALL; channel <<= 1) {
+                if ((entry->channels & channel & config->allowed_channels) &&
+                    policy_verified_phone(record, (enum phone_slot)slot, (enum phone_channel)channel, phone,
+                                          sizeof phone) &&
+                    strcmp(login->phones, phone) == 0)
+                    return true;
+            }
+        }
     }
     return false;
 }

@@ -8,14 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "safe_file.h"
 #include "user_name.h"
 
 #define NAME_MAX_LENGTH (USER_NAME_MAX + 16)
+#define LOCK_POLL_MS 20
 
 static int set_error(struct record_dir_error *error, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
@@ -59,6 +60,40 @@ int record_dir_open(const char *path, const char *what, struct record_dir *dir,
     }
     dir->directory_fd = fd;
     return 0;
+}
+
+int record_dir_open_or_create(const char *path, const char *what, struct record_dir *dir,
+                              struct record_dir_error *error)
+{
+    struct safe_file_error file_error;
+    char parent[RECORD_DIR_ERROR_MAX / 2];
+    const char *slash = strrchr(path, '/');
+
+    if (path[0] != '/' || slash == NULL || slash[1] == '\0' || (size_t)(slash - path) >= sizeof parent)
+        return record_dir_open(path, what, dir, error);
+    (void)snprintf(parent, sizeof parent, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    int parent_fd = safe_open_directory(parent, &file_error);
+    if (parent_fd < 0) {
+        dir->directory_fd = -1;
+        dir->path = NULL;
+        dir->what = what;
+        return set_error(error, "%s %s", what, file_error.message);
+    }
+    /* Made by root in a root-only parent; the mode is set on the opened
+     * directory so the caller's umask decides nothing. */
+    bool created = mkdirat(parent_fd, slash + 1, 0700) == 0;
+    if (created) {
+        int fd = openat(parent_fd, slash + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fchmod(fd, 0700) != 0 || fsync(parent_fd) != 0) {
+            if (fd >= 0)
+                (void)close(fd);
+            (void)close(parent_fd);
+            return set_error(error, "%s %s: cannot create it", what, path);
+        }
+        (void)close(fd);
+    }
+    (void)close(parent_fd);
+    return record_dir_open(path, what, dir, error);
 }
 
 void record_dir_close(struct record_dir *dir)
@@ -120,11 +155,20 @@ int record_dir_lock(const struct record_dir *dir, const char *user, struct recor
         (void)close(fd);
         return set_error(error, "lock %s/%s: not a root-owned regular file", dir->path, name);
     }
-    while (flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
+    /* A holder that was stopped (SIGSTOP) or hangs must not block this
+     * user's logins for ever: wait a bounded time, then give up. */
+    struct timespec pause = {.tv_sec = 0, .tv_nsec = LOCK_POLL_MS * 1000000L};
+    for (long waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += LOCK_POLL_MS) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
             (void)close(fd);
             return set_error(error, "lock %s/%s: cannot lock", dir->path, name);
         }
+        if (waited >= RECORD_DIR_LOCK_WAIT_S * 1000L) {
+            (void)close(fd);
+            return set_error(error, "lock %s/%s: still held by another process after %d s", dir->path, name,
+                             RECORD_DIR_LOCK_WAIT_S);
+        }
+        (void)nanosleep(&pause, NULL);
     }
     return fd;
 }
@@ -153,16 +197,15 @@ int record_dir_write_locked(const struct record_dir *dir, const char *user, cons
                             const char *content, struct record_dir_error *error)
 {
     char name[NAME_MAX_LENGTH];
-    char temp[NAME_MAX_LENGTH + 32];
-    unsigned char random_bytes[8];
+    char temp[NAME_MAX_LENGTH + 8];
 
     if (file_name(user, suffix, name, sizeof name, error) != 0)
         return -1;
-    if (getrandom(random_bytes, sizeof random_bytes, 0) != (ssize_t)sizeof random_bytes)
-        return set_error(error, "no randomness for a temp file name");
-    (void)snprintf(temp, sizeof temp, ".%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x", name,
-                   random_bytes[0], random_bytes[1], random_bytes[2], random_bytes[3],
-                   random_bytes[4], random_bytes[5], random_bytes[6], random_bytes[7]);
+    /* Writers hold the user's lock, so one temp name per file is enough, and
+     * a temp file found here was left by a writer that was killed: it goes. */
+    (void)snprintf(temp, sizeof temp, ".%s.tmp", name);
+    if (unlinkat(dir->directory_fd, temp, 0) != 0 && errno != ENOENT)
+        return set_error(error, "%s %s: cannot remove the stale %s", dir->what, dir->path, temp);
     int fd = openat(dir->directory_fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
                     0600);
     if (fd < 0)

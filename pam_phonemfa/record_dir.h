@@ -2,8 +2,9 @@
  * per-user state). Reads never lock (renames are atomic) and check every
  * file like the configuration: regular, root-owned, one link, not writable
  * by group or others, no symlink. Writers hold the user's lock, write a
- * temp file, fsync it, rename it over the file and fsync the directory, so
- * a crash or a concurrent writer never leaves a half-written or lost file. */
+ * temp file (".USER.json.tmp"; one left by a killed writer is removed by the
+ * next), fsync it, rename it over the file and fsync the directory, so a
+ * crash or a concurrent writer never leaves a half-written or lost file. */
 #ifndef PHONEMFA_RECORD_DIR_H
 #define PHONEMFA_RECORD_DIR_H
 
@@ -25,6 +26,10 @@ enum record_read_result { RECORD_FOUND, RECORD_ABSENT, RECORD_ERROR };
 
 int record_dir_open(const char *path, const char *what, struct record_dir *dir,
                     struct record_dir_error *error);
+/* The same, creating the directory (root, 0700) when it is missing and its
+ * parent passes the same checks. */
+int record_dir_open_or_create(const char *path, const char *what, struct record_dir *dir,
+                              struct record_dir_error *error);
 void record_dir_close(struct record_dir *dir);
 
 /* user's file "<user><suffix>" (the user name is validated first). */
@@ -32,7 +37,9 @@ enum record_read_result record_dir_read(const struct record_dir *dir, const char
                                         const char *suffix, size_t max_size, char **content,
                                         size_t *length, struct record_dir_error *error);
 
-/* The user's exclusive lock (blocks); hand the descriptor to record_dir_unlock(). */
+/* The user's exclusive lock, waited for at most RECORD_DIR_LOCK_WAIT_S;
+ * hand the descriptor to record_dir_unlock(). */
+#define RECORD_DIR_LOCK_WAIT_S 10
 int record_dir_lock(const struct record_dir *dir, const char *user, struct record_dir_error *error);
 void record_dir_unlock(int lock_fd);
 

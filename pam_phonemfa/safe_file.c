@@ -187,9 +187,10 @@ int safe_read_file(const char *path, size_t max_size, enum safe_file_access acce
     }
     if (!safe_check_owner_mode(&st, path, false, error))
         goto out;
-    if (access == SAFE_FILE_PRIVATE && (st.st_mode & S_IRWXO) != 0) {
-        set_error(error, "%s: holds a secret but is readable by others (mode %04o)", path,
-                  (unsigned)(st.st_mode & 07777));
+    /* A group can hold non-root members: a secret is root's alone. */
+    if (access == SAFE_FILE_PRIVATE && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        set_error(error, "%s: holds a secret but group or others have access (mode %04o); it must be mode 0600",
+                  path, (unsigned)(st.st_mode & 07777));
         goto out;
     }
     if (safe_read_descriptor(file_fd, path, max_size, content, length, error) != 0)

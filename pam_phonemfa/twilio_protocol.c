@@ -148,6 +148,12 @@ int twilio_parse_verification(long status, long expected_status, long also_expec
         verify_fail(failure, VERIFY_BAD_RESPONSE, "Twilio answer has no known status");
         goto out;
     }
+    /* An approval is believed only when both fields say so. */
+    if ((answer->status == TWILIO_APPROVED) != json_is_true(valid)) {
+        verify_fail(failure, VERIFY_BAD_RESPONSE, "Twilio answer contradicts itself: status %s with valid %s",
+                    json_string_value(state), json_is_true(valid) ? "true" : "not true");
+        goto out;
+    }
     (void)snprintf(answer->sid, sizeof answer->sid, "%s", json_string_value(sid));
     result = 0;
 out:

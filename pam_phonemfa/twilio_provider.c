@@ -48,7 +48,8 @@ static enum http_failure send_form(struct verify_client *client, size_t server, 
         if (code != TWILIO_TOO_MANY_REQUESTS)
             return transport;
         long wait = response->retry_after_seconds < 0 ? 1 : response->retry_after_seconds;
-        if (wait > RETRY_AFTER_CAP_SECONDS)
+        /* A retry must fit in what is left of the operation's time. */
+        if (wait > RETRY_AFTER_CAP_SECONDS || wait * 1000 >= verify_remaining_ms(client))
             return transport;
         log_message(client->log, LOG_NOTICE, "Twilio 20429 too many requests: retrying in %ld s", wait);
         http_response_clear(response);

@@ -53,7 +53,19 @@ int verify_fail(struct verify_failure *failure, enum verify_failure_kind kind, c
     va_start(args, format);
     (void)vsnprintf(failure->detail, sizeof failure->detail, format, args);
     va_end(args);
+    /* Details quote what the service said: it reaches logs and terminals. */
+    log_sanitize_service_text(failure->detail);
     return -1;
+}
+
+long verify_remaining_ms(const struct verify_client *client)
+{
+    return http_session_remaining_ms(client->http);
+}
+
+static void begin_operation(struct verify_client *client)
+{
+    http_session_begin_operation(client->http, client->config->request_timeout_ms);
 }
 
 struct verify_client *verify_client_new(const struct phonemfa_config *config,
@@ -92,20 +104,22 @@ void verify_client_free(struct verify_client *client)
 static void transport_failure(enum http_failure http_failure, const char *url, const char *detail,
                               struct verify_failure *failure)
 {
+    bool sent = http_failure != HTTP_NOT_REACHED;
     switch (http_failure) {
     case HTTP_TOO_LARGE:
         verify_fail(failure, VERIFY_BAD_RESPONSE, "%.200s: response larger than %d bytes", url,
                     HTTP_RESPONSE_MAX);
-        return;
+        break;
     case HTTP_TIMEOUT:
         verify_fail(failure, VERIFY_UNAVAILABLE,
                     "%.150s: no answer in time after the request was sent (not repeated): %.80s",
                     url, detail);
-        return;
+        break;
     default:
         verify_fail(failure, VERIFY_UNAVAILABLE, "%.200s: %.100s", url, detail);
-        return;
+        break;
     }
+    failure->request_sent = sent;
 }
 
 enum http_failure verify_send(struct verify_client *client, const char *method, size_t server,
@@ -140,6 +154,7 @@ int verify_start(struct verify_client *client, const struct verify_start_request
     int result = -1;
 
     memset(failure, 0, sizeof *failure);
+    begin_operation(client);
     for (size_t server = 0; server < client->config->url_count; server++) {
         enum http_failure transport =
             client->provider->start(client, server, request, verification, failure, &result);
@@ -151,6 +166,9 @@ int verify_start(struct verify_client *client, const struct verify_start_request
         }
         if (transport != HTTP_OK)
             result = -1;
+        /* Answered, but not in the protocol: it may have sent all the same. */
+        if (transport == HTTP_OK && result != 0 && failure->kind == VERIFY_BAD_RESPONSE)
+            failure->request_sent = true;
         if (result == 0) {
             verification->server = server;
             failure->kind = VERIFY_OK;
@@ -166,6 +184,7 @@ int verify_check(struct verify_client *client, const struct verification *verifi
     memset(failure, 0, sizeof *failure);
     if (!verify_code_is_well_formed(code))
         return verify_fail(failure, VERIFY_REJECTED, "invalid check request");
+    begin_operation(client);
     return client->provider->check(client, verification, code, result, failure);
 }
 
@@ -173,11 +192,13 @@ int verify_call_status(struct verify_client *client, const struct verification *
                        enum verify_call_status *status, struct verify_failure *failure)
 {
     memset(failure, 0, sizeof *failure);
+    begin_operation(client);
     return client->provider->call_status(client, verification, status, failure);
 }
 
 void verify_cancel(struct verify_client *client, const struct verification *verification)
 {
+    begin_operation(client);
     client->provider->cancel(client, verification);
 }
 
@@ -186,5 +207,6 @@ int verify_service_status(struct verify_client *client, size_t server, struct ve
     memset(failure, 0, sizeof *failure);
     if (server >= client->config->url_count)
         return verify_fail(failure, VERIFY_REJECTED, "no such service URL");
+    begin_operation(client);
     return client->provider->service_status(client, server, failure);
 }

@@ -40,7 +40,10 @@ enum verify_failure_kind {
 
 struct verify_failure {
     enum verify_failure_kind kind;
-    char detail[VERIFY_DETAIL_MAX]; /* for the log: never holds a code or secret */
+    char detail[VERIFY_DETAIL_MAX]; /* for the log: never holds a code or secret; sanitised */
+    /* The request may have reached the service and been carried out (sent,
+     * then no answer or a garbled one): a text may be on its way. */
+    bool request_sent;
 };
 
 struct verification {

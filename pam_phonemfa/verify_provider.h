@@ -22,6 +22,9 @@ enum http_failure verify_send(struct verify_client *client, const char *method, 
                               enum http_reuse reuse, struct http_response *response,
                               struct verify_failure *failure);
 
+/* What is left of the current operation's time (retries must fit in it). */
+long verify_remaining_ms(const struct verify_client *client);
+
 int verify_fail(struct verify_failure *failure, enum verify_failure_kind kind, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 

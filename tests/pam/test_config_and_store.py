@@ -1,6 +1,7 @@
 """Every configuration or store problem denies, with a log line that names
 the file and the problem. Nothing here may ever return PAM_SUCCESS or
 PAM_IGNORE, whatever failmode the file asks for."""
+import json
 import os
 import re
 
@@ -45,6 +46,12 @@ def test_example_config_from_conf_works(env):
     login.prompt()
     login.answer(env.network.last_code(PRIMARY))
     assert login.finish() == PAM_SUCCESS
+    # The abuse controls it ships switched on count in a state directory the
+    # module made itself (root, 0700).
+    state_dir = os.path.join(env.store, "state")
+    assert os.stat(state_dir).st_mode & 0o777 == 0o700
+    with open(os.path.join(state_dir, "alice.state")) as state:
+        assert len(json.load(state)["sends"]) == 1
 
 
 def test_example_policy_block_from_conf_works(env):
@@ -155,7 +162,7 @@ def test_no_urls(env):
 def test_token_file_readable_by_others(env):
     os.chmod(env.token_file, 0o644)
     assert_denied_with(env.login(), re.escape(f"service.token_file: {env.token_file}: holds a secret "
-                                              "but is readable by others (mode 0644)"))
+                                              "but group or others have access (mode 0644); it must be mode 0600"))
 
 
 def test_inline_token_in_a_world_readable_config(env):

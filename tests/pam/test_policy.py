@@ -96,7 +96,8 @@ def run_parallel(count, action):
 
 def test_parallel_failures_are_all_counted(env):
     env.enroll("alice", {"primary": PRIMARY})
-    env.set_config(extra="login: { code_attempts = 1; }; lockout: { failures = 100; };")
+    env.set_config(extra="login: { code_attempts = 1; }; lockout: { failures = 100; }; "
+                         "limits: { sends_per_user = 100; };")
     env.relax_timeouts()
     run_parallel(12, lambda: fail_once(env))
     assert len(env.read_state("alice")["failures"]) == 12
@@ -241,14 +242,27 @@ def test_remembered_by_the_administrator_and_expiring(env):
     expired.finish()
 
 
-def test_changing_phones_forgets_remembered_logins(env):
+def test_replacing_the_verified_phone_forgets_remembered_logins(env):
     env.enroll("alice", {"primary": PRIMARY})
     env.set_config(extra='remember: { mode = "always"; };')
     assert env.login_with_code().finish() == PAM_SUCCESS
-    env.enroll("alice", {"primary": PRIMARY, "alternate": ALTERNATE})
+    env.enroll("alice", {"primary": "+15555550118"})
     login = env.login()
     assert login.prompt()["text"].startswith("Verify your identity:")
     login.finish()
+
+
+def test_a_remembered_login_names_the_phone_verified(env):
+    """Adding another phone leaves it standing: the phone proven then is
+    still there and still allowed."""
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(extra='remember: { mode = "always"; };')
+    assert env.login_with_code().finish() == PAM_SUCCESS
+    assert env.read_state("alice")["remembered"][0]["phones"] == f"p{PRIMARY}/text"
+    env.enroll("alice", {"primary": PRIMARY, "alternate": ALTERNATE})
+    login = env.login()
+    assert login.finish() == PAM_SUCCESS
+    assert reason(login) == "remembered"
 
 
 def test_nothing_remembered_without_the_keyed_item(env):

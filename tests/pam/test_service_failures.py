@@ -106,12 +106,16 @@ def test_nonsense_answers_deny(env, kind):
     assert_failmode_secure(login, reason="bad_response")
 
 
-def test_nonsense_with_failmode_safe_is_ignored(env):
+def test_nonsense_after_a_start_is_never_failmode_safe(env):
+    """The service took the request and answered garbage: a text may be on
+    its way, so the outage is not one failmode "safe" may answer."""
     env.set_config(extra='login: { failmode = "safe"; };')
     env.network.add_fault({"kind": "malformed", "op": "start"})
     login = start_login(env)
-    login.finish()
-    assert login.module_result() == PAM_IGNORE
+    assert login.finish() == PAM_AUTHINFO_UNAVAIL
+    assert any("FAILMODE SAFE not applied: a verification request may already have reached the service "
+               "in this login" in line for line in login.logs())
+    assert login.outcome()["reason"] == "bad_response"
 
 
 BAD_BODIES = [

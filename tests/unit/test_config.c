@@ -178,11 +178,14 @@ static void policy_settings(void **state)
     assert_int_equal(config->trusted_networks[2].prefix_length, 32);
     config_free(config);
 
+    /* Abuse controls are on by default. */
     config = parse_ok(MINIMAL);
-    assert_int_equal(config->lockout_failures, 0);
-    assert_int_equal(config->sends_per_user, 0);
-    assert_int_equal(config->remember_mode, REMEMBER_OFF);
+    assert_int_equal(config->lockout_failures, 5);
     assert_int_equal(config->lockout_window_s, 900);
+    assert_int_equal(config->lockout_duration_s, 900);
+    assert_int_equal(config->sends_per_user, 10);
+    assert_int_equal(config->sends_window_s, 3600);
+    assert_int_equal(config->remember_mode, REMEMBER_OFF);
     assert_string_equal(config->state_directory, "/var/lib/phonemfa/state");
     config_free(config);
 
@@ -198,6 +201,16 @@ static void policy_settings(void **state)
     parse_error(MINIMAL "remember: { days = 365; };", "must be from 1 to 90");
     parse_error(MINIMAL "login: { verify_user = \"caller\"; };", "must be one of: target, invoking");
     parse_error(MINIMAL "lockout: { window = 1; };", "must be from 10 to 604800 seconds");
+    /* The state keeps at most 200 events per kind: a larger limit would be a silent cap. */
+    parse_error(MINIMAL "limits: { sends_per_user = 201; };", "must be from 0 to 200");
+    parse_error(MINIMAL "lockout: { failures = 1000; };", "must be from 0 to 200");
+    config = parse_ok(MINIMAL "limits: { sends_per_user = 200; }; lockout: { failures = 0; };");
+    assert_int_equal(config->sends_per_user, 200);
+    assert_int_equal(config->lockout_failures, 0);
+    config_free(config);
+    /* Under sshd tty is "ssh" and service "sshd" for every client. */
+    parse_error(MINIMAL "remember: { mode = \"ask\"; key = [ \"service\", \"tty\" ]; };",
+                "setting 'remember.key': must include \"rhost\": service and tty alone do not tell one client from another");
 }
 
 /* config_load: the file checks. */
@@ -290,7 +303,11 @@ static void token_file_must_be_private(void **state)
 
     assert_int_equal(chmod(saved_token_path, 0604), 0);
     assert_int_equal(config_load(saved_path, &config, &error), -1);
-    assert_contains(error.message, "holds a secret but is readable by others (mode 0604)");
+    assert_contains(error.message, "holds a secret but group or others have access (mode 0604); it must be mode 0600");
+    /* A group may hold users who are not root. */
+    assert_int_equal(chmod(saved_token_path, 0640), 0);
+    assert_int_equal(config_load(saved_path, &config, &error), -1);
+    assert_contains(error.message, "(mode 0640); it must be mode 0600");
 
     write_file("token", "two words\n", 0600);
     assert_int_equal(config_load(saved_path, &config, &error), -1);

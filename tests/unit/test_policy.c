@@ -37,20 +37,40 @@ static void trusted_networks_match_addresses_only(void **state)
     config_free(config);
 }
 
+static enum exemption exemption_of(const struct phonemfa_config *config, const char *user, const char *rhost)
+{
+    enum exemption exemption = NOT_EXEMPT;
+    char error[256];
+
+    if (policy_exemption(config, user, rhost, &exemption, error, sizeof error) != 0)
+        fail_msg("lookup failed: %s", error);
+    return exemption;
+}
+
 static void exemptions(void **state)
 {
     (void)state;
+    enum exemption exemption = EXEMPT_USER;
+    char error[256];
     struct phonemfa_config *config = config_with("access: { exempt_users = [ \"svc\" ]; };");
-    assert_int_equal(policy_exemption(config, "svc", "192.0.2.1"), EXEMPT_USER);
-    assert_int_equal(policy_exemption(config, "alice", "192.0.2.1"), NOT_EXEMPT);
+    assert_int_equal(exemption_of(config, "svc", "192.0.2.1"), EXEMPT_USER);
+    assert_int_equal(exemption_of(config, "alice", "192.0.2.1"), NOT_EXEMPT);
     config_free(config);
+    /* root and daemon are on every Debian system. */
     config = config_with("access: { required_groups = [ \"root\" ]; };");
-    assert_int_equal(policy_exemption(config, "root", NULL), NOT_EXEMPT);
-    assert_int_equal(policy_exemption(config, "no-such-user-here", NULL), NOT_IN_REQUIRED_GROUP);
+    assert_int_equal(exemption_of(config, "root", NULL), NOT_EXEMPT);
+    assert_int_equal(exemption_of(config, "daemon", NULL), NOT_IN_REQUIRED_GROUP);
+    /* Not a member cannot be told from "could not tell": a failed lookup is an error. */
+    assert_int_equal(policy_exemption(config, "no-such-user-here", NULL, &exemption, error, sizeof error), -1);
+    assert_int_equal(exemption, NOT_EXEMPT);
     config_free(config);
-    config = config_with("access: { exempt_groups = [ \"root\" ]; };");
-    assert_int_equal(policy_exemption(config, "root", NULL), EXEMPT_GROUP);
-    assert_int_equal(policy_exemption(config, "no-such-user-here", NULL), NOT_EXEMPT);
+    config = config_with("access: { required_groups = [ \"no-such-group-here\" ]; };");
+    assert_int_equal(policy_exemption(config, "root", NULL, &exemption, error, sizeof error), -1);
+    assert_contains(error, "group 'no-such-group-here' does not exist");
+    config_free(config);
+    config = config_with("access: { exempt_groups = [ \"no-such-group-here\", \"root\" ]; };");
+    assert_int_equal(exemption_of(config, "root", NULL), EXEMPT_GROUP);
+    assert_int_equal(exemption_of(config, "daemon", NULL), NOT_EXEMPT);
     config_free(config);
 }
 
@@ -60,19 +80,22 @@ static void remember_keys(void **state)
     char key[STATE_KEY_MAX + 1];
     struct phonemfa_config *config = config_with("remember: { mode = \"ask\"; key = [ \"rhost\", \"service\" ]; };");
 
-    assert_true(policy_remember_key(config, "192.0.2.10", "sshd", "ssh", key, sizeof key));
+    assert_true(policy_remember_key(config, "192.0.2.10", "sshd", "ssh", NULL, key, sizeof key));
     assert_string_equal(key, "rhost=192.0.2.10;service=sshd");
-    assert_false(policy_remember_key(config, NULL, "sudo", "/dev/pts/1", key, sizeof key));
-    assert_false(policy_remember_key(config, "", "sudo", "/dev/pts/1", key, sizeof key));
-    assert_true(policy_remember_key(config, "a b;c", "sshd", NULL, key, sizeof key));
+    assert_false(policy_remember_key(config, NULL, "sudo", "/dev/pts/1", NULL, key, sizeof key));
+    assert_false(policy_remember_key(config, "", "sudo", "/dev/pts/1", NULL, key, sizeof key));
+    assert_true(policy_remember_key(config, "a b;c", "sshd", NULL, NULL, key, sizeof key));
     assert_string_equal(key, "rhost=a?b?c;service=sshd");
+    /* su to another account (verify_user "invoking"): for that account only. */
+    assert_true(policy_remember_key(config, "192.0.2.10", "su-l", NULL, "alice", key, sizeof key));
+    assert_string_equal(key, "rhost=192.0.2.10;service=su-l;target=alice");
     config_free(config);
 
     /* A later part missing: no key at all, not the parts before it. */
     config = config_with("remember: { mode = \"ask\"; key = [ \"rhost\", \"tty\" ]; };");
-    assert_false(policy_remember_key(config, "192.0.2.10", "sshd", NULL, key, sizeof key));
+    assert_false(policy_remember_key(config, "192.0.2.10", "sshd", NULL, NULL, key, sizeof key));
     assert_string_equal(key, "");
-    assert_true(policy_remember_key(config, "192.0.2.10", "sshd", "pts/1", key, sizeof key));
+    assert_true(policy_remember_key(config, "192.0.2.10", "sshd", "pts/1", NULL, key, sizeof key));
     assert_string_equal(key, "rhost=192.0.2.10;tty=pts/1");
     config_free(config);
 }

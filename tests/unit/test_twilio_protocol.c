@@ -59,7 +59,7 @@ static void parses_verification_resources(void **state)
                            "+15555550117", &answer, &failure), 0);
     assert_string_equal(answer.sid, VE);
     assert_int_equal(answer.status, TWILIO_PENDING);
-    assert_int_equal(parse(200, "{\"sid\":\"" VE "\",\"status\":\"approved\",\"to\":null,\"valid\":null}",
+    assert_int_equal(parse(200, "{\"sid\":\"" VE "\",\"status\":\"approved\",\"to\":null,\"valid\":true}",
                            NULL, &answer, &failure), 0);
     assert_int_equal(answer.status, TWILIO_APPROVED);
 
@@ -70,6 +70,11 @@ static void parses_verification_resources(void **state)
         "{\"sid\":\"" VE "\",\"status\":\"pending\",\"to\":\"+15555550199\"}",
         "{\"sid\":\"" VE "\",\"status\":\"pending\",\"to\":15555550117}",
         "{\"sid\":\"" VE "\",\"status\":\"pending\",\"valid\":\"yes\"}",
+        /* An approval is believed only when status and valid agree. */
+        "{\"sid\":\"" VE "\",\"status\":\"approved\",\"valid\":false}",
+        "{\"sid\":\"" VE "\",\"status\":\"approved\",\"valid\":null}",
+        "{\"sid\":\"" VE "\",\"status\":\"approved\"}",
+        "{\"sid\":\"" VE "\",\"status\":\"pending\",\"valid\":true}",
         "[]",
         "{\"sid\":\"" VE "\",",
     };
