@@ -63,7 +63,7 @@ $(BUILD)/pam_phonemfa.so: $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a $(SRC
 	$(CC) -shared -o $@ $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a \
 	    -Wl,--version-script=$(SRC)/pam_phonemfa.map -Wl,--no-undefined $(LDHARDEN) $(LIBS) -lpam
 
-SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o
+SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/setup_verify.o
 
 $(BUILD)/phonemfa-setup: $(SETUP_OBJ) $(BUILD)/libphonemfa.a
 	$(CC) -pie -o $@ $(SETUP_OBJ) $(BUILD)/libphonemfa.a $(LDHARDEN) $(LIBS) -lpam

@@ -52,6 +52,7 @@ static const char *outcome_name(enum login_outcome outcome)
     case LOGIN_CONVERSATION_ERROR: return "denied";
     case LOGIN_SERVICE_UNAVAILABLE: return "denied";
     case LOGIN_INTERNAL_ERROR: return "error";
+    case LOGIN_USER_UNKNOWN: return "denied";
     }
     return "error";
 }
@@ -663,7 +664,7 @@ static int canonicalise(struct flow *flow, struct login_request *canonical, char
             continue;
         case NSS_NOT_FOUND:
             flow->reason = "unknown_user";
-            *outcome = LOGIN_DENIED;
+            *outcome = LOGIN_USER_UNKNOWN;
             return -1;
         case NSS_FAILED:
             log_message(flow->log, LOG_ERR, "%s", error);

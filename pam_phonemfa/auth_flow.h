@@ -44,6 +44,7 @@ enum login_outcome {
     LOGIN_CONVERSATION_ERROR,
     LOGIN_SERVICE_UNAVAILABLE, /* failmode secure */
     LOGIN_INTERNAL_ERROR,      /* store or setup error */
+    LOGIN_USER_UNKNOWN,        /* no such user in NSS: nothing was sent */
 };
 
 /* The user (and target) are looked up in NSS first and continue under

@@ -152,6 +152,7 @@ static int to_pam_result(enum login_outcome outcome)
     case LOGIN_CONVERSATION_ERROR: return PAM_CONV_ERR;
     case LOGIN_SERVICE_UNAVAILABLE: return PAM_AUTHINFO_UNAVAIL;
     case LOGIN_INTERNAL_ERROR: return PAM_SERVICE_ERR;
+    case LOGIN_USER_UNKNOWN: return PAM_USER_UNKNOWN;
     }
     return PAM_AUTH_ERR;
 }

@@ -240,3 +240,12 @@ const char *phone_parse_error_text(enum phone_parse_error error)
     }
     return N_("invalid number");
 }
+
+unsigned phone_country_code(const struct phone_number *number)
+{
+    unsigned code = 0;
+
+    for (unsigned i = 1; i <= number->country_code_digits; i++)
+        code = code * 10 + (unsigned)(number->e164[i] - '0');
+    return code;
+}

@@ -47,6 +47,9 @@ void phone_mask(const struct phone_number *number, char *out, size_t out_size);
 /* Human sentence for an error (not translated: callers translate it). */
 const char *phone_parse_error_text(enum phone_parse_error error);
 
+/* The country calling code of a parsed number (44 for +447700900123). */
+unsigned phone_country_code(const struct phone_number *number);
+
 /* Number of digits of the country calling code that starts these digits. */
 unsigned phone_country_code_length(const char *digits);
 

@@ -101,9 +101,7 @@ bool policy_phone_allowed(const struct phonemfa_config *config, const struct pho
 {
     if (config->country_count == 0)
         return true;
-    unsigned code = 0;
-    for (unsigned i = 1; i <= number->country_code_digits; i++)
-        code = code * 10 + (unsigned)(number->e164[i] - '0');
+    unsigned code = phone_country_code(number);
     for (size_t i = 0; i < config->country_count; i++)
         if (config->countries[i] == code)
             return true;

@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "phone_store.h"
 #include "policy.h"
 #include "secure_mem.h"
+#include "setup_terminal.h"
+#include "setup_verify.h"
 #include "user_state.h"
 #include "verify_client.h"
 
@@ -196,98 +197,6 @@ static bool slot_from_argument(const char *name, enum phone_slot *slot)
     }
     return true;
 }
-
-int setup_read_line(const char *prompt, bool hide, char *out, size_t out_size)
-{
-    struct termios saved, quiet;
-    bool terminal = isatty(STDIN_FILENO) == 1;
-
-    fputs(prompt, stdout);
-    fflush(stdout);
-    if (hide && terminal && tcgetattr(STDIN_FILENO, &saved) == 0) {
-        quiet = saved;
-        quiet.c_lflag &= (tcflag_t)~ECHO;
-        (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    char *line = fgets(out, (int)out_size, stdin);
-    if (hide && terminal) {
-        (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-        fputc('\n', stdout);
-    }
-    if (line == NULL)
-        return SETUP_INPUT_END;
-    size_t length = strcspn(out, "\n");
-    if (out[length] != '\n' && !feof(stdin)) { /* overlong: discard the rest, refuse */
-        int c;
-        while ((c = getchar()) != EOF && c != '\n')
-            ;
-        explicit_bzero(out, out_size);
-        return c == EOF ? SETUP_INPUT_END : SETUP_INPUT_TOO_LONG;
-    }
-    out[length] = '\0';
-    return 0;
-}
-
-/* Send a code to the new phone and ask for it: possession before saving. */
-int setup_prove_possession(const struct setup_context *context, const struct phone_number *number,
-                           enum phone_channel channel)
-{
-    struct verify_client *client = verify_client_new(context->config, context->log);
-    struct verify_start_request request = {
-        .user = context->user, .number = number,
-        .channel = channel == CHANNEL_TEXT ? VERIFY_CHANNEL_TEXT : VERIFY_CHANNEL_CALL,
-        .locale = context->config->locale,
-    };
-    struct verification verification = {0};
-    struct verify_failure failure = {0};
-    char masked[PHONE_MASK_MAX];
-    int result = SETUP_NOT_VERIFIED;
-
-    if (client == NULL)
-        return SETUP_BROKEN;
-    phone_mask(number, masked, sizeof masked);
-    if (verify_start(client, &request, &verification, &failure) != 0) {
-        fprintf(stderr, "phonemfa-setup: the verification service refused or failed (%s): %s\n",
-                verify_failure_name(failure.kind), failure.detail);
-        result = SETUP_BROKEN;
-        goto out;
-    }
-    if (verification.mode != VERIFY_MODE_CODE) {
-        fprintf(stderr, "phonemfa-setup: this service verifies calls by key press; use --verify text\n");
-        verify_cancel(client, &verification);
-        goto out;
-    }
-    for (unsigned attempt = 0; attempt < context->config->code_attempts; attempt++) {
-        char code[INPUT_MAX];
-        char prompt[128];
-        (void)snprintf(prompt, sizeof prompt, "%s %s. Enter the code: ",
-                       channel == CHANNEL_TEXT ? "Code sent to" : "Calling", masked);
-        if (setup_read_line(prompt, true, code, sizeof code) != 0)
-            break;
-        enum verify_check_result check = CHECK_WRONG_CODE;
-        int rc = verify_code_is_well_formed(code) ? verify_check(client, &verification, code, &check, &failure) : 0;
-        explicit_bzero(code, sizeof code);
-        if (rc != 0) {
-            fprintf(stderr, "phonemfa-setup: check failed (%s): %s\n", verify_failure_name(failure.kind),
-                    failure.detail);
-            result = SETUP_BROKEN;
-            goto out;
-        }
-        if (check == CHECK_APPROVED) {
-            result = SETUP_OK;
-            goto out;
-        }
-        if (check != CHECK_WRONG_CODE)
-            break;
-        printf("Wrong code.\n");
-    }
-    verify_cancel(client, &verification);
-    fprintf(stderr, "phonemfa-setup: the phone was not verified; nothing was saved\n");
-out:
-    verify_client_free(client);
-    return result;
-}
-
 
 int setup_apply_phone(const struct setup_context *context, struct phone_record *record, bool *exists,
                       void *argument)

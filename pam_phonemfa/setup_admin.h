@@ -61,14 +61,6 @@ int setup_apply_preferred(const struct setup_context *context, struct phone_reco
                           void *preferred_change);
 int setup_update_state(const struct setup_context *context, int (*change)(struct user_state *, void *));
 int setup_clear_remembered(struct user_state *state, void *context);
-int setup_prove_possession(const struct setup_context *context, const struct phone_number *number,
-                           enum phone_channel channel);
-/* One line from the terminal, at most out_size - 1 characters. 0, or
- * SETUP_INPUT_END at end of input, or SETUP_INPUT_TOO_LONG (the rest of
- * the line is discarded). hide: no echo (codes). */
-#define SETUP_INPUT_END (-1)
-#define SETUP_INPUT_TOO_LONG (-2)
-int setup_read_line(const char *prompt, bool hide, char *out, size_t out_size);
 void setup_log_change(const struct setup_context *context, const char *change, const char *slot,
                       const struct phone_number *number, const char *detail);
 

@@ -3,7 +3,9 @@
  * their own record (setup_self.c); run by root with --user NAME it is the
  * administrator's tool (setup_admin.c). */
 #include <pwd.h>
+#include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +26,59 @@ static void emit_to_syslog(void *context, int priority, const char *line)
     syslog(priority, "%s", line);
 }
 
+/* Limits of our own, not the caller's: `ulimit -n 6` or `ulimit -f 0`
+ * must not make a write or a check fail halfway, and a setuid root
+ * program never dumps core. */
+static int reset_limits(void)
+{
+    static const struct {
+        int resource;
+        rlim_t soft, hard;
+    } limits[] = {
+        {RLIMIT_CORE, 0, 0},
+        {RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY},
+        {RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY},
+        {RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY},
+        {RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY},
+        {RLIMIT_STACK, 8u << 20, RLIM_INFINITY},
+        {RLIMIT_NOFILE, 1024, 4096},
+        {RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY},
+        {RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY},
+        {RLIMIT_MEMLOCK, 8u << 20, 8u << 20},
+        {RLIMIT_SIGPENDING, 16384, 16384},
+        {RLIMIT_MSGQUEUE, 819200, 819200},
+        {RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY},
+    };
+
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        struct rlimit limit = {.rlim_cur = limits[i].soft, .rlim_max = limits[i].hard};
+        if (setrlimit(limits[i].resource, &limit) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Signals the caller set to be ignored or blocked are inherited: a SIGXFSZ
+ * or SIGPIPE ignored, or a Ctrl-C blocked, would change how we end. */
+static int reset_signals(void)
+{
+    sigset_t none;
+
+    for (int signal_number = 1; signal_number < NSIG; signal_number++)
+        if (signal_number != SIGKILL && signal_number != SIGSTOP)
+            (void)signal(signal_number, SIG_DFL); /* fails only for numbers glibc reserves */
+    return sigemptyset(&none) == 0 && sigprocmask(SIG_SETMASK, &none, NULL) == 0 ? 0 : -1;
+}
+
 /* Nothing from the caller's environment reaches this setuid program:
- * no LD_*, locale paths, proxies or PATH of theirs. */
+ * no LD_*, locale paths, proxies or PATH of theirs, not their umask,
+ * resource limits or signal dispositions. */
 static int sanitize_process(void)
 {
     umask(077);
     if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0)
+        return -1;
+    if (reset_limits() != 0 || reset_signals() != 0)
         return -1;
     return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
 }
@@ -99,16 +148,16 @@ int main(int argc, char **argv)
     char actor[USER_NAME_MAX + 1] = "root";
     int i = 1;
 
+    if (geteuid() != 0) {
+        fputs("phonemfa-setup: not installed setuid root; ask an administrator\n", stderr);
+        return SETUP_NOT_PERMITTED;
+    }
     if (sanitize_process() != 0) {
         fputs("phonemfa-setup: cannot set up a clean environment\n", stderr);
         return SETUP_BROKEN;
     }
     i18n_bind();
     openlog("phonemfa-setup", LOG_PID, LOG_AUTHPRIV);
-    if (geteuid() != 0) {
-        fputs("phonemfa-setup: not installed setuid root; ask an administrator\n", stderr);
-        return SETUP_NOT_PERMITTED;
-    }
     struct passwd pw, *found = NULL;
     char buffer[4096];
     if (getpwuid_r(getuid(), &pw, buffer, sizeof buffer, &found) != 0 || found == NULL ||

@@ -8,6 +8,8 @@
 
 #include "phone_store.h"
 #include "secure_mem.h"
+#include "setup_terminal.h"
+#include "setup_verify.h"
 #include "user_state.h"
 
 #define ANSWER_MAX 64
@@ -175,6 +177,18 @@ static int choose(const char *prompt, size_t count)
     return -1;
 }
 
+/* One to three digits and nothing else: strtoul would take "-4294967295"
+ * for 1, and " +44" too. */
+static bool country_code_from_text(const char *text, unsigned *code)
+{
+    size_t length = strlen(text);
+
+    if (length == 0 || length > 3 || strspn(text, "0123456789") != length)
+        return false;
+    *code = (unsigned)strtoul(text, NULL, 10);
+    return true;
+}
+
 static int ask_number(const struct setup_context *context, enum phone_slot slot, struct phone_number *number)
 {
     char country[ANSWER_MAX], input[ANSWER_MAX * 2];
@@ -189,11 +203,10 @@ static int ask_number(const struct setup_context *context, enum phone_slot slot,
         int read = setup_read_line(prompt, false, country, sizeof country);
         if (read == SETUP_INPUT_END)
             return -1;
-        char *end = NULL;
-        unsigned long typed = country[0] ? strtoul(country, &end, 10) : code;
-        if (read == 0 && (country[0] == '\0' ||
-                          (end != country && *end == '\0' && phone_country_code_is_valid((unsigned)typed)))) {
-            code = (unsigned)typed;
+        unsigned typed = 0;
+        if (read == 0 && (country[0] == '\0' || (country_code_from_text(country, &typed) &&
+                                                  phone_country_code_is_valid(typed)))) {
+            code = country[0] == '\0' ? code : typed;
             break;
         }
         printf("That is not a country calling code (1 for the USA and Canada, 44 for the UK, ...).\n");

@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 
 import pytest
@@ -6,6 +7,12 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clients import CLIENTS  # noqa: E402
 from system import System  # noqa: E402
+
+
+def clear_state():
+    """Each test starts with no lockout and no texts counted: the abuse
+    controls are on by default and count every login of the suite."""
+    shutil.rmtree("/var/lib/phonemfa/state", ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +38,7 @@ def client(request, system):
         system.sshd_mode = client.sshd_mode
     system.network.reset()
     system.configure()
+    clear_state()
     yield client
     system.network.reset()
     system.configure()
@@ -42,6 +50,7 @@ def fresh(system):
     not, the stock configuration; restored afterwards."""
     system.network.reset()
     system.configure()
+    clear_state()
     system.enroll("alice")
     if os.path.exists("/var/lib/phonemfa/bob.json"):
         os.remove("/var/lib/phonemfa/bob.json")

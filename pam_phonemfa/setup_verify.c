@@ -1,0 +1,235 @@
+#include "setup_verify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "policy.h"
+#include "setup_self.h"
+#include "setup_terminal.h"
+#include "verify_client.h"
+
+#define CODE_INPUT_MAX 64
+
+/* The per-user state as a login keeps it. Self-service runs as the user
+ * between changes: the state is root's, so root is taken for each use. */
+struct proof {
+    const struct setup_context *context;
+    struct record_dir state;
+    bool state_open;
+    struct attempt send;
+    bool code_paid;
+};
+
+static int with_state(struct proof *proof, int (*use)(struct proof *, void *), void *argument)
+{
+    if (privileges_raise() != 0)
+        return -1;
+    int result = use(proof, argument);
+    return privileges_lower() == 0 ? result : -1;
+}
+
+static int open_state(struct proof *proof, void *argument)
+{
+    struct record_dir_error error;
+    (void)argument;
+
+    if (!policy_uses_state(proof->context->config))
+        return 0;
+    if (record_dir_open_or_create(proof->context->config->state_directory, "state directory", &proof->state,
+                                  &error) != 0) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        return -1;
+    }
+    proof->state_open = true;
+    return 0;
+}
+
+static int reserve_send(struct proof *proof, void *reserved_at)
+{
+    struct record_dir_error error;
+
+    if (!proof->state_open)
+        return 0;
+    if (policy_reserve_send(proof->context->config, &proof->state, proof->context->user,
+                            *(time_t *)reserved_at, &proof->send, &error) != 0) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        return -1;
+    }
+    proof->code_paid = proof->context->config->lockout_failures > 0;
+    return 0;
+}
+
+static int refund_send(struct proof *proof, void *reserved_at)
+{
+    struct record_dir_error error;
+
+    if (proof->state_open && policy_refund_send(proof->context->config, &proof->state, proof->context->user,
+                                                *(time_t *)reserved_at, &proof->send, &error) != 0)
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+    return 0;
+}
+
+static int reserve_code(struct proof *proof, void *attempt)
+{
+    struct record_dir_error error;
+    struct attempt *result = attempt;
+
+    memset(result, 0, sizeof *result);
+    if (!proof->state_open)
+        return 0;
+    int rc = policy_reserve_code(proof->context->config, &proof->state, proof->context->user, time(NULL),
+                                 proof->code_paid ? &proof->send : NULL, result, &error);
+    proof->code_paid = false;
+    if (rc != 0)
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+    return rc;
+}
+
+static int record_success(struct proof *proof, void *argument)
+{
+    struct record_dir_error error;
+    (void)argument;
+
+    if (proof->state_open && proof->context->config->lockout_failures > 0 &&
+        policy_record_success(&proof->state, proof->context->user, &error) != 0)
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+    return 0;
+}
+
+static int close_state(struct proof *proof, void *argument)
+{
+    (void)argument;
+    if (proof->state_open)
+        record_dir_close(&proof->state);
+    proof->state_open = false;
+    return 0;
+}
+
+static void say_locked_out(const struct setup_context *context, time_t until)
+{
+    time_t now = time(NULL);
+    long minutes = until > now ? (long)((until - now + 59) / 60) : 1;
+
+    fprintf(stderr, "phonemfa-setup: too many failed verifications for %s; try again in %ld minute%s\n",
+            context->user, minutes, minutes == 1 ? "" : "s");
+}
+
+/* What the administrator allows for logins, checked before anything is sent. */
+static bool allowed_by_policy(const struct setup_context *context, const struct phone_number *number,
+                              enum phone_channel channel, const char *masked)
+{
+    if (!policy_phone_allowed(context->config, number)) {
+        fprintf(stderr, "phonemfa-setup: %s: country code %u is not allowed here (limits.countries)\n", masked,
+                phone_country_code(number));
+        return false;
+    }
+    if (!(context->config->allowed_channels & channel)) {
+        fprintf(stderr, "phonemfa-setup: verification by %s is not allowed here (limits.channels)\n",
+                phone_channel_name(channel));
+        return false;
+    }
+    return true;
+}
+
+/* Ask for the code until it is right, the attempts run out or the state says no. */
+static int ask_codes(struct proof *proof, struct verify_client *client, const struct verification *verification,
+                     enum phone_channel channel, const char *masked)
+{
+    const struct setup_context *context = proof->context;
+    struct verify_failure failure = {0};
+
+    for (unsigned attempt = 0; attempt < context->config->code_attempts; attempt++) {
+        char code[CODE_INPUT_MAX];
+        char prompt[128];
+        struct attempt counted;
+        (void)snprintf(prompt, sizeof prompt, "%s %s. Enter the code: ",
+                       channel == CHANNEL_TEXT ? "Code sent to" : "Calling", masked);
+        if (setup_read_line(prompt, true, code, sizeof code) != 0)
+            break;
+        if (with_state(proof, reserve_code, &counted) != 0) {
+            explicit_bzero(code, sizeof code);
+            return SETUP_BROKEN;
+        }
+        if (counted.verdict == ATTEMPT_LOCKED_OUT) {
+            explicit_bzero(code, sizeof code);
+            say_locked_out(context, counted.locked_until);
+            return SETUP_REFUSED;
+        }
+        enum verify_check_result check = CHECK_WRONG_CODE;
+        int rc = verify_code_is_well_formed(code) ? verify_check(client, verification, code, &check, &failure) : 0;
+        explicit_bzero(code, sizeof code);
+        if (rc != 0) {
+            fprintf(stderr, "phonemfa-setup: check failed (%s): %s\n", verify_failure_name(failure.kind),
+                    failure.detail);
+            return SETUP_BROKEN;
+        }
+        if (check == CHECK_APPROVED)
+            return with_state(proof, record_success, NULL) == 0 ? SETUP_OK : SETUP_BROKEN;
+        if (check != CHECK_WRONG_CODE)
+            break;
+        printf("Wrong code.\n");
+    }
+    return SETUP_NOT_VERIFIED;
+}
+
+int setup_prove_possession(const struct setup_context *context, const struct phone_number *number,
+                           enum phone_channel channel)
+{
+    struct proof proof = {.context = context};
+    struct verify_start_request request = {
+        .user = context->user, .number = number,
+        .channel = channel == CHANNEL_TEXT ? VERIFY_CHANNEL_TEXT : VERIFY_CHANNEL_CALL,
+        .locale = context->config->locale,
+    };
+    struct verification verification = {0};
+    struct verify_failure failure = {0};
+    struct verify_client *client = NULL;
+    char masked[PHONE_MASK_MAX];
+    time_t reserved_at = time(NULL);
+    int result = SETUP_BROKEN;
+
+    phone_mask(number, masked, sizeof masked);
+    if (!allowed_by_policy(context, number, channel, masked))
+        return SETUP_REFUSED;
+    if (with_state(&proof, open_state, NULL) != 0 || with_state(&proof, reserve_send, &reserved_at) != 0)
+        goto out;
+    if (proof.send.verdict == ATTEMPT_LOCKED_OUT) {
+        say_locked_out(context, proof.send.locked_until);
+        result = SETUP_REFUSED;
+        goto out;
+    }
+    if (proof.send.verdict == ATTEMPT_SEND_LIMIT) {
+        fprintf(stderr, "phonemfa-setup: too many texts and calls for %s recently; try again later\n",
+                context->user);
+        result = SETUP_REFUSED;
+        goto out;
+    }
+    client = verify_client_new(context->config, context->log);
+    if (client == NULL)
+        goto out;
+    if (verify_start(client, &request, &verification, &failure) != 0) {
+        if (!failure.request_sent)
+            (void)with_state(&proof, refund_send, &reserved_at);
+        fprintf(stderr, "phonemfa-setup: the verification service refused or failed (%s): %s\n",
+                verify_failure_name(failure.kind), failure.detail);
+        goto out;
+    }
+    if (verification.mode != VERIFY_MODE_CODE) {
+        fprintf(stderr, "phonemfa-setup: this service verifies calls by key press; use --verify text\n");
+        verify_cancel(client, &verification);
+        result = SETUP_NOT_VERIFIED;
+        goto out;
+    }
+    result = ask_codes(&proof, client, &verification, channel, masked);
+    if (result != SETUP_OK) {
+        verify_cancel(client, &verification);
+        if (result == SETUP_NOT_VERIFIED)
+            fprintf(stderr, "phonemfa-setup: the phone was not verified; nothing was saved\n");
+    }
+out:
+    verify_client_free(client);
+    (void)with_state(&proof, close_state, NULL);
+    return result;
+}
