@@ -81,7 +81,13 @@ $(BUILD)/tests/pam_test_authtok.so: tests/pam/pam_test_authtok.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O1 -fPIC -shared $< -o $@ -lpam
 
-PAM_TEST_PROGRAMS := $(BUILD)/tests/pamclient $(BUILD)/tests/pam_test_authtok.so
+# A test NSS module nss_wrapper loads: getpwnam_r that ignores case.
+$(BUILD)/tests/libnss_casefold.so: tests/pam/nss_casefold.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O1 -fPIC -shared $< -o $@
+
+PAM_TEST_PROGRAMS := $(BUILD)/tests/pamclient $(BUILD)/tests/pam_test_authtok.so \
+                     $(BUILD)/tests/libnss_casefold.so
 
 test-programs: all $(UNIT_BIN) $(PAM_TEST_PROGRAMS)
 

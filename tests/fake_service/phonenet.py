@@ -29,7 +29,7 @@ MAX_BODY = 16 * 1024
 
 class Fault:
     """One injected fault: applies to the next `count` requests of `op`."""
-    KINDS = {"delay", "hang", "status", "malformed", "oversized", "drop", "wrong_cert", "body"}
+    KINDS = {"delay", "hang", "status", "malformed", "oversized", "drop", "wrong_cert", "body", "patch"}
     OPS = {"start", "check", "status", "cancel", "any", "handshake"}
 
     def __init__(self, spec):
@@ -46,6 +46,7 @@ class Fault:
         self.content_type = spec.get("content_type", "application/json")
         self.headers = spec.get("headers", {})
         self.then = spec.get("then", "answer")  # after a delay: answer normally
+        self.fields = spec.get("fields", {})    # "patch": the normal answer with these fields changed
 
 
 class PhoneNetwork:
@@ -206,6 +207,14 @@ def error(code, message):
     return {"error": {"code": code, "message": message}}
 
 
+def patched(fault, payload):
+    """A "patch" fault: the service's real answer with some fields changed
+    (e.g. Twilio's status "approved" with valid false)."""
+    if fault is not None and fault.kind == "patch" and isinstance(payload, dict):
+        return dict(payload, **fault.fields)
+    return payload
+
+
 class ApiHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"   # keep-alive: the module reuses one connection
     server_version = "phonenet/1"
@@ -276,7 +285,7 @@ class ApiHandler(BaseHTTPRequestHandler):
             status, payload = net.status(match.group(1))
         else:
             status, payload = net.cancel(match.group(1))
-        self._send(status, payload)
+        self._send(status, patched(fault, payload))
 
     def _apply_fault(self, fault):
         """Returns True when the fault replaced the answer."""

@@ -30,7 +30,7 @@ import time
 from urllib.parse import unquote_plus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from phonenet import ApiHandler, PhoneNetworkService  # noqa: E402
+from phonenet import ApiHandler, PhoneNetworkService, patched  # noqa: E402
 
 SPEC_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "spec", "twilio_verify_v2.json")
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -337,7 +337,7 @@ class TwilioHandler(ApiHandler):
                                     "friendly_name": "phonemfa test", "code_length": 6}
         else:
             status, payload = error_body(20404)
-        self._send(status, payload)
+        self._send(status, patched(fault, payload))
 
 
 class TwilioService(PhoneNetworkService):

@@ -71,13 +71,13 @@ store: {{ directory = "{store}"; }};
 
 
 class Login:
-    def __init__(self, argv, valgrind_log=None, extra_env=None):
+    def __init__(self, argv, valgrind_log=None, extra_env=None, preexec_fn=None):
         self.valgrind_log = valgrind_log
         self.events = []
         environment = dict(os.environ, **(extra_env or {}))
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, bufsize=1,
-                                        env=environment)
+                                        env=environment, preexec_fn=preexec_fn)
         self._queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.result = None
@@ -301,7 +301,9 @@ class Environment:
         self.write(f"state/{user}.state", json.dumps(state), 0o600)
 
     def login(self, user="alice", service="sshd", rhost="192.0.2.10", tty="ssh",
-              silent=False, no_conv=False, extra_env=None, ruser=None):
+              silent=False, no_conv=False, extra_env=None, ruser=None, preexec_fn=None):
+        """preexec_fn: run in the child before pamclient starts (e.g. resource
+        limits an invoking user could set, like `ulimit -f 0`)."""
         argv = [PAMCLIENT, "--confdir", self.pam_dir, "--service", service, "--user", user]
         if rhost:
             argv += ["--rhost", rhost]
@@ -321,7 +323,7 @@ class Environment:
                     "--errors-for-leak-kinds=definite,indirect",
                     "--show-leak-kinds=definite,indirect", f"--suppressions={SUPPRESSIONS}",
                     f"--log-file={valgrind_log}"] + argv
-        return Login(argv, valgrind_log, dict(self.nss_environment(), **(extra_env or {})))
+        return Login(argv, valgrind_log, dict(self.nss_environment(), **(extra_env or {})), preexec_fn)
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
