@@ -39,7 +39,7 @@ CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
 HEADERS       := $(wildcard $(SRC)/*.h)
 
 UNIT := test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
-        test_twilio_protocol test_policy test_menu test_user_name
+        test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_caller_trust test_log
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 .PHONY: all deps check check-unit check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
@@ -70,6 +70,11 @@ $(BUILD)/phonemfa-setup: $(SETUP_OBJ) $(BUILD)/libphonemfa.a
 
 $(BUILD)/asan/%: tests/unit/%.c $(CORE_OBJ_ASAN) tests/unit/unit_helpers.h
 	$(CC) $(CFLAGS_ASAN) -I$(SRC) -Itests/unit $< $(CORE_OBJ_ASAN) -o $@ $(LIBS) -lcmocka
+
+# NSS answers (ERANGE, outages) are faked at link time.
+$(BUILD)/asan/test_nss_lookup: tests/unit/test_nss_lookup.c $(CORE_OBJ_ASAN) tests/unit/unit_helpers.h
+	$(CC) $(CFLAGS_ASAN) -I$(SRC) -Itests/unit $< $(CORE_OBJ_ASAN) -o $@ $(LIBS) -lcmocka \
+	    -Wl,--wrap=getpwnam_r,--wrap=getgrnam_r,--wrap=getgrouplist
 
 # The scripted PAM client exports its syslog() so it can capture the
 # module's log lines without LD_PRELOAD (which valgrind would fight).

@@ -40,7 +40,7 @@ static bool named(const char *entry, const char *const *names, const char **whic
     return false;
 }
 
-const char *caller_trust_unsafe_variable(const struct caller_trust *trust, char *const *env, char *name,
+const char *caller_trust_unsafe_variable(const struct caller_trust *trust, const char *const *env, char *name,
                                          size_t name_size)
 {
     const char *which = NULL;

@@ -24,7 +24,7 @@ void caller_trust_inspect(struct caller_trust *trust);
 /* The first variable of env that a library the module uses would honour
  * in this process although the user set it (libcurl opens SSLKEYLOGFILE as
  * root), or NULL. Copies its name (no value) into name. */
-const char *caller_trust_unsafe_variable(const struct caller_trust *trust, char *const *env, char *name,
+const char *caller_trust_unsafe_variable(const struct caller_trust *trust, const char *const *env, char *name,
                                          size_t name_size);
 
 #endif

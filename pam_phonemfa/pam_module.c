@@ -201,7 +201,7 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
         goto out;
     }
     /* Before libcurl is started: it would honour these as root. */
-    if (caller_trust_unsafe_variable(&trust, environ, variable, sizeof variable) != NULL) {
+    if (caller_trust_unsafe_variable(&trust, (const char *const *)environ, variable, sizeof variable) != NULL) {
         char message[160];
         pam_syslog(pamh, LOG_ERR, "unsafe environment: %s is set in a program started by another user; "
                    "the verification client is not started", variable);

@@ -27,33 +27,47 @@ static void emit_to_syslog(void *context, int priority, const char *line)
 }
 
 /* Limits of our own, not the caller's: `ulimit -n 6` or `ulimit -f 0`
- * must not make a write or a check fail halfway, and a setuid root
- * program never dumps core. */
-static int reset_limits(void)
+ * must not make a write or a check fail halfway, and a setuid root program
+ * never dumps core. Without CAP_SYS_RESOURCE (some containers) a hard limit
+ * the caller lowered cannot be raised again: then what we need must still
+ * fit under it, or we refuse before anything is done. */
+static int reset_limits(const char **too_low)
 {
     static const struct {
         int resource;
         rlim_t soft, hard;
+        rlim_t needed; /* the least we work with; 0: best effort */
+        const char *name;
     } limits[] = {
-        {RLIMIT_CORE, 0, 0},
-        {RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY},
-        {RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY},
-        {RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY},
-        {RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY},
-        {RLIMIT_STACK, 8u << 20, RLIM_INFINITY},
-        {RLIMIT_NOFILE, 1024, 4096},
-        {RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY},
-        {RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY},
-        {RLIMIT_MEMLOCK, 8u << 20, 8u << 20},
-        {RLIMIT_SIGPENDING, 16384, 16384},
-        {RLIMIT_MSGQUEUE, 819200, 819200},
-        {RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY},
+        {RLIMIT_CORE, 0, 0, 0, "core"},
+        {RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY, RLIM_INFINITY, "file size (ulimit -f)"},
+        {RLIMIT_NOFILE, 1024, 4096, 256, "open files (ulimit -n)"},
+        {RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY, RLIM_INFINITY, "CPU time (ulimit -t)"},
+        {RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY, 256u << 20, "data size (ulimit -d)"},
+        {RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY, 1024u << 20, "address space (ulimit -v)"},
+        {RLIMIT_STACK, 8u << 20, RLIM_INFINITY, 1u << 20, "stack size (ulimit -s)"},
+        {RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY, 0, "processes"},
+        {RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY, 0, "locks"},
+        {RLIMIT_MEMLOCK, 8u << 20, 8u << 20, 0, "locked memory"},
+        {RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY, 0, "real-time CPU time"},
     };
 
+    *too_low = NULL;
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
-        struct rlimit limit = {.rlim_cur = limits[i].soft, .rlim_max = limits[i].hard};
-        if (setrlimit(limits[i].resource, &limit) != 0)
+        struct rlimit current, wanted = {.rlim_cur = limits[i].soft, .rlim_max = limits[i].hard};
+        if (getrlimit(limits[i].resource, &current) != 0)
             return -1;
+        if (setrlimit(limits[i].resource, &wanted) != 0) {
+            /* No CAP_SYS_RESOURCE: as far as the hard limit allows. */
+            wanted.rlim_max = current.rlim_max;
+            wanted.rlim_cur = limits[i].soft < current.rlim_max ? limits[i].soft : current.rlim_max;
+            if (setrlimit(limits[i].resource, &wanted) != 0)
+                return -1;
+        }
+        if (wanted.rlim_cur < limits[i].needed) {
+            *too_low = limits[i].name;
+            return -1;
+        }
     }
     return 0;
 }
@@ -73,12 +87,12 @@ static int reset_signals(void)
 /* Nothing from the caller's environment reaches this setuid program:
  * no LD_*, locale paths, proxies or PATH of theirs, not their umask,
  * resource limits or signal dispositions. */
-static int sanitize_process(void)
+static int sanitize_process(const char **too_low)
 {
     umask(077);
     if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0)
         return -1;
-    if (reset_limits() != 0 || reset_signals() != 0)
+    if (reset_limits(too_low) != 0 || reset_signals() != 0)
         return -1;
     return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
 }
@@ -152,8 +166,12 @@ int main(int argc, char **argv)
         fputs("phonemfa-setup: not installed setuid root; ask an administrator\n", stderr);
         return SETUP_NOT_PERMITTED;
     }
-    if (sanitize_process() != 0) {
-        fputs("phonemfa-setup: cannot set up a clean environment\n", stderr);
+    const char *too_low = NULL;
+    if (sanitize_process(&too_low) != 0) {
+        if (too_low != NULL)
+            fprintf(stderr, "phonemfa-setup: the %s limit is too low; nothing was done\n", too_low);
+        else
+            fputs("phonemfa-setup: cannot set up a clean environment\n", stderr);
         return SETUP_BROKEN;
     }
     i18n_bind();

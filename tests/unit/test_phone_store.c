@@ -142,7 +142,7 @@ static void concurrent_writers_never_corrupt_the_record(void **state)
     DIR *dir = opendir(directory);
     assert_non_null(dir);
     for (struct dirent *entry; (entry = readdir(dir)) != NULL;)
-        if (strstr(entry->d_name, ".tmp.") != NULL)
+        if (strstr(entry->d_name, ".tmp") != NULL)
             fail_msg("temp file left behind: %s", entry->d_name);
     closedir(dir);
 }
@@ -181,6 +181,51 @@ static void killed_writer_leaves_the_old_record(void **state)
         const char *number = read_back.phones[SLOT_PRIMARY].number.e164;
         assert_true(strcmp(number, "+15555550117") == 0 || strcmp(number, "+15555550199") == 0);
     }
+    /* Whatever a killed writer left, the next writer removes. */
+    char stale[256];
+    (void)snprintf(stale, sizeof stale, "%s/.erin.json.tmp", directory);
+    FILE *left = fopen(stale, "w");
+    assert_non_null(left);
+    (void)fputs("{half a rec", left);
+    assert_int_equal(fclose(left), 0);
+    lock = phone_store_lock(&store, "erin", &error);
+    assert_int_equal(phone_store_write_locked(&store, "erin", &record, &error), 0);
+    phone_store_unlock(lock);
+    assert_int_equal(access(stale, F_OK), -1);
+    phone_store_close(&store);
+}
+
+/* A holder that never lets go (stopped with SIGSTOP, hung) costs a bounded
+ * wait and an error, not every later login of that user. */
+static void a_lock_held_forever_is_given_up(void **state)
+{
+    (void)state;
+    struct phone_store store;
+    struct store_error error;
+    int ready[2];
+
+    assert_int_equal(phone_store_open(directory, &store, &error), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t holder = fork();
+    assert_true(holder >= 0);
+    if (holder == 0) {
+        if (phone_store_lock(&store, "frank", &error) < 0)
+            _exit(1);
+        (void)write(ready[1], "x", 1);
+        (void)raise(SIGSTOP);
+        _exit(0);
+    }
+    char byte;
+    assert_int_equal(read(ready[0], &byte, 1), 1);
+    assert_int_equal(phone_store_lock(&store, "frank", &error), -1);
+    assert_contains(error.message, "frank.lock: still held by another process after 10 s");
+    assert_int_equal(kill(holder, SIGKILL), 0);
+    assert_int_equal(waitpid(holder, NULL, 0), holder);
+    int lock = phone_store_lock(&store, "frank", &error);
+    assert_true(lock >= 0);
+    phone_store_unlock(lock);
+    (void)close(ready[0]);
+    (void)close(ready[1]);
     phone_store_close(&store);
 }
 
@@ -192,6 +237,7 @@ int main(void)
         cmocka_unit_test(refuses_unsafe_directories),
         cmocka_unit_test(concurrent_writers_never_corrupt_the_record),
         cmocka_unit_test(killed_writer_leaves_the_old_record),
+        cmocka_unit_test(a_lock_held_forever_is_given_up),
     };
     return cmocka_run_group_tests_name("phone_store", tests, setup, teardown);
 }
