@@ -186,3 +186,23 @@ CLIENTS = [Paramiko(), Ssh(), Paramiko(key_then_phone=True), Ssh(key_then_phone=
            Sudo(), Sudo(login_shell=True), Su(), Login()]
 PASSWORD_CLIENTS = [c for c in CLIENTS if c.sshd_mode != "key"]
 KEY_CLIENTS = [c for c in CLIENTS if c.sshd_mode == "key"]
+
+
+class AttackerSu(Spawned):
+    """A local user (carol by default) runs "su - USER" from a shell where she
+    first prepared the process the way an attacker would: `prelude` is shell
+    text run before su (umask, exported variables, ulimit, trap). su is
+    setuid root, so the module runs with AT_SECURE set and the caller's
+    environment, limits and signal dispositions."""
+    name = "su-l"
+    service = "su-l"
+    sshd_mode = None
+
+    def __init__(self, prelude="", caller="carol"):
+        self.prelude = prelude
+        self.caller = caller
+
+    def argv(self, system, user_name):
+        script = f"{self.prelude}\nexec su - {user_name} -c 'echo {self.marker}'"
+        return ["setpriv", f"--reuid={self.caller}", f"--regid={self.caller}", "--init-groups", "--reset-env",
+                "--", "/bin/sh", "-c", script]

@@ -97,7 +97,12 @@ class System:
         install(os.path.join(ROOT, "build", "phonemfa-setup"), "/usr/local/bin/phonemfa-setup", 0o4755)
         self.install_pam("phonemfa-setup")
 
-    def _configure(self, failmode="secure", unenrolled="deny", urls=None):
+    def _configure(self, failmode="secure", unenrolled="deny", urls=None, extra="", login_extra="",
+                   request_timeout=None):
+        """The stock configuration with the test service. extra: groups
+        appended to the file (groups not already in it: libconfig refuses a
+        group defined twice); login_extra: settings added to the login group;
+        request_timeout: seconds, replacing the stock value."""
         os.makedirs("/etc/phonemfa", mode=0o755, exist_ok=True)
         os.makedirs("/var/lib/phonemfa", mode=0o700, exist_ok=True)
         with open("/etc/phonemfa/service.token", "w") as f:
@@ -113,6 +118,12 @@ class System:
         text = text.replace('unenrolled = "deny";', f'unenrolled = "{unenrolled}";')
         text = text.replace("call_answer_timeout = 90;", "call_answer_timeout = 10;")
         text = text.replace("poll_interval = 2;", "poll_interval = 0.3;")
+        if login_extra:
+            text = text.replace("login: {\n", "login: {\n  " + login_extra + "\n", 1)
+        if request_timeout is not None:
+            text = text.replace("request_timeout = 15;", f"request_timeout = {request_timeout};")
+        if extra:
+            text += "\n" + extra + "\n"
         with open("/etc/phonemfa/phonemfa.conf", "w") as f:
             f.write(text)
         os.chmod("/etc/phonemfa/phonemfa.conf", 0o644)
