@@ -67,6 +67,18 @@ bool policy_address_in(const struct phonemfa_config *config, const char *remote_
     return false;
 }
 
+/* Membership in one of the configured lists; a failure names the setting. */
+static int member_of(const char *user, const struct name_list *groups, const char *setting, bool missing_is_error,
+                     bool *member, char *error, size_t error_size)
+{
+    char reason[NSS_ERROR_MAX];
+
+    if (nss_user_in_groups(user, groups, missing_is_error, member, reason, sizeof reason) == 0)
+        return 0;
+    (void)snprintf(error, error_size, "%s: %s", setting, reason);
+    return -1;
+}
+
 int policy_exemption(const struct phonemfa_config *config, const char *user, const char *remote_host,
                      enum exemption *exemption, char *error, size_t error_size)
 {
@@ -77,7 +89,7 @@ int policy_exemption(const struct phonemfa_config *config, const char *user, con
         *exemption = EXEMPT_USER;
         return 0;
     }
-    if (nss_user_in_groups(user, &config->exempt_groups, false, &member, error, error_size) != 0)
+    if (member_of(user, &config->exempt_groups, "access.exempt_groups", false, &member, error, error_size) != 0)
         return -1;
     if (member) {
         *exemption = EXEMPT_GROUP;
@@ -85,7 +97,8 @@ int policy_exemption(const struct phonemfa_config *config, const char *user, con
     }
     /* A required group that cannot be read would exempt everybody. */
     if (config->required_groups.count > 0) {
-        if (nss_user_in_groups(user, &config->required_groups, true, &member, error, error_size) != 0)
+        if (member_of(user, &config->required_groups, "access.required_groups", true, &member, error,
+                      error_size) != 0)
             return -1;
         if (!member) {
             *exemption = NOT_IN_REQUIRED_GROUP;

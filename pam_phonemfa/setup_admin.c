@@ -424,6 +424,34 @@ int setup_reset(const struct setup_context *context)
 
 /* -- check ------------------------------------------------------------------------ */
 
+/* Phones the login policy would not offer: a PROBLEM each, so a policy
+ * change that strands users is seen before they are. */
+static unsigned check_phones_allowed(const struct phonemfa_config *config, const char *user,
+                                     const struct phone_record *record)
+{
+    unsigned problems = 0;
+
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        const struct phone_entry *entry = &record->phones[slot];
+        char masked[PHONE_MASK_MAX];
+        if (!entry->present)
+            continue;
+        phone_mask(&entry->number, masked, sizeof masked);
+        if (!policy_phone_allowed(config, &entry->number)) {
+            printf("PROBLEM  %s %s %s: country code %u is not in limits.countries\n"
+                   "         This phone is not offered at login.\n",
+                   user, phone_slot_name((enum phone_slot)slot), masked, phone_country_code(&entry->number));
+            problems++;
+        } else if ((entry->channels & config->allowed_channels) == 0) {
+            printf("PROBLEM  %s %s %s: none of its channels is in limits.channels\n"
+                   "         This phone is not offered at login.\n",
+                   user, phone_slot_name((enum phone_slot)slot), masked);
+            problems++;
+        }
+    }
+    return problems;
+}
+
 static unsigned check_store(const struct phonemfa_config *config)
 {
     struct phone_store store;
@@ -448,7 +476,9 @@ static unsigned check_store(const struct phonemfa_config *config)
             printf("PROBLEM  %s\n         This user cannot log in until the record is fixed or rewritten.\n",
                    error.message);
             problems++;
+            continue;
         }
+        problems += check_phones_allowed(config, user, &record);
     }
     if (dir != NULL)
         closedir(dir);
@@ -474,8 +504,11 @@ int setup_check(const char *config_path, const struct log_sink *log)
     if (policy_uses_state(config)) {
         struct record_dir state;
         struct record_dir_error state_error;
-        if (record_dir_open(config->state_directory, "state directory", &state, &state_error) != 0) {
-            printf("PROBLEM  %s\n         Lockout, send limits and remembered logins need it: create it owned "
+        if (access(config->state_directory, F_OK) != 0) {
+            printf("ok       state directory %s: not made yet; the module makes it (root, 0700) at the first "
+                   "login\n", config->state_directory);
+        } else if (record_dir_open(config->state_directory, "state directory", &state, &state_error) != 0) {
+            printf("PROBLEM  %s\n         Lockout, send limits and remembered logins need it: it must be owned "
                    "by root, mode 0700.\n", state_error.message);
             problems++;
         } else {

@@ -146,8 +146,12 @@ static int ask_codes(struct proof *proof, struct verify_client *client, const st
         struct attempt counted;
         (void)snprintf(prompt, sizeof prompt, "%s %s. Enter the code: ",
                        channel == CHANNEL_TEXT ? "Code sent to" : "Calling", masked);
-        if (setup_read_line(prompt, true, code, sizeof code) != 0)
+        /* A refused answer (too long, a NUL byte) is a wrong code, not the end. */
+        int read = setup_read_line(prompt, true, code, sizeof code);
+        if (read == SETUP_INPUT_END)
             break;
+        if (read != 0)
+            code[0] = '\0';
         if (with_state(proof, reserve_code, &counted) != 0) {
             explicit_bzero(code, sizeof code);
             return SETUP_BROKEN;

@@ -30,6 +30,20 @@ def record(user="alice"):
     return json.load(open(path)) if os.path.exists(path) else None
 
 
+def without_group(text, name):
+    """The configuration text without its top-level group `name`."""
+    match = re.search(rf"(?m)^{name}:\s*\{{", text)
+    if match is None:
+        return text
+    depth, end = 0, match.start()
+    for end in range(match.end() - 1, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0:
+            break
+    rest = text[end + 1:]
+    return text[:match.start()] + (rest[1:] if rest.startswith(";") else rest)
+
+
 def run(*argv, **kwargs):
     return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs)
 
@@ -100,9 +114,9 @@ class System:
     def _configure(self, failmode="secure", unenrolled="deny", urls=None, extra="", login_extra="",
                    request_timeout=None):
         """The stock configuration with the test service. extra: groups
-        appended to the file (groups not already in it: libconfig refuses a
-        group defined twice); login_extra: settings added to the login group;
-        request_timeout: seconds, replacing the stock value."""
+        appended to the file, each replacing the file's own group of that name
+        (libconfig refuses a group defined twice); login_extra: settings added
+        to the login group; request_timeout: seconds, replacing the stock value."""
         os.makedirs("/etc/phonemfa", mode=0o755, exist_ok=True)
         os.makedirs("/var/lib/phonemfa", mode=0o700, exist_ok=True)
         with open("/etc/phonemfa/service.token", "w") as f:
@@ -123,6 +137,8 @@ class System:
         if request_timeout is not None:
             text = text.replace("request_timeout = 15;", f"request_timeout = {request_timeout};")
         if extra:
+            for name in re.findall(r"(?m)^\s*(\w+):\s*\{", extra):
+                text = without_group(text, name)
             text += "\n" + extra + "\n"
         with open("/etc/phonemfa/phonemfa.conf", "w") as f:
             f.write(text)

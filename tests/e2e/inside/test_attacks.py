@@ -491,8 +491,8 @@ def test_remember_key_without_rhost_is_a_configuration_error(clean):
     su(clean, "alice", choices=["1"])
     ok, user, mark = su(clean, "alice", choices=["1"])
     assert not (ok and MENU_HEADER not in user.screen()), "the second su - alice passed on a remembered login"
-    assert logged(clean, mark, 'remember.key: must include "rhost": service and tty alone do not tell one '
-                               'client from another')
+    assert logged(clean, mark, 'setting \'remember.key\': must include "rhost": service and tty alone do not '
+                               'tell one client from another')
     assert not state("alice").get("remembered")
 
 
@@ -638,3 +638,21 @@ def test_setup_nul_byte_rejects_only_that_answer(clean):
     finally:
         session.child.close(force=True)
     assert record()["phones"]["alternate"]["number"] == NEW
+
+
+# -- item 9: the country prompt takes digits only ---------------------------------------
+@pytest.mark.parametrize("typed", ["-4294967295", "4294967297", "+44", " 44", "44x", "0044"])
+def test_setup_country_prompt_takes_digits_only(clean, typed):
+    """strtoul read "-4294967295" as 1 (and 4294967297 wraps to 1 too)."""
+    from test_setup_self import Session
+    session = Session(clean)
+    session.reauthenticate()
+    before = len(clean.network.deliveries)
+    session.choose("Add or change the alternate phone")
+    session.expect(r"Country calling code \[1\]: ")
+    session.send(typed)
+    shown = session.expect(r"Country calling code \[1\]: ")
+    assert "That is not a country calling code" in shown, f"{typed!r} was taken for a country code"
+    session.child.sendeof()
+    session.child.close(force=True)
+    assert len(clean.network.deliveries) == before

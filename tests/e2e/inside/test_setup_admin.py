@@ -100,9 +100,7 @@ def test_list_json(fresh):
 
 def test_lockout_show_and_clear_and_forget(fresh):
     os.makedirs("/var/lib/phonemfa/state", mode=0o700, exist_ok=True)
-    fresh.configure()
-    with open("/etc/phonemfa/phonemfa.conf", "a") as conf:
-        conf.write('\nlockout: { failures = 3; };\nremember: { mode = "always"; };\n')
+    fresh.configure(extra='lockout: { failures = 3; };\nremember: { mode = "always"; };')
     with open("/var/lib/phonemfa/state/alice.state", "w") as state:
         json.dump({"version": 1, "locked_until": "2099-01-01T00:00:00Z", "failures": [],
                    "remembered": [{"key": "rhost=192.0.2.1;service=sshd", "phones": "x", "until": "2099-01-01T00:00:00Z"}]},
