@@ -70,14 +70,31 @@ store: {{ directory = "{store}"; }};
 """
 
 
+def run_parallel(count, action):
+    """action() in count threads at once; any exception fails the caller."""
+    errors = []
+
+    def run():
+        try:
+            action()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+
+
 class Login:
-    def __init__(self, argv, valgrind_log=None, extra_env=None, preexec_fn=None):
+    def __init__(self, argv, valgrind_log=None, extra_env=None):
         self.valgrind_log = valgrind_log
         self.events = []
         environment = dict(os.environ, **(extra_env or {}))
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, bufsize=1,
-                                        env=environment, preexec_fn=preexec_fn)
+                                        env=environment)
         self._queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.result = None
@@ -301,9 +318,9 @@ class Environment:
         self.write(f"state/{user}.state", json.dumps(state), 0o600)
 
     def login(self, user="alice", service="sshd", rhost="192.0.2.10", tty="ssh",
-              silent=False, no_conv=False, extra_env=None, ruser=None, preexec_fn=None):
-        """preexec_fn: run in the child before pamclient starts (e.g. resource
-        limits an invoking user could set, like `ulimit -f 0`)."""
+              silent=False, no_conv=False, extra_env=None, ruser=None, file_size_limit=None):
+        """file_size_limit: bytes, the `ulimit -f` an invoking user could set
+        before su (set inside pamclient, SIGXFSZ ignored)."""
         argv = [PAMCLIENT, "--confdir", self.pam_dir, "--service", service, "--user", user]
         if rhost:
             argv += ["--rhost", rhost]
@@ -315,6 +332,8 @@ class Environment:
             argv.append("--silent")
         if no_conv:
             argv.append("--no-conv")
+        if file_size_limit is not None:
+            argv += ["--file-size-limit", str(file_size_limit)]
         valgrind_log = None
         if USE_VALGRIND:
             self._valgrind_count += 1
@@ -323,7 +342,7 @@ class Environment:
                     "--errors-for-leak-kinds=definite,indirect",
                     "--show-leak-kinds=definite,indirect", f"--suppressions={SUPPRESSIONS}",
                     f"--log-file={valgrind_log}"] + argv
-        return Login(argv, valgrind_log, dict(self.nss_environment(), **(extra_env or {})), preexec_fn)
+        return Login(argv, valgrind_log, dict(self.nss_environment(), **(extra_env or {})))
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)

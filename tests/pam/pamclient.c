@@ -10,10 +10,12 @@
  * It defines syslog() and friends itself (linked with -rdynamic) so the
  * module's pam_syslog() lines come here instead of the system log. */
 #include <security/pam_appl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static void print_json_string(const char *text)
 {
@@ -130,7 +132,7 @@ static int scripted_conversation(int count, const struct pam_message **messages,
 static void usage(void)
 {
     fputs("usage: pamclient --confdir DIR --service NAME --user USER [--rhost HOST] [--tty TTY]\n"
-          "                 [--ruser USER] [--silent] [--no-conv]\n",
+          "                 [--ruser USER] [--silent] [--no-conv] [--file-size-limit BYTES]\n",
           stderr);
     exit(2);
 }
@@ -155,6 +157,13 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--rhost") == 0) rhost = next;
         else if (strcmp(argv[i], "--tty") == 0) tty = next;
         else if (strcmp(argv[i], "--ruser") == 0) ruser = next;
+        else if (strcmp(argv[i], "--file-size-limit") == 0) {
+            /* What `ulimit -f` before su does: set inside the application
+             * (under valgrind too), with SIGXFSZ ignored as the caller can. */
+            struct rlimit limit = {.rlim_cur = strtoul(next, NULL, 10), .rlim_max = strtoul(next, NULL, 10)};
+            if (setrlimit(RLIMIT_FSIZE, &limit) != 0 || signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+                usage();
+        }
         else usage();
         i++;
     }

@@ -7,16 +7,13 @@ environment variables, failmode safe under su) is covered by the e2e tests
 with the real su: pamclient runs as root, not setuid."""
 import os
 import re
-import resource
-import signal
 import socket
-import threading
 import time
 
 import pytest
 
 from harness import (BUILD, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_IGNORE, PAM_SERVICE_ERR,
-                     PAM_SUCCESS, PAM_USER_UNKNOWN, USE_VALGRIND)
+                     PAM_SUCCESS, PAM_USER_UNKNOWN, USE_VALGRIND, run_parallel)
 
 PRIMARY = "+15555550117"
 ALTERNATE = "+447700900123"
@@ -53,22 +50,6 @@ def set_timeouts(env, request_timeout, connect_timeout=2):
     text = text.replace("request_timeout = 4;", f"request_timeout = {request_timeout};")
     text = text.replace("connect_timeout = 2;", f"connect_timeout = {connect_timeout};")
     env.set_config(text=text)
-
-
-def run_parallel(count, action):
-    errors = []
-
-    def run():
-        try:
-            action()
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
 
 
 # -- item 2(b): failmode safe cannot be forced once a request may have gone out --
@@ -322,20 +303,12 @@ def test_parallel_logins_get_at_most_the_lockout_guesses(env):
     assert env.read_state("alice")["locked_until"] is not None
 
 
-def no_file_size(*_):
-    """`ulimit -f 0` by the invoking user, with SIGXFSZ ignored so a write
-    fails with EFBIG instead of killing the process."""
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-
-
 def test_state_that_cannot_be_written_denies(env):
     """The lockout and send limit are on by default: a state write that
     fails must deny, not let unlimited guesses through."""
-    if USE_VALGRIND:
-        pytest.skip("valgrind itself needs to write files")
     env.enroll("alice", {"primary": PRIMARY})
-    login = env.login(preexec_fn=no_file_size)
+    # `ulimit -f 0` by the invoking user, SIGXFSZ ignored: writes fail with EFBIG.
+    login = env.login(file_size_limit=0)
     while True:
         event = login.next_event()
         if event["event"] == "result":

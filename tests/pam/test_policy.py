@@ -1,12 +1,11 @@
 """Policy and abuse controls: lockout, send limits, allowed countries and
 channels, remembered logins, exemptions, which human verifies, break-glass
 outages. Each asserts the PAM result, the prompts and the log line."""
-import threading
 import time
 
 import pytest
 
-from harness import PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_IGNORE, PAM_SUCCESS
+from harness import PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_IGNORE, PAM_SUCCESS, run_parallel
 
 PRIMARY = "+15555550117"
 ALTERNATE = "+447700900123"
@@ -76,22 +75,6 @@ def test_a_success_clears_the_failure_count(env):
     assert len(env.read_state("alice")["failures"]) == 1
     assert env.login_with_code().finish() == PAM_SUCCESS
     assert env.read_state("alice")["failures"] == []
-
-
-def run_parallel(count, action):
-    errors = []
-
-    def run():
-        try:
-            action()
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
 
 
 def test_parallel_failures_are_all_counted(env):
