@@ -394,7 +394,7 @@ static enum step run_verification(struct flow *flow, enum login_outcome *outcome
     /* Counted before anything is sent: a login killed after the send
      * still counts. */
     if (flow->state_open) {
-        if (policy_reserve_send(flow->config, &flow->state, flow->request->user, reserved_at, &flow->send,
+        if (policy_reserve_send(flow->config, &flow->state, flow->request->user, reserved_at, true, &flow->send,
                                 &state_error) != 0) {
             *outcome = state_failed(flow, &state_error);
             return STEP_END;
@@ -418,7 +418,7 @@ static enum step run_verification(struct flow *flow, enum login_outcome *outcome
         if (failure.request_sent) {
             flow->may_have_sent = true;
         } else if (flow->state_open &&
-                   policy_refund_send(flow->config, &flow->state, flow->request->user, reserved_at, &flow->send,
+                   policy_refund_send(flow->config, &flow->state, flow->request->user, reserved_at,
                                       &state_error) != 0) {
             /* Stays counted: only ever too strict. */
             log_message(flow->log, LOG_ERR, "state error: %s", state_error.message);

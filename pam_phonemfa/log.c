@@ -42,34 +42,50 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static bool is_alphanumeric(char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 static bool is_number_separator(char c)
 {
-    return c == ' ' || c == '-' || c == '(' || c == ')';
+    return c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/';
 }
 
 #define NUMBER_MIN_DIGITS 7
 #define NUMBER_SHOWN_DIGITS 2
+
+/* "192.0.2.10": an address in a URL or an error, not a phone number. */
+static bool is_dotted_quad(const char *text, size_t length)
+{
+    unsigned groups = 1, digits = 0;
+
+    for (size_t i = 0; i < length; i++) {
+        if (is_digit(text[i])) {
+            if (++digits > 3)
+                return false;
+        } else if (text[i] == '.' && digits > 0) {
+            groups++;
+            digits = 0;
+        } else {
+            return false;
+        }
+    }
+    return groups == 4 && digits > 0;
+}
 
 void log_sanitize_service_text(char *text)
 {
     size_t length = strlen(text);
 
     for (size_t i = 0; i < length; i++) {
+        /* Bytes above 0x7e too: some terminals take U+009B (C2 9B in UTF-8)
+         * for an escape sequence. */
         unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 || c == 0x7f)
+        if (c < 0x20 || c > 0x7e)
             text[i] = '?';
     }
+    /* Whatever stands around it: "To=%2B15555550117", "id15555550117". */
     for (size_t start = 0; start < length;) {
-        if (!is_digit(text[start]) || (start > 0 && is_alphanumeric(text[start - 1]))) {
+        if (!is_digit(text[start])) {
             start++;
             continue;
         }
-        /* The run: digits, and separators only between digits. */
         size_t end = start, last_digit = start, digits = 0;
         while (end < length && (is_digit(text[end]) || is_number_separator(text[end]))) {
             if (is_digit(text[end])) {
@@ -78,8 +94,7 @@ void log_sanitize_service_text(char *text)
             }
             end++;
         }
-        bool stands_apart = last_digit + 1 >= length || !is_alphanumeric(text[last_digit + 1]);
-        if (digits >= NUMBER_MIN_DIGITS && stands_apart) {
+        if (digits >= NUMBER_MIN_DIGITS && !is_dotted_quad(text + start, last_digit + 1 - start)) {
             size_t seen = 0;
             for (size_t k = start; k <= last_digit; k++)
                 if (is_digit(text[k]) && ++seen <= digits - NUMBER_SHOWN_DIGITS)

@@ -22,10 +22,11 @@ void log_message(const struct log_sink *sink, int priority, const char *format, 
 void log_clean_value(char *dest, size_t dest_size, const char *value);
 
 /* Make text that came from a verification service fit for a log line or a
- * terminal, in place: control characters (ESC, BEL, newlines, DEL) become
- * '?', and anything that looks like a phone number (7 or more digits,
- * perhaps with spaces, dashes or parentheses between them, standing apart
- * from letters) keeps only its last two digits. */
+ * terminal, in place: every byte outside printable ASCII (ESC, BEL,
+ * newlines, DEL, C1 controls in UTF-8) becomes '?', and anything that looks
+ * like a phone number (7 or more digits, perhaps with spaces, dashes, dots,
+ * slashes or parentheses between them, whatever stands around them) keeps
+ * only its last two digits. A dotted IPv4 address is left as it is. */
 void log_sanitize_service_text(char *text);
 
 #endif

@@ -129,7 +129,9 @@ int nss_user_in_groups(const char *user, const struct name_list *groups, bool mi
         failed(error, error_size, rc != 0 ? "user lookup failed for" : "no such user", user, rc);
         goto out;
     }
-    rc = user_groups(user, pw.pw_gid, &gids, &count);
+    /* The buffer is reused for groups below: keep what is needed of pw. */
+    gid_t primary = pw.pw_gid;
+    rc = user_groups(user, primary, &gids, &count);
     if (rc != 0) {
         failed(error, error_size, "could not list the groups of", user, rc);
         goto out;
@@ -147,6 +149,11 @@ int nss_user_in_groups(const char *user, const struct name_list *groups, bool mi
             }
             continue;
         }
+        /* getgrouplist() cannot say that a source failed, and may then
+         * answer a partial list: the group's own answer counts as well. */
+        *member = gr.gr_gid == primary;
+        for (char **name = gr.gr_mem; name != NULL && *name != NULL && !*member; name++)
+            *member = strcmp(*name, user) == 0;
         for (int g = 0; g < count && !*member; g++)
             *member = gids[g] == gr.gr_gid;
     }

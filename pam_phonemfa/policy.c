@@ -204,9 +204,10 @@ static int reserve_in_state(const struct phonemfa_config *config, const struct r
 }
 
 int policy_reserve_send(const struct phonemfa_config *config, const struct record_dir *state_dir,
-                        const char *user, time_t now, struct attempt *attempt, struct record_dir_error *error)
+                        const char *user, time_t now, bool counts_failure, struct attempt *attempt,
+                        struct record_dir_error *error)
 {
-    struct reservation reservation = {.config = config, .now = now, .send = true, .failure = true};
+    struct reservation reservation = {.config = config, .now = now, .send = true, .failure = counts_failure};
 
     return reserve_in_state(config, state_dir, user, &reservation, attempt, error);
 }
@@ -226,7 +227,6 @@ int policy_reserve_code(const struct phonemfa_config *config, const struct recor
 
 struct refund {
     time_t at;
-    bool lock_was_ours;
 };
 
 static void remove_event(time_t *events, size_t *count, time_t at)
@@ -240,22 +240,22 @@ static void remove_event(time_t *events, size_t *count, time_t at)
     }
 }
 
+/* Only the send and the failure themselves: a lockout that failure started
+ * stays (the count it completed is gone), or an attacker who makes every
+ * fifth start fail would wipe the lockout each time. */
 static int refund(struct user_state *state, void *context)
 {
     struct refund *r = context;
 
     remove_event(state->sends, &state->send_count, r->at);
     remove_event(state->failures, &state->failure_count, r->at);
-    if (r->lock_was_ours)
-        state->locked_until = 0;
     return 0;
 }
 
 int policy_refund_send(const struct phonemfa_config *config, const struct record_dir *state_dir,
-                       const char *user, time_t reserved_at, const struct attempt *attempt,
-                       struct record_dir_error *error)
+                       const char *user, time_t reserved_at, struct record_dir_error *error)
 {
-    struct refund context = {.at = reserved_at, .lock_was_ours = attempt->locked_now};
+    struct refund context = {.at = reserved_at};
 
     if (config->lockout_failures == 0 && config->sends_per_user == 0)
         return 0;

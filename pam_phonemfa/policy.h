@@ -46,20 +46,21 @@ struct attempt {
 };
 
 /* Before a text or call: refused when locked out or over
- * limits.sends_per_user; else the send is counted, and one failure with it
- * (an abandoned verification is a failed one; the first code typed for it
- * is paid by it). */
+ * limits.sends_per_user; else the send is counted, and with counts_failure
+ * one failure with it (at login an abandoned verification is a failed one;
+ * the first code typed for it is paid by it). */
 int policy_reserve_send(const struct phonemfa_config *config, const struct record_dir *state_dir,
-                        const char *user, time_t now, struct attempt *attempt, struct record_dir_error *error);
+                        const char *user, time_t now, bool counts_failure, struct attempt *attempt,
+                        struct record_dir_error *error);
 /* Before a code is checked: refused when locked out; else one failure is
  * counted, unless paid_by (the send's attempt) already paid for it. */
 int policy_reserve_code(const struct phonemfa_config *config, const struct record_dir *state_dir,
                         const char *user, time_t now, const struct attempt *paid_by,
                         struct attempt *attempt, struct record_dir_error *error);
-/* The send reserved at reserved_at never left the machine: uncount it. */
+/* The send reserved at reserved_at never reached the service: uncount it
+ * (a lockout it started stays). */
 int policy_refund_send(const struct phonemfa_config *config, const struct record_dir *state_dir,
-                       const char *user, time_t reserved_at, const struct attempt *attempt,
-                       struct record_dir_error *error);
+                       const char *user, time_t reserved_at, struct record_dir_error *error);
 /* An approved verification: the failures and any lockout are cleared. */
 int policy_record_success(const struct record_dir *state_dir, const char *user,
                           struct record_dir_error *error);

@@ -19,7 +19,6 @@ struct proof {
     struct record_dir state;
     bool state_open;
     struct attempt send;
-    bool code_paid;
 };
 
 static int with_state(struct proof *proof, int (*use)(struct proof *, void *), void *argument)
@@ -52,12 +51,13 @@ static int reserve_send(struct proof *proof, void *reserved_at)
 
     if (!proof->state_open)
         return 0;
+    /* A proof is not a login: the text counts against the send limit, every
+     * code typed toward the lockout, but an approval clears nothing. */
     if (policy_reserve_send(proof->context->config, &proof->state, proof->context->user,
-                            *(time_t *)reserved_at, &proof->send, &error) != 0) {
+                            *(time_t *)reserved_at, false, &proof->send, &error) != 0) {
         fprintf(stderr, "phonemfa-setup: %s\n", error.message);
         return -1;
     }
-    proof->code_paid = proof->context->config->lockout_failures > 0;
     return 0;
 }
 
@@ -66,7 +66,7 @@ static int refund_send(struct proof *proof, void *reserved_at)
     struct record_dir_error error;
 
     if (proof->state_open && policy_refund_send(proof->context->config, &proof->state, proof->context->user,
-                                                *(time_t *)reserved_at, &proof->send, &error) != 0)
+                                                *(time_t *)reserved_at, &error) != 0)
         fprintf(stderr, "phonemfa-setup: %s\n", error.message);
     return 0;
 }
@@ -79,23 +79,11 @@ static int reserve_code(struct proof *proof, void *attempt)
     memset(result, 0, sizeof *result);
     if (!proof->state_open)
         return 0;
-    int rc = policy_reserve_code(proof->context->config, &proof->state, proof->context->user, time(NULL),
-                                 proof->code_paid ? &proof->send : NULL, result, &error);
-    proof->code_paid = false;
+    int rc = policy_reserve_code(proof->context->config, &proof->state, proof->context->user, time(NULL), NULL,
+                                 result, &error);
     if (rc != 0)
         fprintf(stderr, "phonemfa-setup: %s\n", error.message);
     return rc;
-}
-
-static int record_success(struct proof *proof, void *argument)
-{
-    struct record_dir_error error;
-    (void)argument;
-
-    if (proof->state_open && proof->context->config->lockout_failures > 0 &&
-        policy_record_success(&proof->state, proof->context->user, &error) != 0)
-        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
-    return 0;
 }
 
 static int close_state(struct proof *proof, void *argument)
@@ -170,7 +158,7 @@ static int ask_codes(struct proof *proof, struct verify_client *client, const st
             return SETUP_BROKEN;
         }
         if (check == CHECK_APPROVED)
-            return with_state(proof, record_success, NULL) == 0 ? SETUP_OK : SETUP_BROKEN;
+            return SETUP_OK;
         if (check != CHECK_WRONG_CODE)
             break;
         printf("Wrong code.\n");

@@ -166,8 +166,10 @@ int verify_start(struct verify_client *client, const struct verify_start_request
         }
         if (transport != HTTP_OK)
             result = -1;
-        /* Answered, but not in the protocol: it may have sent all the same. */
-        if (transport == HTTP_OK && result != 0 && failure->kind == VERIFY_BAD_RESPONSE)
+        /* Any answer, an error or a 5xx included, means the request reached
+         * the service: it may have sent, and an outage a client can provoke
+         * (overload until 503) must not open failmode safe. */
+        if (transport == HTTP_OK && result != 0)
             failure->request_sent = true;
         if (result == 0) {
             verification->server = server;

@@ -41,8 +41,9 @@ enum verify_failure_kind {
 struct verify_failure {
     enum verify_failure_kind kind;
     char detail[VERIFY_DETAIL_MAX]; /* for the log: never holds a code or secret; sanitised */
-    /* The request may have reached the service and been carried out (sent,
-     * then no answer or a garbled one): a text may be on its way. */
+    /* The request reached, or may have reached, the service (any answer,
+     * or sent and then no answer): a text may be on its way. Only a start
+     * that got no connection anywhere leaves it false. */
     bool request_sent;
 };
 

@@ -139,6 +139,43 @@ def test_control_failmode_safe_applies_when_nothing_was_sent(env):
     assert login.outcome()["reason"] == "service_unavailable_failmode_safe"
 
 
+def test_failmode_safe_not_applied_when_the_service_answers_503_at_the_start(env):
+    """Found in review: a service that answers at all took the request. A
+    client that can overload it until it says 503 must not open failmode
+    safe, and the send stays counted."""
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(extra=SAFE)
+    env.network.add_fault({"kind": "status", "op": "start", "status": 503})
+    login = env.login()
+    login.prompt()
+    login.answer("1")
+    assert_safe_not_applied(login)
+    assert len(env.read_state("alice")["sends"]) == 1
+
+
+def test_a_start_that_never_left_does_not_undo_a_lockout(env):
+    """Found in review: four failures, then a start made to fail before it
+    leaves (SIGSTOP during connect, an outage). Its reservation is the fifth
+    failure and starts the lockout; the refund of the unsent text must not
+    lift it, or every fifth guess would wipe the count."""
+    env.enroll("alice", {"primary": PRIMARY})
+    env.write_state("alice", {"version": 1, "failures": [utc(-60)] * 4})
+    env.set_config(urls=[closed_port_url()])
+    login = env.login()
+    login.prompt()
+    login.answer("1")
+    assert login.finish() == PAM_AUTHINFO_UNAVAIL
+    assert logged(login, "lockout: user alice locked out for 900 seconds after 5 failed verifications")
+    state = env.read_state("alice")
+    assert state["locked_until"] is not None, state
+    assert state["sends"] == [], "the text that never left is not counted"
+    env.set_config()
+    locked = env.login()
+    assert locked.finish() == PAM_AUTH_ERR
+    assert locked.outcome()["reason"] == "locked_out"
+    assert not env.requests("start")
+
+
 # -- item 3: group lookups complete or deny -----------------------------------
 
 def assert_phone_asked(login):

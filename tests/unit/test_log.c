@@ -19,15 +19,22 @@ static void service_text_is_sanitized(void **state)
     (void)state;
     sanitized("unknown value '\x1b]0;owned\x07\x1b[2J'", "unknown value '?]0;owned??[2J'");
     sanitized("line\nbreak\r\x7f", "line?break??");
+    sanitized("csi \xc2\x9b" "2J", "csi ??2J");
     sanitized("Invalid parameter To: +15555550117", "Invalid parameter To: +XXXXXXXXX17");
     sanitized("number +44 7700 900123 is blocked", "number +XX XXXX XXXX23 is blocked");
     sanitized("call (555) 555-0117 now", "call (XXX) XXX-XX17 now");
     sanitized("447700900123", "XXXXXXXXXX23");
-    /* Not phone numbers: short runs, identifiers, addresses and ports. */
+    /* Whatever stands around the number. */
+    sanitized("To=%2B15555550117", "To=%2BXXXXXXXXX17");
+    sanitized("id15555550117x", "idXXXXXXXXX17x");
+    sanitized("1.555.555.0117 or +1/555/5550117", "X.XXX.XXX.XX17 or +X/XXX/XXXXX17");
+    /* Not phone numbers: short runs, addresses and ports. */
     sanitized("HTTP 503 after 15000 ms", "HTTP 503 after 15000 ms");
     sanitized("https://127.0.0.1:8443/v1", "https://127.0.0.1:8443/v1");
-    sanitized("sid VE1234567890abcdef1234567890abcd", "sid VE1234567890abcdef1234567890abcd");
+    sanitized("https://192.168.100.200/x", "https://192.168.100.200/x");
     sanitized("code 60200", "code 60200");
+    /* Identifiers lose their long digit runs: better than a number in the clear. */
+    sanitized("sid VE123456789abc", "sid VEXXXXXXX89abc");
     sanitized("", "");
 }
 
