@@ -42,7 +42,18 @@ UNIT := test_phone_number test_config test_phone_record test_phone_store test_na
         test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_caller_trust test_log
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
-.PHONY: all deps check check-unit check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
+# libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
+FUZZ        := phone_number config phone_record user_state native_answers twilio_answers menu user_name \
+               log_sanitize policy
+FUZZ_CC     ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 8
+CFLAGS_FUZZ  = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -g -O1 -fno-omit-frame-pointer \
+               $(WARNINGS) $(shell pkg-config --cflags $(PKGS)) -fsanitize=address,undefined -fno-sanitize-recover=all
+CORE_OBJ_FUZZ := $(CORE:%=$(BUILD)/fuzz/obj/%.o)
+FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
+
+.PHONY: all deps check check-unit check-fuzz fuzz check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
         install uninstall clean pot bench test-programs
 
 all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
@@ -71,6 +82,13 @@ $(BUILD)/phonemfa-setup: $(SETUP_OBJ) $(BUILD)/libphonemfa.a
 $(BUILD)/asan/%: tests/unit/%.c $(CORE_OBJ_ASAN) tests/unit/unit_helpers.h
 	$(CC) $(CFLAGS_ASAN) -I$(SRC) -Itests/unit $< $(CORE_OBJ_ASAN) -o $@ $(LIBS) -lcmocka
 
+$(BUILD)/fuzz/obj/%.o: $(SRC)/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS_FUZZ) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_helpers.h $(CORE_OBJ_FUZZ)
+	$(FUZZ_CC) $(CFLAGS_FUZZ) -fsanitize=fuzzer -I$(SRC) -Itests/fuzz $< $(CORE_OBJ_FUZZ) -o $@ $(LIBS)
+
 # NSS answers (ERANGE, outages) are faked at link time.
 $(BUILD)/asan/test_nss_lookup: tests/unit/test_nss_lookup.c $(CORE_OBJ_ASAN) tests/unit/unit_helpers.h
 	$(CC) $(CFLAGS_ASAN) -I$(SRC) -Itests/unit $< $(CORE_OBJ_ASAN) -o $@ $(LIBS) -lcmocka \
@@ -94,7 +112,7 @@ $(BUILD)/tests/libnss_casefold.so: tests/pam/nss_casefold.c
 PAM_TEST_PROGRAMS := $(BUILD)/tests/pamclient $(BUILD)/tests/pam_test_authtok.so \
                      $(BUILD)/tests/libnss_casefold.so
 
-test-programs: all $(UNIT_BIN) $(PAM_TEST_PROGRAMS)
+test-programs: all $(UNIT_BIN) $(PAM_TEST_PROGRAMS) $(FUZZ_BIN)
 
 deps:
 	@sh tests/tools/install-deps.sh
@@ -102,13 +120,22 @@ deps:
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-programs
-	@$(MAKE) --no-print-directory check-unit check-exports check-docs check-pam check-pam-valgrind \
+	@$(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-pam check-pam-valgrind \
 	    check-demo check-e2e
 	@echo "make check: all suites passed"
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t (ASan+UBSan)"; \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+# Every harness over its committed corpus, then a short bounded run; `make
+# fuzz` runs them long (FUZZ_SECONDS each). New inputs go to build/, never
+# into the committed corpus.
+check-fuzz: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) BUILD=$(BUILD) sh tests/fuzz/run.sh $(FUZZ)
+
+fuzz: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) BUILD=$(BUILD) sh tests/fuzz/run.sh $(FUZZ)
 
 check-exports: $(BUILD)/pam_phonemfa.so
 	@sh tests/tools/check-exports.sh $(BUILD)/pam_phonemfa.so

@@ -475,9 +475,14 @@ static int parse_network(const char *text, struct network *network)
     unsigned maximum = network->family == AF_INET ? 32 : 128;
     network->prefix_length = maximum;
     if (slash != NULL) {
-        char *end = NULL;
-        unsigned long prefix = strtoul(slash + 1, &end, 10);
-        if (end == slash + 1 || *end != '\0' || prefix > maximum)
+        /* Digits only: strtoul would take "/-0" for /0 (every address),
+         * "/ 8" and "/+2". */
+        const char *digits = slash + 1;
+        size_t count = strspn(digits, "0123456789");
+        if (count == 0 || count > 3 || digits[count] != '\0')
+            return -1;
+        unsigned long prefix = strtoul(digits, NULL, 10);
+        if (prefix > maximum)
             return -1;
         network->prefix_length = (unsigned)prefix;
     }
@@ -812,7 +817,7 @@ int config_load(const char *path, struct phonemfa_config **config, struct config
     if (loaded->token_is_inline && (mode & (S_IRWXG | S_IRWXO)) != 0) {
         /* token_file was checked by safe_read_file itself. */
         (void)snprintf(error->message, sizeof error->message,
-                       "%s: holds service.token but is readable by others (mode %04o): "
+                       "%s: holds service.token but group or others have access (mode %04o): "
                        "chmod 600 it or move the token to service.token_file", path, mode);
         config_free(loaded);
         return -1;

@@ -162,15 +162,6 @@ int native_parse_service_status(long status, const char *content_type, const cha
     return rc;
 }
 
-/* Text from the service goes into log lines: keep it printable. */
-static void copy_printable(char *out, size_t out_size, const char *text)
-{
-    size_t n = 0;
-
-    for (const char *p = text; *p != '\0' && n + 1 < out_size; p++)
-        out[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-    out[n] = '\0';
-}
 
 void native_parse_error(long status, const char *content_type, const char *body, size_t length,
                         struct verify_failure *failure)
@@ -212,12 +203,10 @@ void native_parse_error(long status, const char *content_type, const char *body,
         /* A 4xx without the protocol's error body is not our service talking. */
         kind = VERIFY_BAD_RESPONSE;
     }
-    char clean_code[48] = "", clean_message[160] = "";
-    if (json_is_string(code))
-        copy_printable(clean_code, sizeof clean_code, json_string_value(code));
-    if (json_is_string(message))
-        copy_printable(clean_message, sizeof clean_message, json_string_value(message));
-    verify_fail(failure, kind, "service refused with HTTP %ld%s%s%s%s", status,
-                clean_code[0] ? " " : "", clean_code, clean_message[0] ? ": " : "", clean_message);
+    /* verify_fail() sanitises what the service said. */
+    const char *code_text = json_is_string(code) ? json_string_value(code) : "";
+    const char *message_text = json_is_string(message) ? json_string_value(message) : "";
+    verify_fail(failure, kind, "service refused with HTTP %ld%s%.40s%s%.150s", status, code_text[0] ? " " : "",
+                code_text, message_text[0] ? ": " : "", message_text);
     json_decref(root);
 }

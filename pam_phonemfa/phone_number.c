@@ -39,6 +39,25 @@ bool phone_country_code_is_valid(unsigned code)
     return phone_country_code_length(digits) == strlen(digits) && digits[0] != '0';
 }
 
+/* What is dialled before a national number inside the country and dropped
+ * in international form. Most countries use 0; Italy, San Marino and the
+ * Vatican have none (the 0 of "06 6982 1234" is part of the number); Russia,
+ * Kazakhstan dial 8, Belarus 8 0, Hungary 06. */
+static const char *trunk_prefix(unsigned country_code)
+{
+    static const struct {
+        unsigned short code;
+        const char *prefix;
+    } exceptions[] = {
+        {39, ""}, {378, ""}, {379, ""}, {7, "8"}, {375, "80"}, {36, "06"},
+    };
+
+    for (size_t i = 0; i < sizeof exceptions / sizeof exceptions[0]; i++)
+        if (exceptions[i].code == country_code)
+            return exceptions[i].prefix;
+    return "0";
+}
+
 static bool is_separator(char c)
 {
     return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/';
@@ -161,8 +180,12 @@ enum phone_parse_error phone_parse(const char *input, unsigned default_country_c
         if (default_country_code == 1) {
             if (digit_count == 11 && digits[0] == '1')
                 rest++; /* "1 555 123 4517": the NANP trunk prefix */
-        } else if (digits[0] == '0') {
-            rest++; /* "07700 900123": the trunk prefix most countries use */
+        } else {
+            /* "07700 900123": the trunk prefix is dialled nationally only. */
+            const char *trunk = trunk_prefix(default_country_code);
+            size_t trunk_length = strlen(trunk);
+            if (trunk_length > 0 && strncmp(digits, trunk, trunk_length) == 0)
+                rest += trunk_length;
         }
         int n = snprintf(national, sizeof national, "%u%s", default_country_code, rest);
         if (n < 0 || (size_t)n >= sizeof national)
@@ -172,7 +195,7 @@ enum phone_parse_error phone_parse(const char *input, unsigned default_country_c
     error = check_digits(digits, out);
     if (error != PHONE_OK)
         return error;
-    memcpy(out->extension, extension, sizeof out->extension);
+    (void)snprintf(out->extension, sizeof out->extension, "%s", extension);
     return PHONE_OK;
 }
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 static const char *const slot_names[SLOT_COUNT] = {"primary", "alternate", "office"};
 
 const char *phone_slot_name(enum phone_slot slot)
@@ -50,6 +52,8 @@ static int set_error(struct phone_record_error *error, const char *format, ...)
     va_start(args, format);
     (void)vsnprintf(error->message, sizeof error->message, format, args);
     va_end(args);
+    /* Messages quote names from the file; they go to logs and terminals. */
+    log_sanitize_service_text(error->message);
     return -1;
 }
 
@@ -64,7 +68,9 @@ bool phone_record_parse_time(const char *text, time_t *out)
     if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &year, &month, &day, &hour, &minute, &second,
                &zulu, &consumed) != 7 || consumed != 20 || zulu != 'Z')
         return false;
-    if (year < 2000 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 ||
+    /* From the epoch: a box whose clock read 1970 before NTP wrote these
+     * times, and must read them back. */
+    if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 ||
         hour > 23 || minute > 59 || second > 60 || hour < 0 || minute < 0 || second < 0)
         return false;
     struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "phone_record.h"
 
 static int fail(char *error, size_t error_size, const char *message)
@@ -66,6 +67,7 @@ int user_state_parse(const char *json, size_t length, struct user_state *state, 
         if (strcmp(key, "version") && strcmp(key, "failures") && strcmp(key, "locked_until") &&
             strcmp(key, "sends") && strcmp(key, "remembered")) {
             (void)snprintf(error, error_size, "unknown field '%.40s'", key);
+            log_sanitize_service_text(error); /* a name from the file, on its way to a log */
             goto out;
         }
     }

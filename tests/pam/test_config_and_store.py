@@ -168,7 +168,7 @@ def test_token_file_readable_by_others(env):
 def test_inline_token_in_a_world_readable_config(env):
     text = open(env.config_path).read().replace(f'token_file = "{env.token_file}";', 'token = "test-token";')
     env.set_config(text=text)
-    assert_denied_with(env.login(), r"holds service.token but is readable by others \(mode 0644\)")
+    assert_denied_with(env.login(), r"holds service.token but group or others have access \(mode 0644\)")
 
 
 def test_inline_token_in_a_private_config_works(env):

@@ -231,3 +231,28 @@ def test_landline_offers_a_call_instead(env):
     login.prompt()
     login.answer(env.network.last_code(PRIMARY))
     assert login.finish() == PAM_SUCCESS
+
+
+# -- what a service says reaches the log only sanitised ------------------------
+HOSTILE = "\x1b]0;owned\x07\x1b[2J"
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "body", "op": "start", "status": 201, "content_type": "text/html" + HOSTILE,
+     "body": {"id": "abc", "mode": "code"}},
+    {"kind": "body", "op": "start", "status": 201, "body": {"id": "abc", "mode": HOSTILE}},
+    {"kind": "body", "op": "start", "status": 201, "body": '{"id": "abc", "mode": "code"' + HOSTILE},
+    {"kind": "body", "op": "start", "status": 400,
+     "body": {"error": {"code": "invalid_number", "message": "call +15555550117 now" + HOSTILE}}},
+], ids=["content-type", "unknown-value", "json-error-text", "error-message"])
+def test_service_text_is_sanitised_before_it_is_logged(env, fault):
+    """Escape sequences a service (or whoever sits on its path) puts in a
+    header, a value or a broken body must not reach syslog or a terminal,
+    nor a full phone number."""
+    env.network.add_fault(fault)
+    login = start_login(env)
+    login.finish()
+    lines = "\n".join(login.logs() + login.messages())
+    assert "\x1b" not in lines and "\x07" not in lines, lines
+    assert "+15555550117" not in lines
+    assert any("verification service error" in line and "?" in line for line in login.logs()), lines

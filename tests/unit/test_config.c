@@ -190,6 +190,14 @@ static void policy_settings(void **state)
     config_free(config);
 
     parse_error(MINIMAL "access: { trusted_networks = [ \"10.0.0.0/33\" ]; };", "is not an address or CIDR range");
+    /* strtoul took these for /0 (every address), /8 and /2. */
+    static const char *const bad_prefixes[] = {"/-0", "/ 8", "/+2", "/", "/08x", "/0128"};
+    for (size_t i = 0; i < sizeof bad_prefixes / sizeof bad_prefixes[0]; i++) {
+        char text[256];
+        (void)snprintf(text, sizeof text, MINIMAL "access: { trusted_networks = [ \"10.0.0.0%s\" ]; };",
+                       bad_prefixes[i]);
+        parse_error(text, "is not an address or CIDR range");
+    }
     parse_error(MINIMAL "access: { trusted_networks = [ \"intranet.example\" ]; };", "is not an address");
     parse_error(MINIMAL "access: { exempt_users = [ \"../root\" ]; };", "is not a valid user or group name");
     parse_error(MINIMAL "access: { exempt_users = \"root\"; };", "must be a list");
@@ -259,7 +267,7 @@ static void load_checks_ownership_and_mode(void **state)
 
     path = write_file("shared.conf", MINIMAL, 0644);
     assert_int_equal(config_load(path, &config, &error), -1);
-    assert_contains(error.message, "holds service.token but is readable by others (mode 0644)");
+    assert_contains(error.message, "holds service.token but group or others have access (mode 0644)");
 
     path = write_file("writable.conf", MINIMAL, 0620);
     assert_int_equal(config_load(path, &config, &error), -1);

@@ -27,6 +27,13 @@ static void normalises_international_and_national_input(void **state)
         {"+1 555 234 4517,99", 0, "+15552344517", "99"},
         {"+683 4002", 0, "+6834002", ""},
         {"+353 1 234 5678", 0, "+35312345678", ""},
+        /* The leading 0 is part of Italian (and San Marino, Vatican) numbers. */
+        {"06 6982 1234", 39, "+390669821234", ""},
+        {"333 123 4567", 39, "+393331234567", ""},
+        /* Russia and Kazakhstan dial 8 before a national number, Belarus 8 0, Hungary 06. */
+        {"8 495 123-45-67", 7, "+74951234567", ""},
+        {"8 (029) 123-45-67", 375, "+375291234567", ""},
+        {"06 1 234 5678", 36, "+3612345678", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct phone_number number;
@@ -36,6 +43,19 @@ static void normalises_international_and_national_input(void **state)
         assert_string_equal(number.e164, cases[i].e164);
         assert_string_equal(number.extension, cases[i].extension);
     }
+}
+
+/* Nothing past the extension's end may come from uninitialised memory. */
+static void the_whole_result_is_defined(void **state)
+{
+    (void)state;
+    struct phone_number number, again;
+
+    memset(&number, 0xa5, sizeof number);
+    memset(&again, 0x5a, sizeof again);
+    assert_int_equal(phone_parse("+1 555 234 4517 x12", 0, &number), PHONE_OK);
+    assert_int_equal(phone_parse("+1 555 234 4517 x12", 0, &again), PHONE_OK);
+    assert_memory_equal(&number, &again, sizeof number);
 }
 
 static void rejects_invalid_input_with_a_reason(void **state)
@@ -159,6 +179,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(normalises_international_and_national_input),
+        cmocka_unit_test(the_whole_result_is_defined),
         cmocka_unit_test(rejects_invalid_input_with_a_reason),
         cmocka_unit_test(rejects_overlong_input_without_reading_past_it),
         cmocka_unit_test(masks_all_but_the_last_two_digits),
