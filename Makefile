@@ -53,7 +53,7 @@ CFLAGS_FUZZ  = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -g -O1 -
 CORE_OBJ_FUZZ := $(CORE:%=$(BUILD)/fuzz/obj/%.o)
 FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 
-.PHONY: all deps check check-unit check-fuzz fuzz check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
+.PHONY: all deps check check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
         install uninstall clean pot bench test-programs
 
 all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
@@ -120,8 +120,8 @@ deps:
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-programs
-	@$(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-pam check-pam-valgrind \
-	    check-demo check-e2e
+	@$(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-static check-pam \
+	    check-pam-valgrind check-clang check-demo check-e2e
 	@echo "make check: all suites passed"
 
 check-unit: $(UNIT_BIN)
@@ -136,6 +136,30 @@ check-fuzz: $(FUZZ_BIN)
 
 fuzz: $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) BUILD=$(BUILD) sh tests/fuzz/run.sh $(FUZZ)
+
+# Static analysis of every source: cppcheck, clang's analyzer (scan-build)
+# and gcc -fanalyzer. Any report fails; tests/tools/static-analysis.supp
+# lists the few that are not defects, each with its reason.
+ANALYZER_FLAGS = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -O1 $(WARNINGS) \
+                 $(shell pkg-config --cflags $(PKGS)) -fanalyzer -Werror
+check-static:
+	cppcheck --enable=warning,performance,portability --std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' \
+	    -I $(SRC) --quiet --suppressions-list=tests/tools/static-analysis.supp --error-exitcode=1 \
+	    --template='{file}:{line}: {severity} {id}: {message}' $(SRC)/
+	@mkdir -p $(BUILD)/analyzer
+	@set -e; for f in $(SRC)/*.c; do gcc $(ANALYZER_FLAGS) -c $$f -o $(BUILD)/analyzer/$$(basename $$f .c).o; done
+	rm -rf $(BUILD)/scan-build $(BUILD)/scan-build-reports
+	scan-build -o $(BUILD)/scan-build-reports --status-bugs --use-cc=clang \
+	    $(MAKE) --no-print-directory BUILD=$(BUILD)/scan-build CC=clang all
+	@echo "check-static (cppcheck, gcc -fanalyzer, scan-build):"; echo "check-static: 3 passed, 0 failed"
+
+# The module, phonemfa-setup, the unit tests (ASan+UBSan) and the PAM suite
+# built with clang and run as well.
+check-clang:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/clang CC=clang all $(UNIT:%=$(BUILD)/clang/asan/%) \
+	    $(BUILD)/clang/tests/pamclient $(BUILD)/clang/tests/pam_test_authtok.so $(BUILD)/clang/tests/libnss_casefold.so
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/clang CC=clang check-unit
+	cd tests && PHONEMFA_BUILD=$(abspath $(BUILD))/clang $(PYTHON) -m pytest -q -p no:cacheprovider pam
 
 check-exports: $(BUILD)/pam_phonemfa.so
 	@sh tests/tools/check-exports.sh $(BUILD)/pam_phonemfa.so

@@ -133,7 +133,7 @@ enum phone_parse_error phone_parse(const char *input, unsigned default_country_c
 {
     char number_part[PHONE_INPUT_MAX + 1];
     char extension[PHONE_EXTENSION_MAX + 1];
-    char digits[PHONE_INPUT_MAX + 8];
+    char digits[PHONE_INPUT_MAX + 8] = ""; /* whole, so no byte past the end is ever undefined */
     size_t digit_count = 0;
     bool international = false;
 
@@ -173,7 +173,7 @@ enum phone_parse_error phone_parse(const char *input, unsigned default_country_c
         return PHONE_EMPTY;
 
     if (!international) {
-        char national[sizeof digits];
+        char national[sizeof digits] = "";
         const char *rest = digits;
         if (default_country_code == 0)
             return PHONE_NO_DEFAULT_COUNTRY;

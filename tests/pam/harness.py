@@ -13,7 +13,8 @@ import tempfile
 import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(ROOT, "build")
+# PHONEMFA_BUILD: another build of the same tree (make check-clang, make coverage).
+BUILD = os.environ.get("PHONEMFA_BUILD") or os.path.join(ROOT, "build")
 MODULE = os.path.join(BUILD, "pam_phonemfa.so")
 PAMCLIENT = os.path.join(BUILD, "tests", "pamclient")
 AUTHTOK_MODULE = os.path.join(BUILD, "tests", "pam_test_authtok.so")

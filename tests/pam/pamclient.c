@@ -41,10 +41,10 @@ static void print_event(const char *event, const char *key, const char *value)
     fflush(stdout);
 }
 
-void vsyslog(int priority, const char *format, va_list args);
-void syslog(int priority, const char *format, ...);
-void __vsyslog_chk(int priority, int flag, const char *format, va_list args);
-void __syslog_chk(int priority, int flag, const char *format, ...);
+void vsyslog(int priority, const char *format, va_list args) __attribute__((format(printf, 2, 0)));
+void syslog(int priority, const char *format, ...) __attribute__((format(printf, 2, 3)));
+void __vsyslog_chk(int priority, int flag, const char *format, va_list args) __attribute__((format(printf, 3, 0)));
+void __syslog_chk(int priority, int flag, const char *format, ...) __attribute__((format(printf, 3, 4)));
 
 void vsyslog(int priority, const char *format, va_list args)
 {

@@ -195,6 +195,41 @@ static void killed_writer_leaves_the_old_record(void **state)
     phone_store_close(&store);
 }
 
+/* Readers take no lock: a read racing a rename must never fail (the file
+ * it opened may have lost its last link meanwhile). */
+static void reads_during_writes_always_succeed(void **state)
+{
+    (void)state;
+    struct phone_store store;
+    struct store_error error;
+    struct phone_record record;
+
+    assert_int_equal(phone_store_open(directory, &store, &error), 0);
+    make_record(&record, "+15555550117");
+    int lock = phone_store_lock(&store, "gina", &error);
+    assert_int_equal(phone_store_write_locked(&store, "gina", &record, &error), 0);
+    phone_store_unlock(lock);
+    pid_t writer = fork();
+    assert_true(writer >= 0);
+    if (writer == 0) {
+        for (;;) {
+            int held = phone_store_lock(&store, "gina", &error);
+            (void)phone_store_write_locked(&store, "gina", &record, &error);
+            phone_store_unlock(held);
+        }
+    }
+    for (int i = 0; i < 3000; i++) {
+        struct phone_record read_back;
+        if (phone_store_read(&store, "gina", &read_back, &error) != STORE_FOUND) {
+            (void)kill(writer, SIGKILL);
+            fail_msg("read %d failed: %s", i, error.message);
+        }
+    }
+    assert_int_equal(kill(writer, SIGKILL), 0);
+    assert_int_equal(waitpid(writer, NULL, 0), writer);
+    phone_store_close(&store);
+}
+
 /* A holder that never lets go (stopped with SIGSTOP, hung) costs a bounded
  * wait and an error, not every later login of that user. */
 static void a_lock_held_forever_is_given_up(void **state)
@@ -238,6 +273,7 @@ int main(void)
         cmocka_unit_test(concurrent_writers_never_corrupt_the_record),
         cmocka_unit_test(killed_writer_leaves_the_old_record),
         cmocka_unit_test(a_lock_held_forever_is_given_up),
+        cmocka_unit_test(reads_during_writes_always_succeed),
     };
     return cmocka_run_group_tests_name("phone_store", tests, setup, teardown);
 }
