@@ -31,6 +31,13 @@ CFLAGS_ASAN    = $(BASE_CFLAGS) -O1 -fPIC -fno-omit-frame-pointer -fsanitize=add
 LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 LIBS      = $(shell pkg-config --libs libcurl jansson libconfig)
 
+# make coverage builds everything once more, instrumented for gcov.
+ifeq ($(COVERAGE),1)
+CFLAGS_RELEASE = $(BASE_CFLAGS) -O0 -fPIC -fvisibility=hidden --coverage
+CFLAGS_ASAN    = $(BASE_CFLAGS) -O0 -fPIC --coverage
+LDHARDEN       := --coverage
+endif
+
 CORE := i18n secure_mem log safe_file user_name nss_lookup caller_trust phone_number config phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
         menu auth_flow
@@ -39,7 +46,7 @@ CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
 HEADERS       := $(wildcard $(SRC)/*.h)
 
 UNIT := test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
-        test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_caller_trust test_log
+        test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_caller_trust test_log test_safe_file
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 # libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
@@ -160,6 +167,18 @@ check-clang:
 	    $(BUILD)/clang/tests/pamclient $(BUILD)/clang/tests/pam_test_authtok.so $(BUILD)/clang/tests/libnss_casefold.so
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/clang CC=clang check-unit
 	cd tests && PHONEMFA_BUILD=$(abspath $(BUILD))/clang $(PYTHON) -m pytest -q -p no:cacheprovider pam
+
+# Line coverage of the core library by the unit tests and the PAM suite
+# (gcov): every file, and the total, which is to stay above COVERAGE_MIN.
+COVERAGE_MIN ?= 90
+coverage:
+	rm -rf $(BUILD)/coverage
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage CC=gcc COVERAGE=1 all $(UNIT:%=$(BUILD)/coverage/asan/%) $(BUILD)/coverage/tests/pamclient \
+	    $(BUILD)/coverage/tests/pam_test_authtok.so $(BUILD)/coverage/tests/libnss_casefold.so
+	@set -e; for t in $(UNIT:%=$(BUILD)/coverage/asan/%); do $$t > /dev/null 2>&1 || { echo "$$t failed"; exit 1; }; done
+	cd tests && PHONEMFA_BUILD=$(abspath $(BUILD))/coverage $(PYTHON) -m pytest -q -p no:cacheprovider pam
+	$(PYTHON) tests/tools/coverage.py --minimum $(COVERAGE_MIN) $(BUILD)/coverage/obj $(BUILD)/coverage/asan/obj \
+	    -- $(CORE:%=$(SRC)/%.c)
 
 check-exports: $(BUILD)/pam_phonemfa.so
 	@sh tests/tools/check-exports.sh $(BUILD)/pam_phonemfa.so

@@ -4,10 +4,11 @@ PAM_IGNORE, whatever failmode the file asks for."""
 import json
 import os
 import re
+import subprocess
 
 import pytest
 
-from harness import PAM_SERVICE_ERR, PAM_SUCCESS, ROOT
+from harness import BUILD, PAM_SERVICE_ERR, PAM_SUCCESS, ROOT
 
 PRIMARY = "+15555550117"
 NOBODY = 65534
@@ -261,3 +262,24 @@ def test_store_directory_missing(env):
     assert_store_error(env, re.escape(f"store error: phone store {env.store}: No such file"))
 
 
+
+
+# -- phonemfa-setup check, against the same fake service ------------------------
+SETUP = os.path.join(BUILD, "phonemfa-setup")
+
+
+def run_check(env):
+    return subprocess.run([SETUP, "--config", env.config_path, "check"], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_check_reaches_the_service_and_explains_problems(env):
+    env.enroll("alice", {"primary": PRIMARY})
+    good = run_check(env)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert f"ok       service {env.service.url()}: reachable, certificate and credentials accepted" in good.stdout
+    assert "0 problems found" in good.stdout
+    env.write("etc/service.token", "not-the-token\n", 0o600)
+    refused = run_check(env)
+    assert refused.returncode == 3
+    assert "The service refused the credentials: check token_file" in refused.stdout

@@ -1,12 +1,14 @@
 """pam_phonemfa with service.provider = "twilio", against the Twilio fake.
 Every request the module sends is validated against Twilio's OpenAPI spec
 (the twilio_env fixture fails the test on any violation)."""
+import os
 import re
+import subprocess
 from urllib.parse import quote
 
 import pytest
 
-from harness import PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_SUCCESS
+from harness import BUILD, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_SUCCESS
 
 PRIMARY = "+15555550117"
 OFFICE = "+15555550123"
@@ -375,3 +377,17 @@ def test_example_twilio_config_from_conf_works(twilio_env):
     env.enroll("alice", {"primary": PRIMARY})
     login = env.login_with_code("1", PRIMARY)
     assert login.finish() == PAM_SUCCESS
+
+
+def test_check_reaches_twilio_and_explains_a_wrong_service_sid(twilio_env):
+    """phonemfa-setup check asks Twilio for the Verify Service (sends nothing)."""
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    check = [os.path.join(BUILD, "phonemfa-setup"), "--config", env.config_path, "check"]
+    good = subprocess.run(check, capture_output=True, text=True, timeout=60)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "reachable, certificate and credentials accepted" in good.stdout
+    env.write("etc/service.token", "not-the-secret\n", 0o600)
+    refused = subprocess.run(check, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 3
+    assert "PROBLEM  service" in refused.stdout and "check token_file" in refused.stdout

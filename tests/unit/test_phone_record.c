@@ -81,6 +81,19 @@ static void rejects_broken_records(void **state)
         {"{\"version\": 1, \"phones\": {\"primary\": {\"number\": \"+15555550117\", \"channels\": [\"call\"],"
          "\"verified_by\": \"none\", \"added_by\": \"a\", \"added_at\": \"2026-11-01T10:00:00Z\"}},"
          "\"preferred\": {\"slot\": \"primary\"}}", "preferred: must be"},
+        {"{\"version\": 1, \"phones\": {\"primary\": {\"number\": \"+15555550117\", \"channels\": [\"call\"], \"verified_by\": \"none\", \"colour\": 1,"
+         "\"added_by\": \"a\", \"added_at\": \"2026-11-01T10:00:00Z\"}}}", "phones.primary: unknown field 'colour'"},
+        {"{\"version\": 1, \"phones\": {\"primary\": {\"number\": 15555550117, \"channels\": [\"call\"], \"verified_by\": \"none\","
+         "\"added_by\": \"a\", \"added_at\": \"2026-11-01T10:00:00Z\"}}}", "phones.primary.number: missing or not a string"},
+        {"{\"version\": 1, \"phones\": {\"primary\": {\"number\": \"+15555550117\", \"extension\": 12, \"channels\": [\"call\"], \"verified_by\": \"none\","
+         "\"added_by\": \"a\", \"added_at\": \"2026-11-01T10:00:00Z\"}}}", "phones.primary.extension: not a string"},
+        {"{\"version\": 1, \"phones\": {\"primary\": {\"number\": \"+15555550117\", \"channels\": [\"call\"], \"verified_by\": \"sms\","
+         "\"added_by\": \"a\", \"added_at\": \"2026-11-01T10:00:00Z\"}}}", "phones.primary.verified_by: must be"},
+        {"{\"version\": 1, \"phones\": {\"primary\": {\"number\": \"+15555550117\", \"channels\": [], \"verified_by\": \"none\","
+         "\"added_by\": \"a\", \"added_at\": \"2026-11-01T10:00:00Z\"}}}", "phones.primary.channels: must be a list"},
+        {"{\"version\": 1, \"phones\": {\"primary\": {\"number\": \"+15555550117\", \"channels\": [\"call\"],"
+         "\"verified_by\": \"none\", \"added_by\": \"a\", \"added_at\": \"2026-11-01T10:00:00Z\"}},"
+         "\"preferred\": {\"slot\": \"fax\", \"channel\": \"call\"}}", "preferred: must be {"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct phone_record record;

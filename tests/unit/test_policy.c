@@ -134,10 +134,29 @@ static void state_files(void **state)
     const char *bad[] = {"{}", "{\"version\":1,\"extra\":1}", "{\"version\":1,\"failures\":[5]}",
                          "{\"version\":1,\"locked_until\":\"soon\"}",
                          "{\"version\":1,\"remembered\":[{\"key\":\"a b\",\"phones\":\"p\",\"until\":\"2026-11-30T10:00:00Z\"}]}",
-                         "{\"version\":1,\"remembered\":[{\"key\":\"k\"}]}", "[]", "{\"version\":1,"};
+                         "{\"version\":1,\"remembered\":[{\"key\":\"k\"}]}", "[]", "{\"version\":1,",
+                         "{\"version\":1,\"failures\":\"2026-11-23T10:00:00Z\"}",
+                         "{\"version\":1,\"sends\":{}}", "{\"version\":2}", "{\"version\":\"1\"}",
+                         "{\"version\":1,\"remembered\":{}}", "{\"version\":1,\"remembered\":[5]}",
+                         "{\"version\":1,\"locked_until\":5}", "{\"version\":1,\"version\":1}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (user_state_parse(bad[i], strlen(bad[i]), &again, error, sizeof error) == 0)
             fail_msg("accepted %s", bad[i]);
+}
+
+/* The state file holds at most 200 events of a kind: a longer list is refused. */
+static void state_lists_are_bounded(void **state)
+{
+    (void)state;
+    static char json[12000];
+    static struct user_state parsed;
+    char error[128];
+    size_t used = (size_t)snprintf(json, sizeof json, "{\"version\":1,\"failures\":[");
+    for (int i = 0; i < STATE_MAX_EVENTS + 1; i++)
+        used += (size_t)snprintf(json + used, sizeof json - used, "%s\"2026-11-23T10:00:00Z\"", i ? "," : "");
+    (void)snprintf(json + used, sizeof json - used, "]}");
+    assert_int_equal(user_state_parse(json, strlen(json), &parsed, error, sizeof error), -1);
+    assert_contains(error, "must be a list of at most 200 times");
 }
 
 static void pruning_keeps_the_window(void **state)
@@ -161,6 +180,7 @@ int main(void)
         cmocka_unit_test(country_filter),
         cmocka_unit_test(state_files),
         cmocka_unit_test(pruning_keeps_the_window),
+        cmocka_unit_test(state_lists_are_bounded),
     };
     return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
