@@ -2,7 +2,11 @@
 #   make            build build/pam_phonemfa.so
 #   make demo       install what is missing, then a real PAM login against a simulated phone network
 #                   (PROVIDER=twilio: against the simulated Twilio Verify)
-#   make check      install what is missing, then every test (ASan/UBSan, valgrind, PAM level, demo)
+#   make check      install what is missing, then every test (ASan/UBSan, fuzzers, static analysis,
+#                   valgrind, PAM level with gcc and clang, demo, real clients)
+#   make check-long the crash matrix 1,000 times and the fuzzers a minute each
+#   make fuzz       every fuzzer for FUZZ_SECONDS (default 300) each
+#   make coverage   line coverage of the core (gcov)
 #   make install    DESTDIR=... PREFIX=... PAMDIR=...
 
 VERSION    := 0.1.0
@@ -46,7 +50,7 @@ CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
 HEADERS       := $(wildcard $(SRC)/*.h)
 
 UNIT := test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
-        test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_caller_trust test_log test_safe_file
+        test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_caller_trust test_log test_safe_file test_crash
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 # libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
@@ -60,7 +64,7 @@ CFLAGS_FUZZ  = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -g -O1 -
 CORE_OBJ_FUZZ := $(CORE:%=$(BUILD)/fuzz/obj/%.o)
 FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 
-.PHONY: all deps check check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
+.PHONY: all deps check check-long check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
         install uninstall clean pot bench test-programs
 
 all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
@@ -134,6 +138,12 @@ check:
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t (ASan+UBSan)"; \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+# The long variants: the crash matrix 1,000 times per writer, and every
+# fuzzer for a minute.
+check-long: test-programs
+	CRASH_ROUNDS=1000 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(BUILD)/asan/test_crash
+	@FUZZ_SECONDS=60 BUILD=$(BUILD) sh tests/fuzz/run.sh $(FUZZ)
 
 # Every harness over its committed corpus, then a short bounded run; `make
 # fuzz` runs them long (FUZZ_SECONDS each). New inputs go to build/, never

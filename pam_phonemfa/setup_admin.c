@@ -452,6 +452,24 @@ static unsigned check_phones_allowed(const struct phonemfa_config *config, const
     return problems;
 }
 
+/* Temp files left by writers that were killed mid-write (".alice.json.tmp"):
+ * harmless, and the user's next write removes each; said so it is known. */
+static void report_stale_temp_files(const char *path)
+{
+    unsigned count = 0;
+    DIR *dir = opendir(path);
+
+    for (struct dirent *entry; dir != NULL && (entry = readdir(dir)) != NULL;) {
+        size_t length = strlen(entry->d_name);
+        count += entry->d_name[0] == '.' && length > 4 && strcmp(entry->d_name + length - 4, ".tmp") == 0;
+    }
+    if (dir != NULL)
+        closedir(dir);
+    if (count > 0)
+        printf("note     %s: %u temp file%s left by interrupted writes; the user's next change removes each\n",
+               path, count, count == 1 ? "" : "s");
+}
+
 static unsigned check_store(const struct phonemfa_config *config)
 {
     struct phone_store store;
@@ -485,6 +503,7 @@ static unsigned check_store(const struct phonemfa_config *config)
     phone_store_close(&store);
     if (problems == 0)
         printf("ok       phone store %s: %u records, all valid\n", config->store_directory, records);
+    report_stale_temp_files(config->store_directory);
     return problems;
 }
 
@@ -514,6 +533,7 @@ int setup_check(const char *config_path, const struct log_sink *log)
         } else {
             printf("ok       state directory %s\n", config->state_directory);
             record_dir_close(&state);
+            report_stale_temp_files(config->state_directory);
         }
     }
     struct verify_client *client = verify_client_new(config, log);

@@ -279,6 +279,12 @@ def test_check_reaches_the_service_and_explains_problems(env):
     assert good.returncode == 0, good.stdout + good.stderr
     assert f"ok       service {env.service.url()}: reachable, certificate and credentials accepted" in good.stdout
     assert "0 problems found" in good.stdout
+    # A writer killed mid-write leaves its temp file: check says so.
+    env.write("store/.alice.json.tmp", "{half", 0o600)
+    noted = run_check(env)
+    assert noted.returncode == 0
+    assert f"note     {env.store}: 1 temp file left by interrupted writes; the user's next change removes each" \
+        in noted.stdout
     env.write("etc/service.token", "not-the-token\n", 0o600)
     refused = run_check(env)
     assert refused.returncode == 3
