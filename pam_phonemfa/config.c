@@ -738,6 +738,74 @@ static int refuse_includes(struct parse_state *state, const char *text)
     return 0;
 }
 
+/* libconfig 1.5 leaks the buffer of a string literal that stands where it
+ * cannot ("x"; as a statement, "a", "b" outside a list): the parser's error
+ * recovery drops it. Such text is a syntax error anyway, so it is refused
+ * here before libconfig sees it. A string may follow '=' or ':', open a
+ * list or array, follow a ',' inside one, or another string (libconfig
+ * joins adjacent strings). */
+#define NESTING_MAX 64
+
+static int refuse_misplaced_strings(struct parse_state *state, const char *text)
+{
+    char open[NESTING_MAX];
+    size_t depth = 0;
+    unsigned line = 1;
+    char previous = ';'; /* the start of a statement */
+
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '\n')
+            line++;
+        if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+            while (p[1] != '\0' && p[1] != '\n')
+                p++;
+            continue;
+        }
+        if (p[0] == '/' && p[1] == '*') {
+            for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
+                line += *p == '\n';
+            if (*p == '\0')
+                break;
+            p++;
+            continue;
+        }
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            continue;
+        if (*p == '"') {
+            bool in_list = depth > 0 && (open[depth - 1] == '[' || open[depth - 1] == '(');
+            bool value_position = previous == '=' || previous == ':' || previous == '[' || previous == '(' ||
+                                  previous == '"' || (previous == ',' && in_list);
+            if (!value_position) {
+                (void)snprintf(state->error->message, sizeof state->error->message,
+                               "%s:%u: syntax error: a string where none may stand", state->path, line);
+                return -1;
+            }
+            for (p++; *p != '\0' && *p != '"'; p++) {
+                if (*p == '\\' && p[1] != '\0')
+                    p++;
+                else if (*p == '\n')
+                    line++;
+            }
+            if (*p == '\0')
+                break; /* unterminated: libconfig says so */
+            previous = '"';
+            continue;
+        }
+        if (*p == '[' || *p == '(' || *p == '{') {
+            if (depth == NESTING_MAX) {
+                (void)snprintf(state->error->message, sizeof state->error->message,
+                               "%s:%u: syntax error: nested too deeply", state->path, line);
+                return -1;
+            }
+            open[depth++] = *p;
+        } else if ((*p == ']' || *p == ')' || *p == '}') && depth > 0) {
+            depth--;
+        }
+        previous = *p;
+    }
+    return 0;
+}
+
 int config_parse_text(const char *path, const char *text, struct phonemfa_config **out,
                       struct config_error *error)
 {
@@ -758,7 +826,7 @@ int config_parse_text(const char *path, const char *text, struct phonemfa_config
         (void)snprintf(error->message, sizeof error->message, "%s: out of memory", path);
         goto out;
     }
-    if (refuse_includes(&state, text) != 0)
+    if (refuse_includes(&state, text) != 0 || refuse_misplaced_strings(&state, text) != 0)
         goto out;
     if (config_read_string(&parsed, text) != CONFIG_TRUE) {
         (void)snprintf(error->message, sizeof error->message, "%s:%d: syntax error: %s", path,

@@ -9,7 +9,6 @@ build=${BUILD:-build}
 seconds=${FUZZ_SECONDS:-8}
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 mkdir -p "$build/fuzz/artifacts"
 passed=0
 failed=0

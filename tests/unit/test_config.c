@@ -190,6 +190,15 @@ static void policy_settings(void **state)
     config_free(config);
 
     parse_error(MINIMAL "access: { trusted_networks = [ \"10.0.0.0/33\" ]; };", "is not an address or CIDR range");
+    /* libconfig 1.5 leaked the string of each of these syntax errors. */
+    parse_error(MINIMAL "\"x\";", "a string where none may stand");
+    parse_error("\"\"", "a string where none may stand");
+    parse_error(MINIMAL "login: { code_attempts = 3; }; \"a\", \"b\";", "a string where none may stand");
+    parse_error("service: { urls = \"https://a\", \"https://b\" ]; token = \"t\"; };",
+                "a string where none may stand");
+    config = parse_ok(MINIMAL "texts: { menu_header = \"Verify \" \"it\"; }; /* \"x\"; */ # \"y\";\n");
+    assert_string_equal(config->menu_header, "Verify it");
+    config_free(config);
     /* strtoul took these for /0 (every address), /8 and /2. */
     static const char *const bad_prefixes[] = {"/-0", "/ 8", "/+2", "/", "/08x", "/0128"};
     for (size_t i = 0; i < sizeof bad_prefixes / sizeof bad_prefixes[0]; i++) {
