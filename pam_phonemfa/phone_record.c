@@ -119,8 +119,13 @@ static int parse_time_field(const json_t *object, const char *key, time_t *out, 
 {
     const json_t *value = json_object_get(object, key);
 
-    if (!json_is_string(value) || !phone_record_parse_time(json_string_value(value), out))
-        return set_error(error, "phones.%s.%s: must be a UTC time like 2026-01-31T12:00:00Z", slot, key);
+    if (!json_is_string(value) || !phone_record_parse_time(json_string_value(value), out)) {
+        set_error(error, "phones.%s.%s: must be a UTC time like ", slot, key);
+        /* After set_error's sanitiser, which masks the example's 8 digits as a phone number. */
+        size_t used = strlen(error->message);
+        (void)snprintf(error->message + used, sizeof error->message - used, "2026-01-31T12:00:00Z");
+        return -1;
+    }
     return 0;
 }
 
