@@ -219,7 +219,9 @@ static int ask_number(const struct setup_context *context, enum phone_slot slot,
                                    false, input, sizeof input);
         if (read == SETUP_INPUT_END)
             return -1;
-        enum phone_parse_error error = read == 0 ? phone_parse(input, code, number) : PHONE_TOO_LONG;
+        enum phone_parse_error error = read == 0                    ? phone_parse(input, code, number)
+                                       : read == SETUP_INPUT_INVALID ? PHONE_BAD_CHARACTER
+                                                                     : PHONE_TOO_LONG;
         if (error == PHONE_OK && slot != SLOT_OFFICE && number->extension[0] != '\0')
             error = PHONE_BAD_EXTENSION;
         if (error == PHONE_OK)
