@@ -12,15 +12,18 @@ import json
 import os
 import re
 import secrets
+import select
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pki import make_pki  # noqa: E402
+from pki import make_fault_certs, make_pki  # noqa: E402
 
 E164 = re.compile(r"^\+[1-9][0-9]{5,14}$")
 VERIFICATION_PATH = re.compile(r"^/v1/verifications/([A-Za-z0-9_-]{1,64})(/check)?$")
@@ -28,15 +31,32 @@ MAX_BODY = 16 * 1024
 
 
 class Fault:
-    """One injected fault: applies to the next `count` requests of `op`."""
-    KINDS = {"delay", "hang", "status", "malformed", "oversized", "drop", "wrong_cert", "body", "patch"}
+    """One injected fault: applies to the next `count` requests of `op`.
+
+    Kinds that replace the answer before the request is carried out: delay
+    (then answer), hang, drop, status, malformed, oversized, body, raw (these
+    bytes as the whole answer). Kinds that carry the request out and then
+    break the delivery of the real answer (or of `body`): cut (at
+    before_headers | mid_headers | after_headers | mid_body, how hang | close
+    | reset), trickle (what headers | body, a byte every `interval` seconds,
+    `endless`), huge_header (one header line of `size` bytes, or `lines`
+    headers of 1 KiB), stream (an endless body, `chunked` or up to the
+    close), close_after (the real answer, then the connection is closed),
+    patch (the real answer with `fields` changed).
+    Handshake kinds (op "handshake", the next connection accepted on any API
+    port): wrong_cert (the rogue CA's certificate, or `cert`: a name from
+    pki.make_fault_certs), tls (`mode`: tls1.0 | tls1.1 | plain_http | close
+    | close_mid | reset | hang | hang_mid)."""
+    KINDS = {"delay", "hang", "status", "malformed", "oversized", "drop", "wrong_cert", "body", "patch",
+             "raw", "cut", "trickle", "huge_header", "stream", "close_after", "tls"}
+    HANDSHAKE_KINDS = {"wrong_cert", "tls"}
     OPS = {"start", "check", "status", "cancel", "any", "handshake"}
 
     def __init__(self, spec):
         self.kind = spec["kind"]
         if self.kind not in self.KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}")
-        self.op = spec.get("op", "handshake" if self.kind == "wrong_cert" else "any")
+        self.op = spec.get("op", "handshake" if self.kind in self.HANDSHAKE_KINDS else "any")
         if self.op not in self.OPS:
             raise ValueError(f"unknown fault op {self.op!r}")
         self.count = int(spec.get("count", 1))
@@ -47,6 +67,17 @@ class Fault:
         self.headers = spec.get("headers", {})
         self.then = spec.get("then", "answer")  # after a delay: answer normally
         self.fields = spec.get("fields", {})    # "patch": the normal answer with these fields changed
+        self.at = spec.get("at", "before_headers")
+        self.how = spec.get("how", "hang")
+        self.what = spec.get("what", "body")
+        self.interval = float(spec.get("interval", 0.1))
+        self.endless = bool(spec.get("endless", False))
+        self.size = int(spec.get("size", 400 * 1024))
+        self.lines = int(spec.get("lines", 0))
+        self.chunked = bool(spec.get("chunked", True))
+        self.data = spec.get("data", "")
+        self.cert = spec.get("cert", "unknown_ca")
+        self.mode = spec.get("mode", "close")
 
 
 class PhoneNetwork:
@@ -66,6 +97,7 @@ class PhoneNetwork:
         self.faults = []
         self.number_kinds = {}      # number -> "landline" | "blocked" | "invalid"
         self.stop_event = threading.Event()
+        self.generation = 0         # bumped by reset(): late work of a past test is dropped
 
     # -- control -----------------------------------------------------------
     def add_fault(self, spec):
@@ -109,6 +141,7 @@ class PhoneNetwork:
 
     def reset(self):
         with self.lock:
+            self.generation += 1
             self.verifications.clear()
             self.deliveries.clear()
             self.requests.clear()
@@ -218,6 +251,8 @@ def patched(fault, payload):
 class ApiHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"   # keep-alive: the module reuses one connection
     server_version = "phonenet/1"
+    # Faults that carry the request out and then spoil how the answer arrives.
+    DELIVERY_KINDS = {"cut", "trickle", "huge_header", "stream", "close_after"}
 
     def log_message(self, *args):
         pass
@@ -226,8 +261,11 @@ class ApiHandler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def _send(self, status, payload, content_type="application/json", headers=None):
+    def _send(self, status, payload, content_type="application/json", headers=None, fault=None):
         body = b"" if payload is None else (payload if isinstance(payload, bytes) else json.dumps(payload).encode())
+        if fault is not None and fault.kind in self.DELIVERY_KINDS:
+            return self._deliver(fault, status, body, None if payload is None else content_type,
+                                 headers or {})
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -250,6 +288,7 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method):
         net = self.server.network
+        generation = net.generation
         body = self._read_body() if method == "POST" else None
         match = VERIFICATION_PATH.match(self.path)
         if method == "GET" and self.path == "/v1/status":
@@ -273,8 +312,12 @@ class ApiHandler(BaseHTTPRequestHandler):
         fault = net.take_fault(op)
         if fault is not None and self._apply_fault(fault):
             return
+        if net.generation != generation:
+            # Delayed past the end of its test: the next test must not see it.
+            self.close_connection = True
+            return
         if not authorized:
-            return self._send(401, error("unauthorized", "bad bearer token"))
+            return self._send(401, error("unauthorized", "bad bearer token"), fault=fault)
         if op == "service_status":
             status, payload = 200, {"status": "ok"}
         elif op == "start":
@@ -285,7 +328,124 @@ class ApiHandler(BaseHTTPRequestHandler):
             status, payload = net.status(match.group(1))
         else:
             status, payload = net.cancel(match.group(1))
-        self._send(status, patched(fault, payload))
+        self._send(status, patched(fault, payload), fault=fault)
+
+    # -- faults ---------------------------------------------------------------
+    def _hold(self, seconds):
+        """Keep the connection open and silent for `seconds` (0: an hour),
+        or until the peer closes it or the service stops."""
+        deadline = time.monotonic() + (seconds or 3600)
+        sock = self.connection
+        while time.monotonic() < deadline and not self.server.network.stop_event.is_set():
+            try:
+                readable, _, _ = select.select([sock], [], [], 0.05)
+                if readable:
+                    sock.settimeout(0.05)
+                    if not sock.recv(1):
+                        return
+            except (socket.timeout, ssl.SSLWantReadError):
+                continue
+            except (OSError, ValueError):
+                return
+
+    def _write(self, data):
+        """False once the peer is gone."""
+        try:
+            self.connection.sendall(data)
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def _trickle(self, data, interval, endless=False):
+        """data one byte at a time; endless: then spaces forever."""
+        for i in range(len(data)):
+            if self.server.network.stop_event.wait(interval) or not self._write(data[i:i + 1]):
+                return False
+        while endless:
+            if self.server.network.stop_event.wait(interval) or not self._write(b" "):
+                return False
+        return True
+
+    def _end(self, how):
+        self.close_connection = True
+        if how == "hang":
+            self._hold(0)
+        elif how == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # close: the handler closes the connection when it returns; shut it
+        # down now so nothing is left to flush.
+        try:
+            if how != "reset":
+                self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _head(self, status, content_type, headers, length=None, chunked=False):
+        lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('Unknown',))[0]}",
+                 f"Server: {self.server_version}", f"Date: {self.date_time_string()}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if content_type is not None:
+            lines.append(f"Content-Type: {content_type}")
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+        elif length is not None:
+            lines.append(f"Content-Length: {length}")
+        else:
+            lines.append("Connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _deliver(self, fault, status, body, content_type, headers):
+        """The answer, delivered the way the fault says."""
+        self.close_connection = True
+        if fault.body is not None:
+            body = fault.body if isinstance(fault.body, bytes) else (
+                fault.body if isinstance(fault.body, str) else json.dumps(fault.body)).encode()
+        if fault.kind == "close_after":
+            head = self._head(status, content_type, dict(headers, Connection="close"), len(body))
+            self._write(head + body)
+            return self._end("close")
+        if fault.kind == "huge_header":
+            if fault.lines:
+                extra = {f"X-Pad-{i}": "p" * 1000 for i in range(fault.lines)}
+            else:
+                extra = {"X-Pad": "p" * fault.size}
+            self._write(self._head(status, content_type, dict(headers, **extra), len(body)) + body)
+            return self._end("close")
+        if fault.kind == "stream":
+            head = self._head(status, content_type, headers, None, chunked=fault.chunked)
+            if not self._write(head + (b"" if fault.chunked else b'{"pad": "')):
+                return None
+            block = b"x" * 8192
+            chunk = (b"%x\r\n" % len(block)) + block + b"\r\n" if fault.chunked else block
+            sent = 0
+            while sent < 64 * 1024 * 1024 and not self.server.network.stop_event.is_set():
+                if not self._write(chunk):
+                    break
+                sent += len(block)
+            return self._end("close")
+        # An endless trickle has no length: it ends when the connection does.
+        head = self._head(status, content_type, headers,
+                          None if fault.kind == "trickle" and fault.endless else len(body))
+        if fault.kind == "trickle":
+            if fault.what == "headers":
+                if fault.endless:
+                    first = head.split(b"\r\n", 1)[0] + b"\r\nX-Trickle: "
+                    self._write(first)
+                    self._trickle(b"", fault.interval, endless=True)
+                    return self._end("close")
+                ok = self._trickle(head, fault.interval) and self._write(body)
+            else:
+                ok = self._write(head) and self._trickle(body, fault.interval, fault.endless)
+            if ok:
+                self.close_connection = False
+                return None
+            return self._end("close")
+        # cut
+        sent = {"before_headers": b"", "mid_headers": head[:len(head) // 2],
+                "after_headers": head, "mid_body": head + body[:len(body) // 2]}[fault.at]
+        if sent:
+            self._write(sent)
+        return self._end(fault.how)
 
     def _apply_fault(self, fault):
         """Returns True when the fault replaced the answer."""
@@ -293,7 +453,7 @@ class ApiHandler(BaseHTTPRequestHandler):
             self.server.network.stop_event.wait(fault.seconds)
             return False
         if fault.kind == "hang":
-            self.server.network.stop_event.wait(fault.seconds or 3600)
+            self._hold(fault.seconds)
             self.close_connection = True
             return True
         if fault.kind == "drop":
@@ -302,7 +462,7 @@ class ApiHandler(BaseHTTPRequestHandler):
             return True
         if fault.kind == "status":
             payload = error("rate_limited" if fault.status == 429 else "internal", "injected fault")
-            self._send(fault.status, payload)
+            self._send(fault.status, payload, headers=fault.headers)
             return True
         if fault.kind == "malformed":
             self._send(200, b'{"status": "approved", ', "application/json")
@@ -312,7 +472,13 @@ class ApiHandler(BaseHTTPRequestHandler):
             return True
         if fault.kind == "body":
             raw = fault.body if isinstance(fault.body, str) else json.dumps(fault.body)
-            self._send(fault.status, raw.encode(), fault.content_type, fault.headers)
+            self._send(fault.status, raw.encode("latin-1" if "\x00" in raw else "utf-8"),
+                       fault.content_type, fault.headers)
+            return True
+        if fault.kind == "raw":
+            self.close_connection = True
+            self._write(fault.data.encode("latin-1"))
+            self._end("close")
             return True
         return False
 
@@ -394,8 +560,17 @@ class TlsServer(ThreadingHTTPServer):
     def get_request(self):
         sock, address = self.socket.accept()
         sock.settimeout(30)
+        fault = self.network.take_fault("handshake")
+        context = self.context
+        if fault is not None and fault.kind == "wrong_cert":
+            context = self.service.fault_context(fault.cert)
+        elif fault is not None and fault.kind == "tls":
+            # Off the accept loop: a held connection must not stall the others.
+            threading.Thread(target=self.service.broken_handshake, args=(sock, fault.mode),
+                             daemon=True).start()
+            raise OSError("handshake fault")
         try:
-            return self.context.wrap_socket(sock, server_side=True), address
+            return context.wrap_socket(sock, server_side=True), address
         except (ssl.SSLError, OSError):
             sock.close()
             raise
@@ -413,34 +588,117 @@ class PhoneNetworkService:
         self.setup_state()
         self.servers = []
         self.threads = []
-        good = self._context(self.pki["cert"], self.pki["key"])
-        rogue = self._context(self.pki["rogue_cert"], self.pki["rogue_key"])
-
-        def choose_certificate(sslsock, server_name, context):
-            fault = self.network.take_fault("handshake")
-            if fault is not None and fault.kind == "wrong_cert":
-                sslsock.context = rogue
-
-        good.sni_callback = choose_certificate
+        self._fault_contexts = {}
+        self.good_context = self._context(self.pki["cert"], self.pki["key"])
         self.api_ports = []
         for port in api_ports:
-            server = TlsServer(("127.0.0.1", port), self.handler, self.network, good)
-            server.service = self
-            self.servers.append(server)
-            self.api_ports.append(server.server_address[1])
+            self._add_server(port)
         control = ThreadingHTTPServer(("127.0.0.1", 0), ControlHandler)
         control.daemon_threads = True
         control.network = self.network
         self.servers.append(control)
         self.control_port = control.server_address[1]
 
+    def _add_server(self, port):
+        server = TlsServer(("127.0.0.1", port), self.handler, self.network, self.good_context)
+        server.service = self
+        self.servers.append(server)
+        self.api_ports.append(server.server_address[1])
+        return server
+
+    def add_api_port(self):
+        """Another HTTPS port of the same service, started (for failover).
+        Returns its URL."""
+        server = self._add_server(0)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        return self.url(len(self.api_ports) - 1)
+
+    def fault_context(self, name):
+        """A server context presenting one of pki.make_fault_certs' bad
+        certificates; "unknown_ca" is the rogue CA's."""
+        if name not in self._fault_contexts:
+            if name == "unknown_ca":
+                cert, key = self.pki["rogue_cert"], self.pki["rogue_key"]
+            else:
+                cert, key = make_fault_certs(os.path.dirname(self.pki["ca"]))[name]
+            # The server itself must be allowed to use a weak key.
+            context = self._context(cert, key, "DEFAULT:@SECLEVEL=0" if name == "weak_rsa" else None)
+            self._fault_contexts[name] = context
+        return self._fault_contexts[name]
+
+    def old_tls_context(self, version):
+        """A server that speaks only TLS 1.0 or 1.1. Debian's OpenSSL 3 still
+        lets a server be configured so, but only at security level 0."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old = ssl.TLSVersion.TLSv1 if version == "tls1.0" else ssl.TLSVersion.TLSv1_1
+            context.minimum_version = old
+            context.maximum_version = old
+        context.load_cert_chain(self.pki["cert"], self.pki["key"])
+        return context
+
+    def broken_handshake(self, sock, mode):
+        """One connection whose TLS handshake goes wrong the way `mode` says."""
+        stop = self.network.stop_event
+
+        def hold(seconds=30):
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline and not stop.is_set():
+                try:
+                    readable, _, _ = select.select([sock], [], [], 0.05)
+                    if readable and not sock.recv(4096):
+                        return
+                except OSError:
+                    return
+
+        try:
+            if mode in ("tls1.0", "tls1.1"):
+                try:
+                    self.old_tls_context(mode).wrap_socket(sock, server_side=True).close()
+                except (ssl.SSLError, OSError):
+                    pass
+            elif mode == "plain_http":
+                sock.recv(4096)
+                sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n"
+                             b"Content-Length: 24\r\nConnection: close\r\n\r\n<html>plain http</html>\n")
+            elif mode == "close":
+                sock.recv(4096)
+            elif mode == "reset":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif mode == "hang":
+                hold()
+            elif mode in ("close_mid", "hang_mid"):
+                # Half of the server's first flight (ServerHello, certificate...),
+                # then silence or a close.
+                incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+                tls = self.good_context.wrap_bio(incoming, outgoing, server_side=True)
+                incoming.write(sock.recv(65536))
+                try:
+                    tls.do_handshake()
+                except ssl.SSLWantReadError:
+                    pass
+                flight = outgoing.read()
+                sock.sendall(flight[:len(flight) // 2])
+                if mode == "hang_mid":
+                    hold()
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
     def setup_state(self):
         """For subclasses that speak another protocol on the same network."""
 
     @staticmethod
-    def _context(cert, key):
+    def _context(cert, key, ciphers=None):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if ciphers:
+            context.set_ciphers(ciphers)
         context.load_cert_chain(cert, key)
         return context
 

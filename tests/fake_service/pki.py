@@ -48,3 +48,74 @@ def make_pki(directory):
         "cert": join("test-server.pem"), "key": join("test-server.key"),
         "rogue_cert": join("rogue-server.pem"), "rogue_key": join("rogue-server.key"),
     }
+
+
+# -- certificates for the TLS fault matrix ------------------------------------
+# Each is one way a server certificate must be refused: made on first use
+# (make_fault_certs), so services that never inject TLS faults pay nothing.
+CA_CONFIG = """[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = fault-index.txt
+new_certs_dir = .
+serial = fault-serial
+default_md = sha256
+policy = any_name
+unique_subject = no
+copy_extensions = none
+[ any_name ]
+commonName = supplied
+"""
+WRONG_HOST_EXT = SERVER_EXT.replace("subjectAltName=IP:127.0.0.1,DNS:localhost",
+                                    "subjectAltName=DNS:phonemfa.invalid")
+CLIENT_ONLY_EXT = SERVER_EXT.replace("extendedKeyUsage=serverAuth", "extendedKeyUsage=clientAuth")
+
+
+def _stamp(days):
+    import datetime
+    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+    return moment.strftime("%Y%m%d%H%M%SZ")
+
+
+def _sign_with_dates(directory, name, start_days, end_days, ext=SERVER_EXT, key="ec"):
+    """A server certificate from the trusted test CA, valid from now +
+    start_days to now + end_days (negative: in the past)."""
+    with open(os.path.join(directory, f"{name}.ext"), "w") as f:
+        f.write(ext)
+    keyopts = (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] if key == "ec"
+               else ["-newkey", "rsa:1024"])
+    _openssl("req", *keyopts, "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+             "-subj", "/CN=127.0.0.1", cwd=directory)
+    _openssl("ca", "-batch", "-notext", "-config", "fault-ca.cnf", "-cert", "test-ca.pem",
+             "-keyfile", "test-ca.key", "-in", f"{name}.csr", "-out", f"{name}.pem",
+             "-startdate", _stamp(start_days), "-enddate", _stamp(end_days),
+             "-extfile", f"{name}.ext", cwd=directory)
+
+
+def make_fault_certs(directory):
+    """Returns {name: (cert, key)} for: expired, not_yet_valid, wrong_host
+    (a name other than 127.0.0.1), self_signed (for 127.0.0.1, signed by
+    itself), unknown_ca (the rogue CA's), client_only (extendedKeyUsage
+    clientAuth), weak_rsa (an RSA 1024 key, below OpenSSL's security level 2)."""
+    done = os.path.join(directory, "fault-certs.done")
+    join = lambda f: os.path.join(directory, f)
+    names = ["expired", "not_yet_valid", "wrong_host", "client_only", "weak_rsa", "self_signed"]
+    if not os.path.exists(done):
+        with open(join("fault-ca.cnf"), "w") as f:
+            f.write(CA_CONFIG)
+        open(join("fault-index.txt"), "w").close()
+        with open(join("fault-serial"), "w") as f:
+            f.write("1000\n")
+        _sign_with_dates(directory, "expired", -10, -5)
+        _sign_with_dates(directory, "not_yet_valid", 5, 10)
+        _sign_with_dates(directory, "wrong_host", -1, 2, ext=WRONG_HOST_EXT)
+        _sign_with_dates(directory, "client_only", -1, 2, ext=CLIENT_ONLY_EXT)
+        _sign_with_dates(directory, "weak_rsa", -1, 2, key="rsa")
+        _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", "self_signed.key", "-out", "self_signed.pem", "-days", "2",
+                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                 "-addext", "extendedKeyUsage=serverAuth", cwd=directory)
+        open(done, "w").close()
+    certs = {name: (join(f"{name}.pem"), join(f"{name}.key")) for name in names}
+    certs["unknown_ca"] = (join("rogue-server.pem"), join("rogue-server.key"))
+    return certs

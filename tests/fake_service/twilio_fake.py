@@ -337,7 +337,7 @@ class TwilioHandler(ApiHandler):
                                     "friendly_name": "phonemfa test", "code_length": 6}
         else:
             status, payload = error_body(20404)
-        self._send(status, patched(fault, payload))
+        self._send(status, patched(fault, payload), fault=fault)
 
 
 class TwilioService(PhoneNetworkService):
