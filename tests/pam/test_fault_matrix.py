@@ -1,4 +1,4 @@
-"""The network/TLS fault matrix: 143 cases (faults), each injected once into
+"""The network/TLS fault matrix: 144 cases (faults), each injected once into
 a login and checked for four things.
 
 * The PAM result: a fault never gives PAM_SUCCESS (the few cases that do
@@ -46,6 +46,7 @@ MARGIN = 30 if USE_VALGRIND else 3
 WALL_LIMIT = REQUEST_TIMEOUT + CONNECT_TIMEOUT + MARGIN
 OVER = REQUEST_TIMEOUT + 2      # a delay the module must not wait out
 UNDER = 0.4 * SCALE             # a delay well within the timeout
+TRICKLE = 0.1 * SCALE           # a byte every 100 ms: a whole answer takes longer than the timeout
 
 UNAVAILABLE = "service_unavailable"
 BAD = "bad_response"
@@ -114,12 +115,12 @@ START = [
     Case("start-hang-mid-headers", "start", [f("cut", at="mid_headers", how="hang")], slow=True),
     Case("start-hang-after-headers", "start", [f("cut", at="after_headers", how="hang")], slow=True),
     Case("start-hang-mid-body", "start", [f("cut", at="mid_body", how="hang")], slow=True),
-    Case("start-trickled-body", "start", [f("trickle", what="body", interval=0.1)], slow=True),
-    Case("start-trickled-headers", "start", [f("trickle", what="headers", interval=0.1)], slow=True),
+    Case("start-trickled-body", "start", [f("trickle", what="body", interval=TRICKLE)], slow=True),
+    Case("start-trickled-headers", "start", [f("trickle", what="headers", interval=TRICKLE)], slow=True),
     Case("start-endless-trickled-headers", "start",
-         [f("trickle", what="headers", interval=0.1, endless=True)], slow=True),
+         [f("trickle", what="headers", interval=TRICKLE, endless=True)], slow=True),
     Case("start-endless-trickled-body", "start",
-         [f("trickle", what="body", interval=0.1, endless=True)], slow=True),
+         [f("trickle", what="body", interval=TRICKLE, endless=True)], slow=True),
     Case("start-fast-trickle-within-timeout", "start",
          [f("trickle", what="body", interval=0.005 * SCALE)], expect=APPROVED),
     Case("start-close-before-headers", "start", [f("cut", at="before_headers", how="close")],
@@ -190,9 +191,9 @@ CHECK = [
     Case("check-hang-before-headers", "check", [f("cut", "check", at="before_headers", how="hang")],
          slow=True),
     Case("check-hang-mid-body", "check", [f("cut", "check", at="mid_body", how="hang")], slow=True),
-    Case("check-trickled-body", "check", [f("trickle", "check", what="body", interval=0.1)], slow=True),
+    Case("check-trickled-body", "check", [f("trickle", "check", what="body", interval=TRICKLE)], slow=True),
     Case("check-endless-trickled-headers", "check",
-         [f("trickle", "check", what="headers", interval=0.1, endless=True)], slow=True),
+         [f("trickle", "check", what="headers", interval=TRICKLE, endless=True)], slow=True),
     Case("check-close-after-headers", "check", [f("cut", "check", at="after_headers", how="close")]),
     Case("check-drop-mid-body", "check", [f("cut", "check", at="mid_body", how="close")]),
     # No byte of an answer on a reused connection: libcurl repeats the check
@@ -323,12 +324,16 @@ TWILIO = [
     Case("twilio-start-20429-then-hang", "start",
          [status_body(429, TWILIO_429, **{"Retry-After": "1"}), f("cut", at="before_headers", how="hang")],
          provider="twilio", starts=2, deliveries=1, slow=True),
-    Case("twilio-start-20429-retry-after-too-long", "start",
-         [status_body(429, TWILIO_429, **{"Retry-After": "5"})], provider="twilio", expect=RATE,
+    # Retried only when the wait is at most 5 s and fits in what is left of request_timeout.
+    Case("twilio-start-20429-retry-after-over-cap", "start",
+         [status_body(429, TWILIO_429, **{"Retry-After": "6"})], provider="twilio", expect=RATE,
          deliveries=0),
+    Case("twilio-start-20429-retry-after-over-budget", "start",
+         [status_body(429, TWILIO_429, **{"Retry-After": str(REQUEST_TIMEOUT)})], provider="twilio",
+         expect=RATE, deliveries=0),
     Case("twilio-start-302-not-followed", "start",
          [status_body(302, "", "text/plain", Location="/v2/Services")], provider="twilio", expect=BAD),
-    Case("twilio-start-trickled-body", "start", [f("trickle", what="body", interval=0.1)],
+    Case("twilio-start-trickled-body", "start", [f("trickle", what="body", interval=TRICKLE)],
          provider="twilio", slow=True),
     Case("twilio-start-drop-mid-body", "start", [f("cut", at="mid_body", how="close")],
          provider="twilio"),
@@ -351,7 +356,7 @@ TWILIO = [
 ]
 
 CASES = START + CHECK + POLL + HANDSHAKE + FAILMODE_SAFE + FAILOVER + TWILIO
-DOCUMENTED_COUNT = 143
+DOCUMENTED_COUNT = 144
 assert len(CASES) == DOCUMENTED_COUNT, f"{len(CASES)} cases: update the module docstring"
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be distinct"
 
