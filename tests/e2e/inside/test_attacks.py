@@ -656,3 +656,26 @@ def test_setup_country_prompt_takes_digits_only(clean, typed):
     session.child.sendeof()
     session.child.close(force=True)
     assert len(clean.network.deliveries) == before
+
+
+# -- item 2: phonemfa-setup's own resource limits ---------------------------------------
+def test_setup_sets_its_own_limits_or_refuses(clean):
+    """The caller's soft limits (ulimit -S) are raised back before anything
+    is done; a hard limit too low to raise again is refused up front, so a
+    write can never fail halfway for a limit the caller set."""
+    soft = subprocess.run(["sh", "-c", f"ulimit -S -n 6; ulimit -S -f 0; exec {SETUP} --user alice "
+                           "add alternate '+1 555 555 0120' --no-verify"],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert soft.returncode == 0, soft.stderr
+    assert record()["phones"]["alternate"]["number"] == "+15555550120"
+    before = json.dumps(record(), sort_keys=True)
+    hard = subprocess.run(["sh", "-c", f"ulimit -f 0; exec {SETUP} --user alice "
+                           "add alternate '+1 555 555 0121' --no-verify"],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    if hard.returncode == 0:
+        # The machine grants CAP_SYS_RESOURCE: the limit was raised again.
+        assert record()["phones"]["alternate"]["number"] == "+15555550121"
+        return
+    assert hard.returncode == 3
+    assert "phonemfa-setup: the file size (ulimit -f) limit is too low; nothing was done" in hard.stderr
+    assert json.dumps(record(), sort_keys=True) == before
