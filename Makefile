@@ -33,7 +33,7 @@ CFLAGS_RELEASE = $(BASE_CFLAGS) -O2 $(HARDEN) -fvisibility=hidden
 CFLAGS_ASAN    = $(BASE_CFLAGS) -O1 -fPIC -fno-omit-frame-pointer -fsanitize=address,undefined \
                  -fno-sanitize-recover=all
 LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
-LIBS      = $(shell pkg-config --libs libcurl jansson libconfig)
+LIBS      = $(shell pkg-config --libs libcurl jansson libconfig) -pthread
 
 # make coverage builds everything once more, instrumented for gcov.
 ifeq ($(COVERAGE),1)
@@ -42,12 +42,18 @@ CFLAGS_ASAN    = $(BASE_CFLAGS) -O0 -fPIC --coverage
 LDHARDEN       := --coverage
 endif
 
-CORE := i18n secure_mem log safe_file user_name nss_lookup caller_trust phone_number config phone_record phone_store \
+CORE := i18n secure_mem log login_outcome wire safe_file user_name nss_lookup caller_trust phone_number config phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
         menu auth_flow
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
 CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
-HEADERS       := $(wildcard $(SRC)/*.h)
+HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h)
+# The module links libpam and libc only: these few libc-only files of the
+# core, never the library.
+MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/login_outcome.o \
+                 $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o
+DAEMON        := daemon_main daemon_socket daemon_login
+DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o)
 
 UNIT := test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
         test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_caller_trust test_log test_safe_file test_crash
@@ -67,11 +73,15 @@ FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 .PHONY: all deps check check-long check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
         install uninstall clean pot bench test-programs
 
-all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
+all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup $(BUILD)/phonemfad
 
 $(BUILD)/obj/%.o: $(SRC)/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_RELEASE) -c $< -o $@
+
+$(BUILD)/obj/daemon/%.o: $(SRC)/daemon/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_RELEASE) -I$(SRC) -c $< -o $@
 
 $(BUILD)/asan/obj/%.o: $(SRC)/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -81,9 +91,12 @@ $(BUILD)/libphonemfa.a: $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/pam_phonemfa.so: $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a $(SRC)/pam_phonemfa.map
-	$(CC) -shared -o $@ $(BUILD)/obj/pam_module.o $(BUILD)/libphonemfa.a \
-	    -Wl,--version-script=$(SRC)/pam_phonemfa.map -Wl,--no-undefined $(LDHARDEN) $(LIBS) -lpam
+$(BUILD)/pam_phonemfa.so: $(MODULE_OBJ) $(SRC)/pam_phonemfa.map
+	$(CC) -shared -o $@ $(MODULE_OBJ) \
+	    -Wl,--version-script=$(SRC)/pam_phonemfa.map -Wl,--no-undefined $(LDHARDEN) -lpam
+
+$(BUILD)/phonemfad: $(DAEMON_OBJ) $(BUILD)/libphonemfa.a
+	$(CC) -pie -o $@ $(DAEMON_OBJ) $(BUILD)/libphonemfa.a $(LDHARDEN) $(LIBS)
 
 SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/setup_verify.o
 
@@ -164,7 +177,7 @@ check-static:
 	    -I $(SRC) --quiet --suppressions-list=tests/tools/static-analysis.supp --error-exitcode=1 \
 	    --template='{file}:{line}: {severity} {id}: {message}' $(SRC)/
 	@mkdir -p $(BUILD)/analyzer
-	@set -e; for f in $(SRC)/*.c; do gcc $(ANALYZER_FLAGS) -c $$f -o $(BUILD)/analyzer/$$(basename $$f .c).o; done
+	@set -e; for f in $(SRC)/*.c $(SRC)/daemon/*.c; do gcc $(ANALYZER_FLAGS) -I$(SRC) -c $$f -o $(BUILD)/analyzer/$$(basename $$f .c).o; done
 	rm -rf $(BUILD)/scan-build $(BUILD)/scan-build-reports
 	scan-build -o $(BUILD)/scan-build-reports --status-bugs --use-cc=clang \
 	    $(MAKE) --no-print-directory BUILD=$(BUILD)/scan-build CC=clang all

@@ -38,50 +38,11 @@ struct flow {
     struct attempt send;      /* what the state said to the last text or call */
     bool code_paid;           /* the next code typed is paid by that send's failure */
     bool may_have_sent;       /* a start request may have reached the service */
+    bool abandoned;           /* the client went away: no one is left to tell */
 };
 
 /* What a step decided: go on with the menu, or end the login. */
 enum step { STEP_BACK_TO_MENU, STEP_END };
-
-static const char *outcome_name(enum login_outcome outcome)
-{
-    switch (outcome) {
-    case LOGIN_APPROVED: return "success";
-    case LOGIN_DENIED: return "denied";
-    case LOGIN_IGNORED: return "ignored";
-    case LOGIN_CONVERSATION_ERROR: return "denied";
-    case LOGIN_SERVICE_UNAVAILABLE: return "denied";
-    case LOGIN_INTERNAL_ERROR: return "error";
-    case LOGIN_USER_UNKNOWN: return "denied";
-    }
-    return "error";
-}
-
-void login_log_outcome(const struct log_sink *log, const struct login_request *request,
-                       enum login_outcome outcome, const char *reason, const char *masked_phone,
-                       const char *channel)
-{
-    char user[USER_NAME_MAX + 1], service[64], host[128], tty[64];
-    int priority = outcome == LOGIN_APPROVED            ? LOG_INFO
-                   : outcome == LOGIN_INTERNAL_ERROR     ? LOG_ERR
-                   : outcome == LOGIN_SERVICE_UNAVAILABLE ? LOG_ERR
-                                                         : LOG_NOTICE;
-
-    log_clean_value(user, sizeof user, request->user);
-    log_clean_value(service, sizeof service, request->service);
-    log_clean_value(host, sizeof host, request->remote_host);
-    log_clean_value(tty, sizeof tty, request->tty);
-    char target[USER_NAME_MAX + 16] = "";
-    if (request->target != NULL) {
-        char clean[USER_NAME_MAX + 1];
-        log_clean_value(clean, sizeof clean, request->target);
-        (void)snprintf(target, sizeof target, " target=%s", clean);
-    }
-    log_message(log, priority,
-                "outcome=%s reason=%s user=%s%s service=%s rhost=%s tty=%s phone=\"%s\" channel=%s",
-                outcome_name(outcome), reason, user, target, service, host, tty,
-                masked_phone && masked_phone[0] ? masked_phone : "-", channel ? channel : "-");
-}
 
 static void set_notice(struct flow *flow, const char *text)
 {
@@ -112,19 +73,15 @@ static void sleep_ms(long milliseconds)
 }
 
 /* failmode "safe" lets a user in without the second factor, so it must
- * only ever answer an outage nobody at this login could have caused. */
+ * only ever answer an outage nobody at this login could have caused: it is
+ * decided in phonemfad, about the service phonemfad itself failed to reach,
+ * and never once a request may have reached it. */
 static bool failmode_safe_applies(struct flow *flow, const struct verify_failure *failure)
 {
     const char *why = NULL;
     char error[NSS_ERROR_MAX];
     bool member = true;
 
-    if (flow->request->caller_started_by_user) {
-        log_message(flow->log, LOG_WARNING,
-                    "FAILMODE SAFE not applied: the invoking user controls this process (real uid %lu)",
-                    flow->request->caller_uid);
-        return false;
-    }
     if (flow->may_have_sent || failure->request_sent)
         why = "a verification request may already have reached the service in this login";
     else if (flow->config->failmode_safe_groups.count > 0 &&
@@ -178,6 +135,17 @@ static enum login_outcome service_failure(struct flow *flow, const struct verify
     return LOGIN_DENIED;
 }
 
+/* The client's program ended, was stopped or stopped answering: the login
+ * ends as abandoned (and whatever was started is cancelled by the caller). */
+static bool client_gone(struct flow *flow)
+{
+    if (!flow->abandoned && flow->prompter->gone != NULL && flow->prompter->gone(flow->prompter->context)) {
+        flow->abandoned = true;
+        flow->reason = "client_gone";
+    }
+    return flow->abandoned;
+}
+
 static int ask(struct flow *flow, enum prompt_style style, const char *text, char **answer)
 {
     *answer = NULL;
@@ -185,6 +153,7 @@ static int ask(struct flow *flow, enum prompt_style style, const char *text, cha
         secure_free_string(*answer);
         *answer = NULL;
         flow->reason = "conversation_error";
+        (void)client_gone(flow);
         return -1;
     }
     return 0;
@@ -364,6 +333,11 @@ static enum step await_call(struct flow *flow, const struct verification *verifi
             return STEP_BACK_TO_MENU;
         case CALL_PENDING:
             break;
+        }
+        if (client_gone(flow)) {
+            verify_cancel(flow->client, verification);
+            *outcome = LOGIN_ABANDONED;
+            return STEP_END;
         }
         long remaining = deadline - monotonic_ms();
         if (remaining <= 0) {
@@ -709,7 +683,7 @@ static int check_exemption(struct flow *flow, enum exemption *exemption)
 
 enum login_outcome login_verify(const struct phonemfa_config *config,
                                 const struct login_request *request, const struct prompter *prompter,
-                                const struct log_sink *log)
+                                struct http_pool *pool, const struct log_sink *log)
 {
     struct flow flow = {
         .config = config, .request = request, .prompter = prompter, .log = log,
@@ -748,7 +722,7 @@ enum login_outcome login_verify(const struct phonemfa_config *config,
         goto out;
     }
     menu_build(&flow.record, &flow.menu);
-    flow.client = verify_client_new(config, log);
+    flow.client = verify_client_new(config, pool, log);
     if (flow.client == NULL) {
         flow.reason = "client_setup_failed";
         goto out;
@@ -759,6 +733,8 @@ out:
     verify_client_free(flow.client);
     if (flow.state_open)
         record_dir_close(&flow.state);
+    if (flow.abandoned)
+        outcome = LOGIN_ABANDONED;
     login_log_outcome(log, flow.request, outcome, flow.reason, flow.masked,
                       flow.chosen ? phone_channel_name(flow.chosen->channel) : NULL);
     explicit_bzero(&flow.record, sizeof flow.record);

@@ -58,7 +58,7 @@ static const char *const service_settings[] = {
     "provider", "urls", "token", "token_file", "ca_file", "connect_timeout", "request_timeout", NULL,
 };
 static const char *const login_settings[] = {
-    "code_attempts", "verifications_per_login", "menu_attempts", "call_answer_timeout",
+    "code_attempts", "verifications_per_login", "menu_attempts", "call_answer_timeout", "answer_timeout",
     "poll_interval", "failmode", "unenrolled", "default_country_code", "locale", "verify_user",
     "failmode_safe_groups", NULL,
 };
@@ -629,6 +629,7 @@ static void set_defaults(struct phonemfa_config *config)
     config->verifications_per_login = 3;
     config->menu_attempts = 3;
     config->call_answer_timeout_ms = 90000;
+    config->answer_timeout_ms = 180000;
     config->poll_interval_ms = 2000;
     config->failmode = FAILMODE_SECURE;
     config->unenrolled = UNENROLLED_DENY;
@@ -672,6 +673,8 @@ static int parse_settings(struct parse_state *state, const config_setting_t *roo
         get_integer(state, root, "login", "menu_attempts", 1, 10, &config->menu_attempts) != 0 ||
         get_seconds(state, root, "login", "call_answer_timeout", 5, 300, IN_MILLISECONDS,
                     &config->call_answer_timeout_ms) != 0 ||
+        get_seconds(state, root, "login", "answer_timeout", 5, 3600, IN_MILLISECONDS,
+                    &config->answer_timeout_ms) != 0 ||
         get_seconds(state, root, "login", "poll_interval", 0.2, 30, IN_MILLISECONDS, &config->poll_interval_ms) != 0)
         return -1;
     choice = (int)config->failmode;

@@ -63,6 +63,7 @@ struct phonemfa_config {
     unsigned verifications_per_login;
     unsigned menu_attempts;
     long call_answer_timeout_ms;
+    long answer_timeout_ms;        /* how long phonemfad waits for the user's answer to a prompt */
     long poll_interval_ms;
     enum failmode failmode;
     enum unenrolled_policy unenrolled;

@@ -1,12 +1,110 @@
 #include "http_client.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+struct http_pool {
+    CURLSH *share;
+    unsigned max_idle;
+    atomic_ulong connections_opened;
+    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+};
+
+static void pool_lock(CURL *curl, curl_lock_data data, curl_lock_access access, void *user)
+{
+    struct http_pool *pool = user;
+    (void)curl;
+    (void)access;
+    if (data >= 0 && data < CURL_LOCK_DATA_LAST)
+        (void)pthread_mutex_lock(&pool->locks[data]);
+}
+
+static void pool_unlock(CURL *curl, curl_lock_data data, void *user)
+{
+    struct http_pool *pool = user;
+    (void)curl;
+    if (data >= 0 && data < CURL_LOCK_DATA_LAST)
+        (void)pthread_mutex_unlock(&pool->locks[data]);
+}
+
+struct http_pool *http_pool_new(unsigned max_idle)
+{
+    struct http_pool *pool = calloc(1, sizeof *pool);
+    size_t initialised = 0;
+
+    if (pool == NULL)
+        return NULL;
+    /* Reference-counted like the sessions': the pool's share outlives them. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free(pool);
+        return NULL;
+    }
+    pool->max_idle = max_idle;
+    atomic_init(&pool->connections_opened, 0);
+    for (; initialised < CURL_LOCK_DATA_LAST; initialised++)
+        if (pthread_mutex_init(&pool->locks[initialised], NULL) != 0)
+            goto fail;
+    pool->share = curl_share_init();
+    if (pool->share == NULL ||
+        curl_share_setopt(pool->share, CURLSHOPT_LOCKFUNC, pool_lock) != CURLSHE_OK ||
+        curl_share_setopt(pool->share, CURLSHOPT_UNLOCKFUNC, pool_unlock) != CURLSHE_OK ||
+        curl_share_setopt(pool->share, CURLSHOPT_USERDATA, pool) != CURLSHE_OK ||
+        curl_share_setopt(pool->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+        curl_share_setopt(pool->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+        curl_share_setopt(pool->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)
+        goto fail;
+    return pool;
+fail:
+    if (pool->share != NULL)
+        (void)curl_share_cleanup(pool->share);
+    while (initialised > 0)
+        (void)pthread_mutex_destroy(&pool->locks[--initialised]);
+    free(pool);
+    curl_global_cleanup();
+    return NULL;
+}
+
+void http_pool_free(struct http_pool *pool)
+{
+    if (pool == NULL)
+        return;
+    (void)curl_share_cleanup(pool->share);
+    for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        (void)pthread_mutex_destroy(&pool->locks[i]);
+    free(pool);
+    curl_global_cleanup();
+}
+
+unsigned long http_pool_connections_opened(struct http_pool *pool)
+{
+    return atomic_load(&pool->connections_opened);
+}
+
+/* How often curl was about to send this request: a second time is curl
+ * repeating it on a new connection after a reused one died. */
+struct request_guard {
+    enum http_reuse reuse;
+    unsigned sends;
+};
+
+static int before_sending(void *user, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    struct request_guard *guard = user;
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (++guard->sends > 1 && guard->reuse == HTTP_NEVER_REPEAT)
+        return CURL_PREREQFUNC_ABORT;
+    return CURL_PREREQFUNC_OK;
+}
 
 struct http_session {
     CURL *curl;
@@ -161,7 +259,11 @@ static bool set_options(CURL *curl, const struct http_options *options, long rem
            curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_RESPONSE_MAX) == CURLE_OK &&
            curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK &&
            curl_easy_setopt(curl, CURLOPT_USERAGENT, "pam_phonemfa/" PHONEMFA_VERSION) == CURLE_OK &&
-           curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer) == CURLE_OK;
+           curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer) == CURLE_OK &&
+           curl_easy_setopt(curl, CURLOPT_MAXAGE_CONN, (long)HTTP_POOL_IDLE_SECONDS) == CURLE_OK &&
+           (options->pool == NULL ||
+            (curl_easy_setopt(curl, CURLOPT_SHARE, options->pool->share) == CURLE_OK &&
+             curl_easy_setopt(curl, CURLOPT_MAXCONNECTS, (long)options->pool->max_idle) == CURLE_OK));
 }
 
 static bool set_method(CURL *curl, const char *method, const char *body, size_t body_length)
@@ -183,12 +285,14 @@ static void wipe_header_list(struct curl_slist *list)
     curl_slist_free_all(list);
 }
 
-static enum http_failure classify(CURL *curl, CURLcode code, bool overflow)
+static enum http_failure classify(CURL *curl, CURLcode code, bool overflow, const struct request_guard *guard)
 {
     curl_off_t pretransfer = 0;
 
     if (overflow || code == CURLE_FILESIZE_EXCEEDED)
         return HTTP_TOO_LARGE;
+    if (guard->sends > 0)
+        return code == CURLE_OPERATION_TIMEDOUT ? HTTP_TIMEOUT : HTTP_BROKEN;
     if (curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) != CURLE_OK)
         pretransfer = 1; /* unknown: assume the request went out */
     switch (code) {
@@ -218,6 +322,7 @@ enum http_failure http_request(struct http_session *session, const char *method,
     struct curl_slist *header_list = NULL;
     enum http_failure failure = HTTP_BROKEN;
     CURL *curl = session->curl;
+    struct request_guard guard = {.reuse = reuse, .sends = 0};
 
     memset(response, 0, sizeof *response);
     response->retry_after_seconds = -1;
@@ -246,7 +351,8 @@ enum http_failure http_request(struct http_session *session, const char *method,
     }
     if (!set_options(curl, &session->options, remaining_ms, error_buffer) ||
         curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
-        curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, reuse == HTTP_NEVER_REPEAT ? 1L : 0L) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, before_sending) != CURLE_OK ||
+        curl_easy_setopt(curl, CURLOPT_PREREQDATA, &guard) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body) != CURLE_OK ||
         curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buffer) != CURLE_OK ||
@@ -258,12 +364,17 @@ enum http_failure http_request(struct http_session *session, const char *method,
     }
 
     CURLcode code = curl_easy_perform(curl);
+    long opened = 0;
+    if (session->options.pool != NULL && curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK &&
+        opened > 0)
+        atomic_fetch_add(&session->options.pool->connections_opened, (unsigned long)opened);
     /* Drop pointers to our stack and to secrets before anything else. */
+    (void)curl_easy_setopt(curl, CURLOPT_PREREQDATA, NULL);
     (void)curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
     (void)curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
     (void)curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
     if (code != CURLE_OK) {
-        failure = classify(curl, code, buffer.overflow);
+        failure = classify(curl, code, buffer.overflow, &guard);
         (void)snprintf(detail, HTTP_DETAIL_MAX, "%.100s%s%.140s", curl_easy_strerror(code),
                        error_buffer[0] ? ": " : "", error_buffer);
         goto out;

@@ -1,5 +1,7 @@
 /* One HTTPS session per login: a single curl handle so every request of the
- * login reuses the same connection. HTTPS only, certificates and host names
+ * login reuses the same connection; in phonemfad every login's session also
+ * shares a pool of keep-alive connections (and TLS sessions), so a login on
+ * a warm daemon makes no TLS handshake. HTTPS only, certificates and host names
  * always verified, no redirects, no proxy from the environment, bounded in
  * time and in response size. */
 #ifndef PHONEMFA_HTTP_CLIENT_H
@@ -10,7 +12,18 @@
 #define HTTP_RESPONSE_MAX (64 * 1024)
 #define HTTP_DETAIL_MAX 256
 
+/* Keep-alive connections shared by the sessions of many threads: at most
+ * max_idle kept, none reused after HTTP_POOL_IDLE_SECONDS idle (curl closes
+ * it at the next request). */
+#define HTTP_POOL_IDLE_SECONDS 30
+struct http_pool;
+struct http_pool *http_pool_new(unsigned max_idle);
+void http_pool_free(struct http_pool *pool);
+/* Connections opened (each a TLS handshake) since the pool was made. */
+unsigned long http_pool_connections_opened(struct http_pool *pool);
+
 struct http_options {
+    struct http_pool *pool; /* NULL: this session's connection only */
     const char *ca_file; /* NULL: the system's trust store */
     long connect_timeout_ms;
     long request_timeout_ms;
@@ -46,10 +59,11 @@ long http_session_remaining_ms(const struct http_session *session);
 
 enum http_reuse {
     HTTP_REUSE_CONNECTION,
-    /* libcurl may silently repeat a request whose reused connection turns
-     * out to be dead (seen in tests for code checks). A request that must
-     * never be repeated (placing a call, sending a text) goes out on a new
-     * connection, where curl never repeats it. */
+    /* libcurl silently repeats a request whose reused connection turns out
+     * to be dead (seen in tests for code checks). A request that must never
+     * be repeated (placing a call, sending a text) is stopped before curl
+     * sends it a second time and fails as "may have been sent": a phone
+     * never rings twice. */
     HTTP_NEVER_REPEAT,
 };
 

@@ -88,6 +88,26 @@ enum nss_result nss_canonical_user(const char *name, char canonical[USER_NAME_MA
     return result;
 }
 
+enum nss_result nss_user_uid(const char *name, unsigned long *uid, char *error, size_t error_size)
+{
+    struct passwd pw;
+    char *buffer = NULL;
+    bool found = false;
+    enum nss_result result = NSS_FAILED;
+
+    int rc = lookup_user(name, &pw, &buffer, &found);
+    if (rc != 0) {
+        failed(error, error_size, "user lookup failed for", name, rc);
+    } else if (!found) {
+        result = NSS_NOT_FOUND;
+    } else {
+        *uid = (unsigned long)pw.pw_uid;
+        result = NSS_FOUND;
+    }
+    free(buffer);
+    return result;
+}
+
 /* Every group the user is in, primary included, in a growing array. */
 static int user_groups(const char *user, gid_t primary, gid_t **groups, int *count)
 {

@@ -22,6 +22,10 @@ enum nss_result { NSS_FOUND, NSS_NOT_FOUND, NSS_FAILED };
 enum nss_result nss_canonical_user(const char *name, char canonical[USER_NAME_MAX + 1], char *error,
                                    size_t error_size);
 
+/* The uid of user, for phonemfad's check that a non-root client asks only
+ * about itself. */
+enum nss_result nss_user_uid(const char *name, unsigned long *uid, char *error, size_t error_size);
+
 /* Whether user belongs to one of groups (primary or supplementary). A
  * listed group that does not exist is a failure when missing_is_error
  * (required groups), else it simply has no members. 0, or -1 with error. */

@@ -1,42 +1,47 @@
-/* pam_phonemfa.so: the PAM front end. It gathers what PAM knows about the
- * login, adapts the PAM conversation to the core's prompter and maps the
- * core's outcome to a PAM result. Every decision is the core's. */
+/* pam_phonemfa.so: the thin PAM front end. It gathers the PAM items, hands
+ * the login to phonemfad over its UNIX socket, relays the daemon's prompts
+ * and messages through the PAM conversation, and maps the daemon's outcome
+ * to a PAM result. It links libpam and libc only: no network, secret, store
+ * or state code runs in the process of the application that loaded it.
+ * Every failure to reach or understand the daemon denies. */
+#include <errno.h>
+#include <fcntl.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "auth_flow.h"
-#include "caller_trust.h"
-#include "config.h"
 #include "i18n.h"
-#include "log.h"
-#include "secure_mem.h"
+#include "login_outcome.h"
+#include "wire.h"
 
 /* Built with -fvisibility=hidden: only these two entry points leave the .so
  * (the version script enforces the same at link time). */
 #define MODULE_ENTRY_POINT PAM_EXTERN __attribute__((visibility("default")))
 
-extern char **environ;
-
-/* phonemfa-setup re-authenticates a user before a change of phones: a
- * remembered login must not stand in for the phone there. */
-static const char SETUP_SERVICE[] = "phonemfa-setup";
+#define DEFAULT_SOCKET "/run/phonemfa/phonemfad.sock"
+/* phonemfad is local: if it does not take the connection at once it is
+ * not coming. */
+#define CONNECT_TIMEOUT_MS 2000
+/* The daemon decides how long a login may wait (for the user, the
+ * service, a call); this only bounds a daemon that hangs. */
+#define DAEMON_SILENCE_MS (30L * 60L * 1000L)
+#define SEND_TIMEOUT_MS 10000
 
 /* What sshd puts in PAM_AUTHTOK when the password was wrong: no code may be
  * sent (and paid for) after a failed password. */
 static const char SSHD_BAD_PASSWORD[] = "\b\n\r\177INCORRECT";
 
 struct module_options {
-    const char *config_path;
-    int unenrolled; /* -1: as configured; else enum unenrolled_policy */
-};
-
-struct conversation {
-    pam_handle_t *pamh;
-    bool silent;
+    const char *socket_path;
+    const char *unenrolled; /* "unenrolled=ignore" / "unenrolled=deny" or NULL */
 };
 
 static void emit_to_pam_syslog(void *context, int priority, const char *line)
@@ -61,54 +66,44 @@ static int converse(pam_handle_t *pamh, int style, const char *text, char **answ
         free(responses);
     }
     if (rc != PAM_SUCCESS) {
-        secure_free_string(*answer);
+        if (*answer != NULL) {
+            explicit_bzero(*answer, strlen(*answer));
+            free(*answer);
+        }
         *answer = NULL;
         return -1;
     }
     return 0;
 }
 
-static int prompter_ask(void *context, enum prompt_style style, const char *text, char **answer)
+/* Messages are shown even under PAM_SILENT when they come with a prompt
+ * (sudo always sets it); only closing messages are held back. */
+static void show(pam_handle_t *pamh, bool silent, const char *text)
 {
-    struct conversation *conversation = context;
-    int pam_style = style == PROMPT_ECHO_OFF ? PAM_PROMPT_ECHO_OFF : PAM_PROMPT_ECHO_ON;
-
-    if (converse(conversation->pamh, pam_style, text, answer) != 0 || *answer == NULL)
-        return -1;
-    return 0;
-}
-
-/* Menus and prompts are shown even under PAM_SILENT (sudo always sets it);
- * only closing messages are held back. */
-static void prompter_tell(void *context, const char *text)
-{
-    struct conversation *conversation = context;
     char *ignored = NULL;
 
-    if (conversation->silent)
+    if (silent)
         return;
-    (void)converse(conversation->pamh, PAM_ERROR_MSG, text, &ignored);
-    secure_free_string(ignored);
+    (void)converse(pamh, PAM_ERROR_MSG, text, &ignored);
+    free(ignored);
 }
 
-static int parse_arguments(pam_handle_t *pamh, int argc, const char **argv,
-                           struct module_options *options)
+static int parse_arguments(pam_handle_t *pamh, int argc, const char **argv, struct module_options *options)
 {
-    options->config_path = PHONEMFA_DEFAULT_CONFIG;
-    options->unenrolled = -1;
+    options->socket_path = DEFAULT_SOCKET;
+    options->unenrolled = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strncmp(argv[i], "conf=", 5) == 0 && argv[i][5] == '/') {
-            options->config_path = argv[i] + 5;
+        if (strncmp(argv[i], "socket=", 7) == 0 && argv[i][7] == '/') {
+            options->socket_path = argv[i] + 7;
             continue;
         }
         /* For stacks such as phonemfa-setup's, where a user with no phone
          * yet must still get in with the password to register one. */
         if (strcmp(argv[i], "unenrolled=ignore") == 0 || strcmp(argv[i], "unenrolled=deny") == 0) {
-            options->unenrolled = argv[i][11] == 'i' ? UNENROLLED_IGNORE : UNENROLLED_DENY;
+            options->unenrolled = argv[i];
             continue;
         }
-        pam_syslog(pamh, LOG_ERR, "config error: unknown module argument '%s' in the PAM stack",
-                   argv[i]);
+        pam_syslog(pamh, LOG_ERR, "config error: unknown module argument '%s' in the PAM stack", argv[i]);
         return -1;
     }
     return 0;
@@ -123,24 +118,145 @@ static const char *get_string_item(pam_handle_t *pamh, int item)
     return value;
 }
 
-/* The PAM environment is set by the administrator's pam_env, not by the
- * user; the locale only picks the language of the text or call. */
-static const char *pick_locale(pam_handle_t *pamh, const struct phonemfa_config *config,
-                               char *buffer, size_t buffer_size)
+/* The socket must be root's, and so must the process behind it: a user
+ * who got there first (a stale path, a tmpfs of theirs) is not phonemfad. */
+static int connect_daemon(const char *path, char *why, size_t why_size)
 {
-    if (config->locale != NULL)
-        return config->locale;
-    const char *lang = pam_getenv(pamh, "LANG");
-    if (lang == NULL)
-        return NULL;
-    size_t n = 0;
-    while (n + 1 < buffer_size && n < 3 && lang[n] >= 'a' && lang[n] <= 'z') {
-        buffer[n] = lang[n];
-        n++;
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    struct stat status;
+    char reason[64];
+
+    if (strlen(path) >= sizeof address.sun_path) {
+        (void)snprintf(why, why_size, "the socket path is too long");
+        return -1;
     }
-    buffer[n] = '\0';
-    bool ends_cleanly = lang[n] == '\0' || lang[n] == '_' || lang[n] == '.' || lang[n] == '@';
-    return (n >= 2 && ends_cleanly) ? buffer : NULL;
+    memcpy(address.sun_path, path, strlen(path) + 1);
+    if (lstat(path, &status) != 0 || !S_ISSOCK(status.st_mode) || status.st_uid != 0) {
+        (void)snprintf(why, why_size, "%s is %s", path,
+                       errno == ENOENT ? "missing (is phonemfad running?)" : "not a socket of root's");
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd >= 0 && fd <= STDERR_FILENO) {
+        /* The application closed a standard descriptor: never let the
+         * daemon's frames land on what it takes for its terminal. */
+        int moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+        (void)close(fd);
+        fd = moved;
+    }
+    if (fd < 0) {
+        (void)snprintf(why, why_size, "no socket: %s", strerror_r(errno, reason, sizeof reason));
+        return -1;
+    }
+    /* A full backlog (EAGAIN): the daemon is busy; try again until the bound. */
+    long deadline = wire_deadline(CONNECT_TIMEOUT_MS);
+    while (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        int error = errno;
+        if (error == EINTR)
+            continue;
+        if (error == EAGAIN && wire_now_ms() < deadline) {
+            struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+            (void)nanosleep(&pause, NULL);
+            continue;
+        }
+        (void)snprintf(why, why_size, "cannot connect to %s: %s", path,
+                       error == EAGAIN ? "phonemfad did not take the connection in time"
+                                       : strerror_r(error, reason, sizeof reason));
+        (void)close(fd);
+        return -1;
+    }
+    struct ucred peer;
+    socklen_t length = sizeof peer;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 || length != sizeof peer || peer.uid != 0) {
+        (void)snprintf(why, why_size, "the process behind %s is not root's", path);
+        (void)close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+struct exchange {
+    pam_handle_t *pamh;
+    bool silent;
+    int fd;
+    struct wire_message *message; /* what the daemon sent last */
+    struct wire_builder *frame;   /* what we send */
+    enum login_outcome outcome;
+    char why[192]; /* when the exchange broke */
+    char turned_away[32];
+};
+
+static int answer_prompt(struct exchange *exchange, const struct wire_message *prompt)
+{
+    const char *text = wire_get(prompt, WIRE_F_TEXT, NULL);
+    const char *echo = wire_get(prompt, WIRE_F_ECHO, NULL);
+    struct wire_builder *reply = exchange->frame;
+    char *answer = NULL;
+
+    if (text == NULL || echo == NULL || prompt->count != 2 || (strcmp(echo, "on") != 0 && strcmp(echo, "off") != 0)) {
+        (void)snprintf(exchange->why, sizeof exchange->why, "a malformed prompt");
+        return -1;
+    }
+    int style = strcmp(echo, "off") == 0 ? PAM_PROMPT_ECHO_OFF : PAM_PROMPT_ECHO_ON;
+    if (converse(exchange->pamh, style, text, &answer) != 0 || answer == NULL) {
+        wire_begin(reply, WIRE_NO_ANSWER);
+    } else {
+        wire_begin(reply, WIRE_ANSWER);
+        wire_add(reply, WIRE_F_TEXT, answer);
+        explicit_bzero(answer, strlen(answer));
+    }
+    free(answer);
+    int rc = 0;
+    if (wire_finish(reply) != 0) {
+        /* An answer too long to send is no answer. */
+        wire_builder_clear(reply);
+        wire_begin(reply, WIRE_NO_ANSWER);
+        rc = wire_finish(reply);
+    }
+    if (rc == 0)
+        rc = wire_send(exchange->fd, reply, wire_deadline(SEND_TIMEOUT_MS));
+    wire_builder_clear(reply);
+    if (rc != 0)
+        (void)snprintf(exchange->why, sizeof exchange->why, "the answer could not be sent");
+    return rc;
+}
+
+/* Relay until the daemon's result: 0 with exchange->outcome, or -1. */
+static int relay(struct exchange *exchange)
+{
+    struct wire_message *message = exchange->message;
+    int rc = -1;
+
+    for (;;) {
+        if (wire_receive(exchange->fd, message, wire_deadline(DAEMON_SILENCE_MS)) != 0) {
+            char reason[64];
+            (void)snprintf(exchange->why, sizeof exchange->why, "phonemfad %s",
+                           errno == ECONNRESET ? "closed the connection"
+                           : errno == EPROTO   ? "sent a malformed frame"
+                                               : strerror_r(errno, reason, sizeof reason));
+            break;
+        }
+        if (message->type == WIRE_PROMPT) {
+            if (answer_prompt(exchange, message) != 0)
+                break;
+        } else if (message->type == WIRE_TELL && message->count == 1 && wire_get(message, WIRE_F_TEXT, NULL)) {
+            show(exchange->pamh, exchange->silent, wire_get(message, WIRE_F_TEXT, NULL));
+        } else if (message->type == WIRE_RESULT &&
+                   login_outcome_from_wire(wire_get(message, WIRE_F_OUTCOME, NULL), &exchange->outcome) == 0) {
+            /* A reason comes only with a login the daemon turned away
+             * before it began (and so never logged). */
+            const char *reason = wire_get(message, WIRE_F_REASON, NULL);
+            if (reason != NULL)
+                (void)snprintf(exchange->turned_away, sizeof exchange->turned_away, "%s", reason);
+            rc = 0;
+            break;
+        } else {
+            (void)snprintf(exchange->why, sizeof exchange->why, "phonemfad sent an unexpected message");
+            break;
+        }
+    }
+    wire_message_clear(message);
+    return rc;
 }
 
 static int to_pam_result(enum login_outcome outcome)
@@ -153,37 +269,48 @@ static int to_pam_result(enum login_outcome outcome)
     case LOGIN_SERVICE_UNAVAILABLE: return PAM_AUTHINFO_UNAVAIL;
     case LOGIN_INTERNAL_ERROR: return PAM_SERVICE_ERR;
     case LOGIN_USER_UNKNOWN: return PAM_USER_UNKNOWN;
+    case LOGIN_ABANDONED: return PAM_AUTH_ERR;
     }
     return PAM_AUTH_ERR;
+}
+
+static int send_login(struct exchange *exchange, const char *user, const struct module_options *options)
+{
+    struct wire_builder *request = exchange->frame;
+    pam_handle_t *pamh = exchange->pamh;
+
+    wire_begin(request, WIRE_LOGIN);
+    wire_add(request, WIRE_F_VERSION, WIRE_VERSION);
+    wire_add(request, WIRE_F_USER, user);
+    wire_add(request, WIRE_F_SERVICE, get_string_item(pamh, PAM_SERVICE));
+    wire_add(request, WIRE_F_RHOST, get_string_item(pamh, PAM_RHOST));
+    wire_add(request, WIRE_F_TTY, get_string_item(pamh, PAM_TTY));
+    wire_add(request, WIRE_F_RUSER, get_string_item(pamh, PAM_RUSER));
+    /* The PAM environment is the administrator's pam_env, not the user's. */
+    wire_add(request, WIRE_F_LANG, pam_getenv(pamh, "LANG"));
+    wire_add(request, WIRE_F_OPTION, options->unenrolled);
+    if (wire_finish(request) != 0)
+        return -1;
+    return wire_send(exchange->fd, request, wire_deadline(SEND_TIMEOUT_MS));
 }
 
 MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     struct log_sink log = {.context = pamh, .emit = emit_to_pam_syslog};
-    struct conversation conversation = {.pamh = pamh, .silent = (flags & PAM_SILENT) != 0};
-    struct prompter prompter = {.context = &conversation, .ask = prompter_ask, .tell = prompter_tell};
+    struct exchange exchange = {.pamh = pamh, .silent = (flags & PAM_SILENT) != 0, .fd = -1};
     struct module_options options;
-    struct phonemfa_config *config = NULL;
-    struct config_error config_error;
     const char *user = NULL;
     const void *password = NULL;
-    char locale[8];
-    char variable[64];
-    struct caller_trust trust;
     int result = PAM_AUTH_ERR;
 
     i18n_bind();
-    caller_trust_inspect(&trust);
     struct login_request request = {
+        .user = "-",
         .service = get_string_item(pamh, PAM_SERVICE),
         .remote_host = get_string_item(pamh, PAM_RHOST),
         .tty = get_string_item(pamh, PAM_TTY),
-        .caller_started_by_user = trust.started_by_user,
-        .caller_uid = (unsigned long)trust.real_uid,
     };
-    request.never_remember = request.service != NULL && strcmp(request.service, SETUP_SERVICE) == 0;
     if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL) {
-        request.user = "-";
         login_log_outcome(&log, &request, LOGIN_DENIED, "no_user", NULL, NULL);
         result = PAM_USER_UNKNOWN;
         goto out;
@@ -200,40 +327,36 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
         result = PAM_AUTH_ERR;
         goto out;
     }
-    /* Before libcurl is started: it would honour these as root. */
-    if (caller_trust_unsafe_variable(&trust, (const char *const *)environ, variable, sizeof variable) != NULL) {
-        char message[160];
-        pam_syslog(pamh, LOG_ERR, "unsafe environment: %s is set in a program started by another user; "
-                   "the verification client is not started", variable);
-        (void)snprintf(message, sizeof message,
-                       _("Phone verification cannot run with %s set. Unset it and try again."), variable);
-        prompter_tell(&conversation, message);
-        login_log_outcome(&log, &request, LOGIN_INTERNAL_ERROR, "unsafe_environment", NULL, NULL);
-        result = PAM_SERVICE_ERR;
+    exchange.message = wire_message_new();
+    exchange.frame = wire_builder_new();
+    if (exchange.message == NULL || exchange.frame == NULL) {
+        login_log_outcome(&log, &request, LOGIN_INTERNAL_ERROR, "out_of_memory", NULL, NULL);
+        result = PAM_BUF_ERR;
         goto out;
     }
-    if (config_load(options.config_path, &config, &config_error) != 0) {
-        pam_syslog(pamh, LOG_ERR, "config error: %s", config_error.message);
-        login_log_outcome(&log, &request, LOGIN_INTERNAL_ERROR, "config_error", NULL, NULL);
-        result = PAM_SERVICE_ERR;
+    exchange.fd = connect_daemon(options.socket_path, exchange.why, sizeof exchange.why);
+    if (exchange.fd < 0 || send_login(&exchange, user, &options) != 0 || relay(&exchange) != 0) {
+        if (exchange.fd >= 0 && exchange.why[0] == '\0')
+            (void)snprintf(exchange.why, sizeof exchange.why, "the request could not be sent");
+        pam_syslog(pamh, LOG_ERR, "phonemfad not available: %s", exchange.why);
+        show(pamh, exchange.silent, _("Phone verification is not available right now. Try again later."));
+        login_log_outcome(&log, &request, LOGIN_SERVICE_UNAVAILABLE, "daemon_unavailable", NULL, NULL);
+        result = PAM_AUTHINFO_UNAVAIL;
         goto out;
     }
-    if (options.unenrolled >= 0)
-        config->unenrolled = (enum unenrolled_policy)options.unenrolled;
-    request.locale = pick_locale(pamh, config, locale, sizeof locale);
-    if (config->verify_user == VERIFY_INVOKING_USER) {
-        /* su sets PAM_RUSER to the person running it: their phone is asked,
-         * not the target account's. Without a PAM_RUSER (sshd, login) the
-         * person is the account itself. */
-        const char *invoking = get_string_item(pamh, PAM_RUSER);
-        if (invoking != NULL && invoking[0] != '\0' && strcmp(invoking, user) != 0) {
-            request.user = invoking;
-            request.target = user;
-        }
+    if (exchange.turned_away[0] != '\0') {
+        char reason[sizeof exchange.turned_away];
+        log_clean_value(reason, sizeof reason, exchange.turned_away);
+        pam_syslog(pamh, LOG_ERR, "phonemfad turned the login away: %s", reason);
+        show(pamh, exchange.silent, _("Phone verification is not available right now. Try again later."));
+        login_log_outcome(&log, &request, exchange.outcome, reason, NULL, NULL);
     }
-    result = to_pam_result(login_verify(config, &request, &prompter, &log));
+    result = to_pam_result(exchange.outcome);
 out:
-    config_free(config);
+    if (exchange.fd >= 0)
+        (void)close(exchange.fd);
+    wire_message_free(exchange.message);
+    wire_builder_free(exchange.frame);
     return result;
 }
 

@@ -536,7 +536,7 @@ int setup_check(const char *config_path, const struct log_sink *log)
             report_stale_temp_files(config->state_directory);
         }
     }
-    struct verify_client *client = verify_client_new(config, log);
+    struct verify_client *client = verify_client_new(config, NULL, log);
     for (size_t server = 0; client != NULL && server < config->url_count; server++) {
         struct verify_failure failure;
         if (verify_service_status(client, server, &failure) == 0) {

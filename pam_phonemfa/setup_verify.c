@@ -198,7 +198,7 @@ int setup_prove_possession(const struct setup_context *context, const struct pho
         result = SETUP_REFUSED;
         goto out;
     }
-    client = verify_client_new(context->config, context->log);
+    client = verify_client_new(context->config, NULL, context->log);
     if (client == NULL)
         goto out;
     if (verify_start(client, &request, &verification, &failure) != 0) {

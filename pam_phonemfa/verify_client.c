@@ -68,10 +68,11 @@ static void begin_operation(struct verify_client *client)
     http_session_begin_operation(client->http, client->config->request_timeout_ms);
 }
 
-struct verify_client *verify_client_new(const struct phonemfa_config *config,
+struct verify_client *verify_client_new(const struct phonemfa_config *config, struct http_pool *pool,
                                         const struct log_sink *log)
 {
     struct http_options options = {
+        .pool = pool,
         .ca_file = config->ca_file,
         .connect_timeout_ms = config->connect_timeout_ms,
         .request_timeout_ms = config->request_timeout_ms,

@@ -62,7 +62,9 @@ struct verify_start_request {
 
 struct verify_client;
 
-struct verify_client *verify_client_new(const struct phonemfa_config *config,
+struct http_pool;
+/* pool: shared keep-alive connections (phonemfad), or NULL. */
+struct verify_client *verify_client_new(const struct phonemfa_config *config, struct http_pool *pool,
                                         const struct log_sink *log);
 void verify_client_free(struct verify_client *client);
 

@@ -9,13 +9,16 @@ import queue
 import re
 import shutil
 import subprocess
+import signal
 import tempfile
 import threading
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # PHONEMFA_BUILD: another build of the same tree (make check-clang, make coverage).
 BUILD = os.environ.get("PHONEMFA_BUILD") or os.path.join(ROOT, "build")
 MODULE = os.path.join(BUILD, "pam_phonemfa.so")
+DAEMON = os.path.join(BUILD, "phonemfad")
 PAMCLIENT = os.path.join(BUILD, "tests", "pamclient")
 AUTHTOK_MODULE = os.path.join(BUILD, "tests", "pam_test_authtok.so")
 SUPPRESSIONS = os.path.join(ROOT, "tests", "pam", "valgrind.supp")
@@ -88,8 +91,88 @@ def run_parallel(count, action):
     assert not errors, errors
 
 
+DAEMON_LINE = re.compile(r"^phonemfad: \[(\d+)\] (.*)$")
+
+
+class Daemon:
+    """phonemfad in the foreground for one test's environment: its own
+    config, socket and nss_wrapper files; its log lines go to a file that a
+    login reads once it has its result (the daemon writes a login's lines
+    before it sends the result, so they are all there)."""
+
+    def __init__(self, directory, config_path, environment, args=()):
+        self.socket = os.path.join(directory, "phonemfad.sock")
+        self.log_path = os.path.join(directory, "phonemfad.log")
+        self.valgrind_log = os.path.join(directory, "phonemfad-valgrind.log") if USE_VALGRIND else None
+        argv = [DAEMON, "-f", "--config", config_path, "--socket", self.socket]
+        self.environment = environment
+        for name in sorted(environment):
+            if name == "LD_PRELOAD" or name.startswith("NSS_"):
+                argv += ["--keep-env", name]
+        argv += list(args)
+        if self.valgrind_log:
+            argv = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                    "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect",
+                    f"--suppressions={SUPPRESSIONS}", f"--log-file={self.valgrind_log}"] + argv
+        self.log_file = open(self.log_path, "a")
+        # Earlier daemons of this test wrote to the same file: only what
+        # this one writes counts as its start.
+        self.start_offset = os.path.getsize(self.log_path)
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log_file,
+                                        stderr=self.log_file, env=environment)
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while "ready: listening on" not in self.text()[self.start_offset:]:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"phonemfad did not start: {self.text()}")
+            time.sleep(0.01)
+
+    def text(self):
+        with open(self.log_path) as log:
+            return log.read()
+
+    def lines(self):
+        return self.text().splitlines()
+
+    def client_lines(self, pid):
+        """The lines of one client's logins, as "phonemfad: <text>"."""
+        lines = []
+        for line in self.lines():
+            match = DAEMON_LINE.match(line)
+            if match and int(match.group(1)) == pid:
+                lines.append(f"phonemfad: {match.group(2)}")
+        return lines
+
+    def wait_for(self, pattern, timeout=EVENT_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines():
+                if re.search(pattern, line):
+                    return line
+            time.sleep(0.02)
+        raise AssertionError(f"phonemfad never logged {pattern!r}: {self.text()}")
+
+    def reload(self):
+        self.process.send_signal(signal.SIGHUP)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=EVENT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError(f"phonemfad did not stop on SIGTERM: {self.text()}")
+        self.log_file.close()
+        if self.valgrind_log:
+            report = open(self.valgrind_log).read() if os.path.exists(self.valgrind_log) else ""
+            assert self.process.returncode != 99 and report.strip() == "", \
+                f"valgrind reported errors in phonemfad (exit {self.process.returncode}):\n{report}"
+
+
 class Login:
-    def __init__(self, argv, valgrind_log=None, extra_env=None):
+    def __init__(self, argv, valgrind_log=None, extra_env=None, daemon=None):
+        self.daemon = daemon
         self.valgrind_log = valgrind_log
         self.events = []
         environment = dict(os.environ, **(extra_env or {}))
@@ -171,7 +254,9 @@ class Login:
         return [e["text"] for e in self.events if e["event"] in ("info", "error")]
 
     def logs(self):
-        return [e["text"] for e in self.events if e["event"] == "log"]
+        """The module's own lines, then phonemfad's for this client."""
+        own = [e["text"] for e in self.events if e["event"] == "log"]
+        return own + (self.daemon.client_lines(self.process.pid) if self.daemon else [])
 
     def outcome_lines(self):
         return [line for line in self.logs() if "outcome=" in line]
@@ -209,7 +294,12 @@ class Environment:
         self.token_file = self.write("etc/service.token", secret + "\n", 0o600)
         self.config_path = os.path.join(self.etc, "phonemfa.conf")
         self.set_config()
-        self.module_args = f"conf={self.config_path}"
+        self._daemon_lock = threading.Lock()
+        self.daemon_config = self.config_path
+        self.daemon_args = []
+        self.daemon = None
+        self.socket = os.path.join(self.dir, "phonemfad.sock")
+        self.module_args = f"socket={self.socket}"
         self.write_stack("sshd")
         # Without "other", libpam logs a complaint into every test's log lines.
         self.write("pam.d/other", "auth required pam_deny.so\n")
@@ -236,6 +326,24 @@ class Environment:
             text = default_config(urls or [self.service.url()], self.service.ca_file,
                                   self.token_file, self.store, extra, self.twilio, self.state)
         self.write("etc/phonemfa.conf", text, 0o644)
+        self.stop_daemon()  # the next login starts it with this configuration
+
+    def start_daemon(self, extra_env=None):
+        """extra_env: what a test set for NSS (a test NSS module): the
+        lookups happen in the daemon, so it is the daemon's environment."""
+        nss = {k: v for k, v in (extra_env or {}).items() if k == "LD_PRELOAD" or k.startswith("NSS_")}
+        environment = dict(os.environ, **self.nss_environment(), **nss)
+        with self._daemon_lock:  # parallel logins share one daemon
+            if self.daemon is not None and self.daemon.environment != environment:
+                self.stop_daemon()
+            if self.daemon is None:
+                self.daemon = Daemon(self.dir, self.daemon_config, environment, self.daemon_args)
+            return self.daemon
+
+    def stop_daemon(self):
+        daemon, self.daemon = getattr(self, "daemon", None), None
+        if daemon is not None:
+            daemon.stop()
 
     def relax_timeouts(self):
         """For many parallel logins (under valgrind especially): slow TLS is
@@ -343,7 +451,11 @@ class Environment:
                     "--errors-for-leak-kinds=definite,indirect",
                     "--show-leak-kinds=definite,indirect", f"--suppressions={SUPPRESSIONS}",
                     f"--log-file={valgrind_log}"] + argv
-        return Login(argv, valgrind_log, dict(self.nss_environment(), **(extra_env or {})))
+        daemon = self.start_daemon(extra_env)
+        return Login(argv, valgrind_log, dict(self.nss_environment(), **(extra_env or {})), daemon)
 
     def cleanup(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.stop_daemon()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)

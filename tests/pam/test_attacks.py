@@ -340,12 +340,25 @@ def test_parallel_logins_get_at_most_the_lockout_guesses(env):
     assert env.read_state("alice")["locked_until"] is not None
 
 
+def test_callers_file_size_limit_has_no_effect_on_the_state(env):
+    """`ulimit -f 0` by the invoking user (SIGXFSZ ignored) once made every
+    state write fail inside su. The state is phonemfad's now: the caller's
+    limits do not reach it, the login works and its send is counted."""
+    env.enroll("alice", {"primary": PRIMARY})
+    login = env.login_with_code(file_size_limit=0)
+    assert login.finish() == PAM_SUCCESS, login.logs()
+    assert login.outcome()["reason"] == "approved"
+    assert len(env.read_state("alice")["sends"]) == 1
+
+
 def test_state_that_cannot_be_written_denies(env):
     """The lockout and send limit are on by default: a state write that
     fails must deny, not let unlimited guesses through."""
     env.enroll("alice", {"primary": PRIMARY})
-    # `ulimit -f 0` by the invoking user, SIGXFSZ ignored: writes fail with EFBIG.
-    login = env.login(file_size_limit=0)
+    # The state directory is a file: no state can be read or written.
+    os.rmdir(env.state)
+    env.write("state", "not a directory\n", 0o600)
+    login = env.login()
     while True:
         event = login.next_event()
         if event["event"] == "result":

@@ -56,9 +56,14 @@ def assert_clean_outcome_line(login):
     and no forged field."""
     lines = login.outcome_lines()
     assert len(lines) == 1, lines
-    # The "pam_phonemfa(SERVICE:auth): " prefix is libpam's pam_syslog(), with
-    # the service name as the application gave it: the module's part follows.
-    line = lines[0][lines[0].index("): outcome=") + 3:]
+    # phonemfad logs the line ("phonemfad: outcome=..."), or the module when
+    # the login never reached it: then the "pam_phonemfa(SERVICE:auth): "
+    # prefix is libpam's pam_syslog(), with the service name as the
+    # application gave it, and the module's part follows.
+    if lines[0].startswith("phonemfad: "):
+        line = lines[0][len("phonemfad: "):]
+    else:
+        line = lines[0][lines[0].index("): outcome=") + 3:]
     assert "\n" not in line and "\r" not in line
     assert all(0x20 <= ord(c) < 0x7f for c in line), repr(line)
     for field in ("outcome=", "reason=", " user=", " service=", " rhost=", " tty="):
@@ -538,7 +543,7 @@ def test_config_file_that_is_not_a_safe_regular_file(env, kind):
 
 
 def test_config_path_is_a_device(env):
-    env.module_args = "conf=/dev/zero"
+    env.daemon_config = "/dev/zero"
     config_denied(env, re.escape("config error: /dev/zero: not a regular file"))
 
 
@@ -552,7 +557,7 @@ def test_config_directory_is_a_symlink(env):
 @pytest.mark.parametrize("argument", ["conf=relative.conf", "conf=", "conf", "CONF=/etc/phonemfa.conf",
                                       "unenrolled=allow", "debug\x1b[2J"])
 def test_hostile_module_argument(env, argument):
-    env.module_args = f"conf={env.config_path} {argument}"
+    env.module_args = f"socket={env.socket} {argument}"
     env.write_stack("sshd")
     login = env.login(user="bob")
     assert_denied_before_anything(login, re.escape(f"config error: unknown module argument '{argument}'"),

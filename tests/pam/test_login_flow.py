@@ -384,7 +384,7 @@ def test_codes_and_secrets_never_reach_the_log_or_prompts(env):
     assert code not in seen
     assert env.network.token not in seen
     assert PRIMARY not in seen and "5555550117" not in seen, "numbers are only shown masked"
-    assert all(re.search(r"^pam_phonemfa\(sshd:auth\): ", line) for line in login.logs())
+    assert all(re.search(r"^(pam_phonemfa\(sshd:auth\)|phonemfad): ", line) for line in login.logs())
 
 
 def test_hostile_remote_host_cannot_forge_log_fields(env):

@@ -49,7 +49,7 @@ def test_service_down_failmode_safe(env):
     assert login.module_result() == PAM_IGNORE, "failmode safe never returns PAM_SUCCESS"
     outcome = login.outcome()
     assert (outcome["outcome"], outcome["reason"]) == ("ignored", "service_unavailable_failmode_safe")
-    assert any(line.startswith("pam_phonemfa(sshd:auth): FAILMODE SAFE: verification service "
+    assert any(line.startswith("phonemfad: FAILMODE SAFE: verification service "
                                "unavailable, user alice passes") for line in login.logs())
 
 

@@ -1,0 +1,76 @@
+/* phonemfad: the root daemon that holds the configuration, the secrets, the
+ * phone store, the per-user state and the connections to the verification
+ * service. The PAM module and phonemfa-setup are its clients over a UNIX
+ * socket (docs/phonemfad-protocol.md). */
+#ifndef PHONEMFA_DAEMON_H
+#define PHONEMFA_DAEMON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "log.h"
+
+#define PHONEMFAD_DEFAULT_SOCKET "/run/phonemfa/phonemfad.sock"
+#define DAEMON_DEFAULT_MAX_LOGINS 512
+#define DAEMON_DEFAULT_MAX_PER_UID 8
+/* A client has this long to send its request once connected. */
+#define DAEMON_REQUEST_TIMEOUT_MS 5000
+/* Any one write to a client (a prompt, a message, the result). */
+#define DAEMON_SEND_TIMEOUT_MS 10000
+#define DAEMON_POOL_IDLE_MAX 32
+
+struct daemon_options {
+    const char *config_path;
+    const char *socket_path;
+    unsigned max_logins;  /* at once, all clients together */
+    unsigned max_per_uid; /* at once, per non-root client uid */
+    bool log_to_stderr;   /* -f: lines to stderr instead of syslog */
+};
+
+/* A configuration as loaded, shared by the logins that started under it: a
+ * reload swaps in a new one while older logins finish with theirs. */
+struct loaded_config {
+    struct phonemfa_config *config; /* NULL: it did not load (error says why) */
+    char error[CONFIG_ERROR_MAX];
+    unsigned references;            /* under daemon.lock */
+};
+
+struct connection;
+
+struct daemon {
+    struct daemon_options options;
+    struct log_sink log;
+    struct http_pool *pool;
+    pthread_mutex_t lock;
+    pthread_cond_t all_done;
+    struct loaded_config *config; /* the current one */
+    struct connection *connections;
+    unsigned active;
+    unsigned long served;
+    bool stopping;
+};
+
+struct connection {
+    struct daemon *daemon;
+    int fd;
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+    struct connection *next;
+    struct log_sink log; /* the daemon's, each line tagged with the client's pid */
+};
+
+void daemon_log(const struct daemon *daemon, int priority, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The configuration for a new login (a reference the caller releases). */
+struct loaded_config *daemon_config_acquire(struct daemon *daemon);
+void daemon_config_release(struct daemon *daemon, struct loaded_config *config);
+
+/* Serve one client: read its request and carry it out. Runs in the
+ * connection's own thread; closes nothing (the caller does). */
+void daemon_serve(struct connection *connection);
+
+#endif

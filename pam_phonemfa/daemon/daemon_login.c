@@ -1,0 +1,278 @@
+/* One client's login request: who may ask, the conversation relayed to the
+ * client's PAM application, and the outcome sent back. The flow itself is
+ * the core's (auth_flow.c); here it runs with the daemon's configuration,
+ * connections and timing, never the client's. */
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth_flow.h"
+#include "daemon.h"
+#include "nss_lookup.h"
+#include "secure_mem.h"
+#include "wire.h"
+
+/* phonemfa-setup re-authenticates a user before a change of phones: a
+ * remembered login must not stand in for the phone there. */
+static const char SETUP_SERVICE[] = "phonemfa-setup";
+
+#define ITEM_MAX (16 * 1024) /* any one PAM item a client sends */
+
+struct relay {
+    struct connection *connection;
+    struct wire_message *message; /* the client's last */
+    struct wire_builder *frame;   /* ours */
+    long answer_timeout_ms;
+    bool gone;
+};
+
+static int send_frame(struct relay *relay)
+{
+    struct wire_builder *frame = relay->frame;
+
+    if (relay->gone)
+        return -1;
+    if (wire_finish(frame) != 0 ||
+        wire_send(relay->connection->fd, frame, wire_deadline(DAEMON_SEND_TIMEOUT_MS)) != 0) {
+        relay->gone = true;
+        return -1;
+    }
+    return 0;
+}
+
+static int relay_ask(void *context, enum prompt_style style, const char *text, char **answer)
+{
+    struct relay *relay = context;
+    struct wire_message *reply = relay->message;
+    int rc = -1;
+
+    *answer = NULL;
+    wire_begin(relay->frame, WIRE_PROMPT);
+    wire_add(relay->frame, WIRE_F_ECHO, style == PROMPT_ECHO_OFF ? "off" : "on");
+    wire_add(relay->frame, WIRE_F_TEXT, text);
+    if (send_frame(relay) != 0)
+        return -1;
+    /* A stopped, stalled or vanished client ends here: the daemon, not
+     * the client's process, decides how long a login may wait. */
+    if (wire_receive(relay->connection->fd, reply, wire_deadline(relay->answer_timeout_ms)) != 0) {
+        relay->gone = true;
+        goto out;
+    }
+    if (reply->type == WIRE_NO_ANSWER && reply->count == 0)
+        goto out; /* the application's conversation failed: not abandoned */
+    const char *value = wire_get(reply, WIRE_F_TEXT, NULL);
+    if (reply->type != WIRE_ANSWER || reply->count != 1 || value == NULL) {
+        relay->gone = true; /* a client that breaks the protocol is not listened to */
+        goto out;
+    }
+    *answer = strdup(value);
+    rc = *answer != NULL ? 0 : -1;
+out:
+    wire_message_clear(reply);
+    return rc;
+}
+
+static void relay_tell(void *context, const char *text)
+{
+    struct relay *relay = context;
+
+    wire_begin(relay->frame, WIRE_TELL);
+    wire_add(relay->frame, WIRE_F_TEXT, text);
+    (void)send_frame(relay);
+}
+
+/* Without waiting: has the client hung up while the daemon was busy with
+ * the service (a call being answered, say)? */
+static bool relay_gone(void *context)
+{
+    struct relay *relay = context;
+    struct pollfd pfd = {.fd = relay->connection->fd, .events = POLLRDHUP};
+
+    if (!relay->gone && poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+        relay->gone = true;
+    return relay->gone;
+}
+
+static void send_result(struct relay *relay, enum login_outcome outcome)
+{
+    wire_begin(relay->frame, WIRE_RESULT);
+    wire_add(relay->frame, WIRE_F_OUTCOME, login_outcome_wire_name(outcome));
+    (void)send_frame(relay);
+}
+
+/* LANG as the administrator's pam_env set it ("ja_JP.UTF-8" → "ja"): it only
+ * picks the language of the text or call. */
+static const char *pick_locale(const struct phonemfa_config *config, const char *lang, char *buffer,
+                               size_t buffer_size)
+{
+    if (config->locale != NULL)
+        return config->locale;
+    if (lang == NULL)
+        return NULL;
+    size_t n = 0;
+    while (n + 1 < buffer_size && n < 3 && lang[n] >= 'a' && lang[n] <= 'z') {
+        buffer[n] = lang[n];
+        n++;
+    }
+    buffer[n] = '\0';
+    bool ends_cleanly = lang[n] == '\0' || lang[n] == '_' || lang[n] == '.' || lang[n] == '@';
+    return (n >= 2 && ends_cleanly) ? buffer : NULL;
+}
+
+struct login_fields {
+    const char *version, *user, *service, *rhost, *tty, *ruser, *lang;
+    int unenrolled; /* -1: as configured */
+};
+
+/* Every field known, none twice (but options), none too long. */
+static const char *read_fields(const struct wire_message *request, struct login_fields *fields)
+{
+    *fields = (struct login_fields){.unenrolled = -1};
+    for (size_t i = 0; i < request->count; i++) {
+        const struct wire_field *field = &request->fields[i];
+        const char **slot = NULL;
+        if (field->length > ITEM_MAX)
+            return "a field is too long";
+        switch (field->tag) {
+        case WIRE_F_VERSION: slot = &fields->version; break;
+        case WIRE_F_USER: slot = &fields->user; break;
+        case WIRE_F_SERVICE: slot = &fields->service; break;
+        case WIRE_F_RHOST: slot = &fields->rhost; break;
+        case WIRE_F_TTY: slot = &fields->tty; break;
+        case WIRE_F_RUSER: slot = &fields->ruser; break;
+        case WIRE_F_LANG: slot = &fields->lang; break;
+        case WIRE_F_OPTION:
+            if (strcmp(field->value, "unenrolled=ignore") == 0)
+                fields->unenrolled = UNENROLLED_IGNORE;
+            else if (strcmp(field->value, "unenrolled=deny") == 0)
+                fields->unenrolled = UNENROLLED_DENY;
+            else
+                return "an unknown option";
+            continue;
+        default:
+            return "an unknown field";
+        }
+        if (*slot != NULL)
+            return "a field given twice";
+        *slot = field->value;
+    }
+    if (fields->version == NULL || strcmp(fields->version, WIRE_VERSION) != 0)
+        return "another protocol version (module and daemon from different releases?)";
+    if (fields->user == NULL)
+        return "no user";
+    return NULL;
+}
+
+/* Root clients (sshd, su, sudo, login) may ask about anyone; any other
+ * client (a screen locker) only about the user it runs as. */
+static const char *check_peer(const struct connection *connection, const struct login_fields *fields)
+{
+    char error[NSS_ERROR_MAX];
+    unsigned long uid = 0;
+
+    if (connection->uid == 0)
+        return NULL;
+    if (fields->ruser != NULL)
+        return "a client that is not root named an invoking user";
+    switch (nss_user_uid(fields->user, &uid, error, sizeof error)) {
+    case NSS_FOUND:
+        return uid == (unsigned long)connection->uid ? NULL : "a client that is not root asked about another user";
+    case NSS_NOT_FOUND:
+        return "a client that is not root asked about an unknown user";
+    case NSS_FAILED:
+        break;
+    }
+    return "the client's user could not be looked up";
+}
+
+static void serve_login(struct relay *relay, const struct wire_message *request)
+{
+    struct connection *connection = relay->connection;
+    struct daemon *daemon = connection->daemon;
+    struct login_fields fields;
+    struct login_request login = {.user = "-"};
+    enum login_outcome outcome = LOGIN_INTERNAL_ERROR;
+    struct loaded_config *loaded = NULL;
+    char locale[8];
+
+    const char *broken = read_fields(request, &fields);
+    if (broken != NULL) {
+        log_message(&connection->log, LOG_ERR, "protocol error: the login request has %s", broken);
+        login.user = fields.user != NULL ? fields.user : "-";
+        login_log_outcome(&connection->log, &login, LOGIN_INTERNAL_ERROR, "protocol_error", NULL, NULL);
+        goto out;
+    }
+    login = (struct login_request){
+        .user = fields.user,
+        .service = fields.service,
+        .remote_host = fields.rhost,
+        .tty = fields.tty,
+        .never_remember = fields.service != NULL && strcmp(fields.service, SETUP_SERVICE) == 0,
+    };
+    const char *refused = check_peer(connection, &fields);
+    if (refused != NULL) {
+        log_message(&connection->log, LOG_WARNING, "refused: %s (client uid %lu)", refused,
+                    (unsigned long)connection->uid);
+        outcome = LOGIN_DENIED;
+        login_log_outcome(&connection->log, &login, outcome, "client_not_permitted", NULL, NULL);
+        goto out;
+    }
+    loaded = daemon_config_acquire(daemon);
+    if (loaded->config == NULL) {
+        log_message(&connection->log, LOG_ERR, "config error: %s", loaded->error);
+        login_log_outcome(&connection->log, &login, outcome, "config_error", NULL, NULL);
+        goto out;
+    }
+    /* The login's own copy: a module option of this PAM stack may change
+     * what an unenrolled user gets (the strings stay the loaded config's). */
+    struct phonemfa_config config = *loaded->config;
+    if (fields.unenrolled >= 0)
+        config.unenrolled = (enum unenrolled_policy)fields.unenrolled;
+    login.locale = pick_locale(&config, fields.lang, locale, sizeof locale);
+    if (config.verify_user == VERIFY_INVOKING_USER && fields.ruser != NULL && fields.ruser[0] != '\0' &&
+        strcmp(fields.ruser, fields.user) != 0) {
+        /* su sets PAM_RUSER to the person running it: their phone is asked,
+         * not the target account's. */
+        login.user = fields.ruser;
+        login.target = fields.user;
+    }
+    relay->answer_timeout_ms = config.answer_timeout_ms;
+    struct prompter prompter = {.context = relay, .ask = relay_ask, .tell = relay_tell, .gone = relay_gone};
+    outcome = login_verify(&config, &login, &prompter, daemon->pool, &connection->log);
+out:
+    if (loaded != NULL)
+        daemon_config_release(daemon, loaded);
+    if (outcome != LOGIN_ABANDONED)
+        send_result(relay, outcome);
+}
+
+void daemon_serve(struct connection *connection)
+{
+    struct relay relay = {.connection = connection, .message = wire_message_new(), .frame = wire_builder_new()};
+    struct wire_message *request = wire_message_new();
+
+    if (relay.message == NULL || relay.frame == NULL || request == NULL) {
+        log_message(&connection->log, LOG_ERR, "out of memory: the client is turned away");
+        goto out;
+    }
+    if (wire_receive(connection->fd, request, wire_deadline(DAEMON_REQUEST_TIMEOUT_MS)) != 0) {
+        char reason[64];
+        int code = errno;
+        if (code != ECONNRESET)
+            log_message(&connection->log, LOG_WARNING, "no request from the client: %s",
+                        code == EPROTO ? "not a protocol frame" : strerror_r(code, reason, sizeof reason));
+        goto out;
+    }
+    if (request->type == WIRE_LOGIN)
+        serve_login(&relay, request);
+    else
+        log_message(&connection->log, LOG_ERR, "protocol error: unknown request type 0x%02x",
+                    (unsigned)(unsigned char)request->type);
+out:
+    wire_message_free(request);
+    wire_message_free(relay.message);
+    wire_builder_free(relay.frame);
+}
