@@ -34,6 +34,8 @@
  * service, a call); this only bounds a daemon that hangs. */
 #define DAEMON_SILENCE_MS (30L * 60L * 1000L)
 #define SEND_TIMEOUT_MS 10000
+/* After an answer that could not be sent: what the daemon left to read. */
+#define LAST_WORD_MS 1000
 
 /* What sshd puts in PAM_AUTHTOK when the password was wrong: no code may be
  * sent (and paid for) after a failed password. */
@@ -221,15 +223,20 @@ static int answer_prompt(struct exchange *exchange, const struct wire_message *p
     return rc;
 }
 
-/* Relay until the daemon's result: 0 with exchange->outcome, or -1. */
-static int relay(struct exchange *exchange)
+/* Relay until the daemon's result: 0 with exchange->outcome, or -1.
+ * request_lost: the request could not be sent, but the daemon may have
+ * left a result (it turned the login away) to be read. */
+static int relay(struct exchange *exchange, bool request_lost)
 {
     struct wire_message *message = exchange->message;
+    bool answer_lost = request_lost;
     int rc = -1;
 
     for (;;) {
-        if (wire_receive(exchange->fd, message, wire_deadline(DAEMON_SILENCE_MS)) != 0) {
+        if (wire_receive(exchange->fd, message, wire_deadline(answer_lost ? LAST_WORD_MS : DAEMON_SILENCE_MS)) != 0) {
             char reason[64];
+            if (answer_lost)
+                break; /* why says the answer could not be sent */
             (void)snprintf(exchange->why, sizeof exchange->why, "phonemfad %s",
                            errno == ECONNRESET ? "closed the connection"
                            : errno == EPROTO   ? "sent a malformed frame"
@@ -237,8 +244,14 @@ static int relay(struct exchange *exchange)
             break;
         }
         if (message->type == WIRE_PROMPT) {
-            if (answer_prompt(exchange, message) != 0)
-                break;
+            /* An answer that cannot be sent: the daemon may have ended the
+             * login meanwhile (the user took too long) and left its result
+             * to be read. */
+            if (answer_prompt(exchange, message) != 0) {
+                if (answer_lost)
+                    break;
+                answer_lost = true;
+            }
         } else if (message->type == WIRE_TELL && message->count == 1 && wire_get(message, WIRE_F_TEXT, NULL)) {
             show(exchange->pamh, exchange->silent, wire_get(message, WIRE_F_TEXT, NULL));
         } else if (message->type == WIRE_RESULT &&
@@ -335,9 +348,12 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
         goto out;
     }
     exchange.fd = connect_daemon(options.socket_path, exchange.why, sizeof exchange.why);
-    if (exchange.fd < 0 || send_login(&exchange, user, &options) != 0 || relay(&exchange) != 0) {
-        if (exchange.fd >= 0 && exchange.why[0] == '\0')
-            (void)snprintf(exchange.why, sizeof exchange.why, "the request could not be sent");
+    bool request_lost = false;
+    if (exchange.fd >= 0 && send_login(&exchange, user, &options) != 0) {
+        (void)snprintf(exchange.why, sizeof exchange.why, "the request could not be sent");
+        request_lost = true;
+    }
+    if (exchange.fd < 0 || relay(&exchange, request_lost) != 0) {
         pam_syslog(pamh, LOG_ERR, "phonemfad not available: %s", exchange.why);
         show(pamh, exchange.silent, _("Phone verification is not available right now. Try again later."));
         login_log_outcome(&log, &request, LOGIN_SERVICE_UNAVAILABLE, "daemon_unavailable", NULL, NULL);

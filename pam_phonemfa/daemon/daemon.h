@@ -19,6 +19,9 @@
 #define DAEMON_REQUEST_TIMEOUT_MS 5000
 /* Any one write to a client (a prompt, a message, the result). */
 #define DAEMON_SEND_TIMEOUT_MS 10000
+/* The result for a client that stopped answering: into its socket buffer
+ * or not at all. */
+#define DAEMON_LAST_WORD_MS 100
 #define DAEMON_POOL_IDLE_MAX 32
 
 struct daemon_options {

@@ -11,7 +11,9 @@
 
 #include "auth_flow.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "nss_lookup.h"
+#include "login_wire.h"
 #include "secure_mem.h"
 #include "wire.h"
 
@@ -19,7 +21,6 @@
  * remembered login must not stand in for the phone there. */
 static const char SETUP_SERVICE[] = "phonemfa-setup";
 
-#define ITEM_MAX (16 * 1024) /* any one PAM item a client sends */
 
 struct relay {
     struct connection *connection;
@@ -96,11 +97,22 @@ static bool relay_gone(void *context)
     return relay->gone;
 }
 
+/* Sent even to a client that stopped answering (with a short bound): a
+ * stopped su finds it when it goes on, and ends denied at once. */
 static void send_result(struct relay *relay, enum login_outcome outcome)
 {
+    long deadline = wire_deadline(relay->gone ? DAEMON_LAST_WORD_MS : DAEMON_SEND_TIMEOUT_MS);
+
+    if (outcome == LOGIN_ABANDONED) {
+        wire_begin(relay->frame, WIRE_TELL);
+        wire_add(relay->frame, WIRE_F_TEXT, _("Phone verification timed out."));
+        if (wire_finish(relay->frame) != 0 || wire_send(relay->connection->fd, relay->frame, deadline) != 0)
+            return;
+    }
     wire_begin(relay->frame, WIRE_RESULT);
     wire_add(relay->frame, WIRE_F_OUTCOME, login_outcome_wire_name(outcome));
-    (void)send_frame(relay);
+    if (wire_finish(relay->frame) == 0)
+        (void)wire_send(relay->connection->fd, relay->frame, deadline);
 }
 
 /* LANG as the administrator's pam_env set it ("ja_JP.UTF-8" → "ja"): it only
@@ -120,50 +132,6 @@ static const char *pick_locale(const struct phonemfa_config *config, const char 
     buffer[n] = '\0';
     bool ends_cleanly = lang[n] == '\0' || lang[n] == '_' || lang[n] == '.' || lang[n] == '@';
     return (n >= 2 && ends_cleanly) ? buffer : NULL;
-}
-
-struct login_fields {
-    const char *version, *user, *service, *rhost, *tty, *ruser, *lang;
-    int unenrolled; /* -1: as configured */
-};
-
-/* Every field known, none twice (but options), none too long. */
-static const char *read_fields(const struct wire_message *request, struct login_fields *fields)
-{
-    *fields = (struct login_fields){.unenrolled = -1};
-    for (size_t i = 0; i < request->count; i++) {
-        const struct wire_field *field = &request->fields[i];
-        const char **slot = NULL;
-        if (field->length > ITEM_MAX)
-            return "a field is too long";
-        switch (field->tag) {
-        case WIRE_F_VERSION: slot = &fields->version; break;
-        case WIRE_F_USER: slot = &fields->user; break;
-        case WIRE_F_SERVICE: slot = &fields->service; break;
-        case WIRE_F_RHOST: slot = &fields->rhost; break;
-        case WIRE_F_TTY: slot = &fields->tty; break;
-        case WIRE_F_RUSER: slot = &fields->ruser; break;
-        case WIRE_F_LANG: slot = &fields->lang; break;
-        case WIRE_F_OPTION:
-            if (strcmp(field->value, "unenrolled=ignore") == 0)
-                fields->unenrolled = UNENROLLED_IGNORE;
-            else if (strcmp(field->value, "unenrolled=deny") == 0)
-                fields->unenrolled = UNENROLLED_DENY;
-            else
-                return "an unknown option";
-            continue;
-        default:
-            return "an unknown field";
-        }
-        if (*slot != NULL)
-            return "a field given twice";
-        *slot = field->value;
-    }
-    if (fields->version == NULL || strcmp(fields->version, WIRE_VERSION) != 0)
-        return "another protocol version (module and daemon from different releases?)";
-    if (fields->user == NULL)
-        return "no user";
-    return NULL;
 }
 
 /* Root clients (sshd, su, sudo, login) may ask about anyone; any other
@@ -198,7 +166,7 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
     struct loaded_config *loaded = NULL;
     char locale[8];
 
-    const char *broken = read_fields(request, &fields);
+    const char *broken = login_wire_read(request, &fields);
     if (broken != NULL) {
         log_message(&connection->log, LOG_ERR, "protocol error: the login request has %s", broken);
         login.user = fields.user != NULL ? fields.user : "-";
@@ -245,8 +213,7 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
 out:
     if (loaded != NULL)
         daemon_config_release(daemon, loaded);
-    if (outcome != LOGIN_ABANDONED)
-        send_result(relay, outcome);
+    send_result(relay, outcome);
 }
 
 void daemon_serve(struct connection *connection)

@@ -427,7 +427,7 @@ class Environment:
         self.write(f"state/{user}.state", json.dumps(state), 0o600)
 
     def login(self, user="alice", service="sshd", rhost="192.0.2.10", tty="ssh",
-              silent=False, no_conv=False, extra_env=None, ruser=None, file_size_limit=None):
+              silent=False, no_conv=False, extra_env=None, ruser=None, file_size_limit=None, run_as=None):
         """file_size_limit: bytes, the `ulimit -f` an invoking user could set
         before su (set inside pamclient, SIGXFSZ ignored)."""
         argv = [PAMCLIENT, "--confdir", self.pam_dir, "--service", service, "--user", user]
@@ -451,6 +451,11 @@ class Environment:
                     "--errors-for-leak-kinds=definite,indirect",
                     "--show-leak-kinds=definite,indirect", f"--suppressions={SUPPRESSIONS}",
                     f"--log-file={valgrind_log}"] + argv
+        if run_as is not None:  # (uid, gid): a client that is not root, such as a screen locker
+            if valgrind_log:
+                open(valgrind_log, "w").close()
+                os.chown(valgrind_log, run_as[0], run_as[1])
+            argv = ["setpriv", f"--reuid={run_as[0]}", f"--regid={run_as[1]}", "--clear-groups"] + argv
         daemon = self.start_daemon(extra_env)
         return Login(argv, valgrind_log, dict(self.nss_environment(), **(extra_env or {})), daemon)
 

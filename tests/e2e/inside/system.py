@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -76,13 +77,28 @@ class Syslog:
         with self.lock:
             return len(self.lines)
 
+    def outcome_lines(self, since, service):
+        """The outcome lines for service since mark: phonemfad's ("phonemfad[PID]:
+        [CLIENT] outcome=..."), or the module's for a login that never reached
+        it ("pam_phonemfa(SERVICE:auth): outcome=...")."""
+        daemon = re.compile(r"phonemfad\[\d+\]: \[\d+\] (outcome=.*)")
+        module = re.compile(rf"pam_phonemfa\({re.escape(service)}:auth\): (outcome=.*)")
+        with self.lock:
+            lines = list(self.lines[since:])
+        found = []
+        for line in lines:
+            match = daemon.search(line)
+            if match and f" service={service} " in match.group(1):
+                found.append(match.group(1))
+            elif (match := module.search(line)):
+                found.append(match.group(1))
+        return found
+
     def outcomes(self, since, service, user, wait=3.0):
-        """The module's outcome lines for service and user since mark."""
-        pattern = re.compile(rf"pam_phonemfa\({re.escape(service)}:auth\): (outcome=.* user={re.escape(user)} .*)")
+        """The outcome lines for service and user since mark."""
         deadline = time.monotonic() + wait
         while True:
-            with self.lock:
-                found = [m.group(1) for line in self.lines[since:] if (m := pattern.search(line))]
+            found = [line for line in self.outcome_lines(since, service) if f" user={user} " in line]
             if found or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
@@ -101,13 +117,16 @@ class System:
         self.network = self.service.network
         self.pamdir = run("pkg-config", "--variable=libdir", "pam").stdout.strip() + "/security"
         self.sshd = None
+        self.daemon = None
         self._install_module()
         self._configure()
         self._users()
+        self.start_daemon()
 
     # -- the steps of docs/admin-guide.md --------------------------------------
     def _install_module(self):
         install(os.path.join(ROOT, "build", "pam_phonemfa.so"), os.path.join(self.pamdir, "pam_phonemfa.so"))
+        install(os.path.join(ROOT, "build", "phonemfad"), "/usr/local/sbin/phonemfad", 0o755)
         install(os.path.join(ROOT, "build", "phonemfa-setup"), "/usr/local/bin/phonemfa-setup", 0o4755)
         self.install_pam("phonemfa-setup")
 
@@ -144,8 +163,42 @@ class System:
             f.write(text)
         os.chmod("/etc/phonemfa/phonemfa.conf", 0o644)
 
-    def configure(self, **settings):
+    def configure(self, expect_invalid=False, **settings):
+        """expect_invalid: the new file does not load; phonemfad must say so
+        and keep the configuration it had (returns the line it logged)."""
         self._configure(**settings)
+        return self.reload_daemon(expect_invalid)
+
+    # -- phonemfad, as its systemd unit would run it, logging to syslog ------
+    def start_daemon(self):
+        mark = self.syslog.mark()
+        self.daemon = subprocess.Popen(["/usr/local/sbin/phonemfad"], stdin=subprocess.DEVNULL)
+        self.wait_for_log(mark, r"phonemfad\[\d+\]: ready: listening on /run/phonemfa/phonemfad.sock")
+
+    def reload_daemon(self, expect_invalid=False):
+        if self.daemon is None:
+            return None
+        mark = self.syslog.mark()
+        self.daemon.send_signal(signal.SIGHUP)
+        line = self.wait_for_log(mark, r"phonemfad\[\d+\]: configuration (reloaded from|reload FAILED)")
+        if ("reload FAILED" in line) != expect_invalid:
+            raise RuntimeError(f"unexpected answer to the reload: {line}")
+        return line
+
+    def stop_daemon(self):
+        if self.daemon is not None:
+            self.daemon.terminate()
+            self.daemon.wait(timeout=20)
+            self.daemon = None
+
+    def wait_for_log(self, mark, pattern, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.syslog.since(mark):
+                if re.search(pattern, line):
+                    return line
+            time.sleep(0.02)
+        raise RuntimeError(f"never logged {pattern!r}: {self.syslog.since(mark)}")
 
     def _users(self):
         for user in PASSWORD:
@@ -219,4 +272,5 @@ class System:
 
     def close(self):
         self.stop_sshd()
+        self.stop_daemon()
         self.service.stop()

@@ -78,11 +78,10 @@ def logged(system, mark, text, wait=3.0):
 
 
 def outcome(system, mark, service, user=None, wait=3.0):
-    """The one outcome line of the module for service since mark, as a dict."""
-    pattern = re.compile(rf"pam_phonemfa\({re.escape(service)}:auth\): (outcome=.*)")
+    """The one outcome line for service since mark, as a dict."""
     deadline = time.monotonic() + wait
     while True:
-        lines = [m.group(1) for line in system.syslog.since(mark) if (m := pattern.search(line))]
+        lines = system.syslog.outcome_lines(mark, service)
         if user is not None:
             lines = [line for line in lines if f" user={user} " in line]
         if lines or time.monotonic() > deadline:
@@ -123,22 +122,21 @@ def plant_state(user, content):
 
 
 # -- item 1: the environment of a setuid caller -------------------------------
-def test_sslkeylogfile_under_su_creates_no_file_and_is_refused(clean):
+def test_sslkeylogfile_under_su_creates_no_file_and_has_no_effect(clean):
     """carol points libcurl's TLS key log at /etc/ld.so.preload with umask
-    000: a world-writable file in /etc written by root, and the TLS secrets."""
+    000: a world-writable file in /etc written by root, and the TLS secrets.
+    libcurl runs in phonemfad now, never in su: the variable reaches nothing
+    and the login goes on as any other."""
     assert not os.path.exists("/etc/ld.so.preload")
-    ok, user, mark = su(clean, "alice", "umask 000; export SSLKEYLOGFILE=/etc/ld.so.preload")
+    ok, user, mark = su(clean, "alice", "umask 000; export SSLKEYLOGFILE=/etc/ld.so.preload", choices=["1"])
     created = os.path.exists("/etc/ld.so.preload")
     if created:
         os.remove("/etc/ld.so.preload")  # before anything else runs with it
     assert not created, "root created the file named by the caller's SSLKEYLOGFILE"
-    assert not ok, "the login must be refused"
-    assert "Phone verification cannot run with SSLKEYLOGFILE set. Unset it and try again." in user.screen()
-    assert MENU_HEADER not in user.screen()
-    assert logged(clean, mark, "unsafe environment: SSLKEYLOGFILE is set in a program started by another user")
+    assert ok, f"the login with the right code must succeed:\n{user.screen()}"
     result = outcome(clean, mark, "su-l")
-    assert (result["outcome"], result["reason"]) == ("error", "unsafe_environment")
-    assert sends(clean) == 0
+    assert (result["outcome"], result["reason"]) == ("success", "approved")
+    assert sends(clean) == 1
 
 
 BREAKS_TLS = """openssl_conf = default_conf
@@ -227,7 +225,8 @@ def as_carol(*argv):
 def test_failmode_safe_cannot_be_forced_by_stopping_su(clean):
     """carol stops her su while its start request is on its way and lets it
     go on once the request timeout has passed: the module's own request
-    "times out", and with failmode safe that used to mean "let her in"."""
+    "timed out", and with failmode safe that used to mean "let her in". The
+    request is phonemfad's now: stopping su stops nothing of it."""
     clean.configure(failmode="safe", request_timeout=3)
     clean.network.add_fault({"kind": "delay", "op": "start", "seconds": 1.5, "count": 3})
     stopped = []
@@ -251,10 +250,46 @@ def test_failmode_safe_cannot_be_forced_by_stopping_su(clean):
         thread.join(timeout=60)
     assert stopped, "su was not found to stop"
     assert not ok, "carol got in with alice's password alone by stopping su during the request"
-    assert logged(clean, mark, "FAILMODE SAFE not applied: ")
     assert not logged(clean, mark, "FAILMODE SAFE: verification service unavailable", wait=0)
     result = outcome(clean, mark, "su-l")
-    assert result["outcome"] == "denied" and result["reason"] in ("service_unavailable", "bad_response")
+    assert (result["outcome"], result["reason"]) == ("denied", "wrong_code"), result
+
+
+def test_su_stopped_past_the_answer_timeout_is_abandoned(clean):
+    """carol stops su at the code prompt for longer than login.answer_timeout:
+    phonemfad, not su, keeps the time. The login ends as abandoned, the
+    verification is cancelled at the service, the text stays counted, and
+    when su goes on it is denied."""
+    clean.configure(failmode="safe", login_extra="answer_timeout = 5;")
+    # The start takes a second: su is stopped while it waits for phonemfad,
+    # before its user could answer anything.
+    clean.network.add_fault({"kind": "delay", "op": "start", "seconds": 1, "count": 1})
+    stopped = []
+
+    def attacker():
+        deadline = time.monotonic() + 30
+        while not clean.network.ops("start") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for pid in pids_of("su"):
+            as_carol("kill", "-STOP", str(pid))
+            stopped.append(pid)
+        time.sleep(7)
+        for pid in stopped:
+            as_carol("kill", "-CONT", str(pid))
+
+    thread = threading.Thread(target=attacker)
+    thread.start()
+    try:
+        ok, user, mark = su(clean, "alice", choices=["1"], wrong_codes=1)
+    finally:
+        thread.join(timeout=60)
+    assert stopped, "su was not found to stop"
+    assert not ok
+    result = outcome(clean, mark, "su-l")
+    assert (result["outcome"], result["reason"]) == ("abandoned", "client_gone"), result
+    assert clean.network.ops("cancel"), "the abandoned verification was not cancelled at the service"
+    assert len(state("alice").get("sends", [])) == 1 and len(state("alice").get("failures", [])) == 1
+    assert not logged(clean, mark, "FAILMODE SAFE", wait=0)
 
 
 def test_failmode_safe_not_applied_when_the_code_check_hangs_under_su(clean):
@@ -374,6 +409,11 @@ def test_lockout_stops_code_guessing_over_many_ssh_connections(sshd):
     for attempt in range(3):
         ok, _ = guess_over_ssh(sshd)
         assert not ok
+        # phonemfad ends a login whose sshd went away as soon as it sees the
+        # socket close: wait for that line before the next connection.
+        deadline = time.monotonic() + 10
+        while len(sshd.syslog.outcome_lines(mark, "sshd")) <= attempt and time.monotonic() < deadline:
+            time.sleep(0.05)
     before = sends(sshd)
     last = sshd.syslog.mark()
     ok, screen = guess_over_ssh(sshd)
@@ -386,16 +426,18 @@ def test_lockout_stops_code_guessing_over_many_ssh_connections(sshd):
     assert (result["outcome"], result["reason"]) == ("denied", "locked_out")
 
 
-def test_lockout_state_that_cannot_be_written_denies(clean):
-    """carol makes the state file unwritable for su (a zero file size limit,
-    SIGXFSZ ignored) so that no wrong guess would ever be counted."""
+def test_lockout_counts_whatever_file_size_limit_the_caller_sets(clean):
+    """carol once made the state file unwritable for su (a zero file size
+    limit, SIGXFSZ ignored) so that no wrong guess would be counted. The
+    state is written by phonemfad now: her limit reaches nothing, every
+    guess is counted."""
     clean.configure(extra=LOCKOUT)
     ok, user, mark = su(clean, "alice", "trap '' XFSZ; ulimit -f 0", choices=["1"], wrong_codes=3)
     assert not ok
-    assert logged(clean, mark, "state error: ")
+    assert not logged(clean, mark, "state error: ", wait=0)
     result = outcome(clean, mark, "su-l")
-    assert (result["outcome"], result["reason"]) == ("error", "state_error")
-    assert sends(clean) == 0, "codes were sent although no failure could be counted"
+    assert (result["outcome"], result["reason"]) == ("denied", "wrong_code")
+    assert state("alice").get("locked_until"), "the third wrong code did not start the lockout"
 
 
 # -- item 5: phonemfa-setup cannot be used for toll fraud -----------------------
@@ -487,17 +529,20 @@ def test_invoking_remembered_su_is_not_reused_for_another_target(clean):
 
 # -- item 7: remembered logins ---------------------------------------------------
 def test_remember_key_without_rhost_is_a_configuration_error(clean):
-    clean.configure(extra='remember: { mode = "always"; days = 7; key = [ "service" ]; };')
+    """The reload is refused, loudly, and the last good configuration stays."""
+    refused = clean.configure(extra='remember: { mode = "always"; days = 7; key = [ "service" ]; };',
+                              expect_invalid=True)
+    assert "keeping the one loaded before" in refused
+    assert 'setting \'remember.key\': must include "rhost": service and tty alone do not tell one client from ' \
+           'another' in refused
     su(clean, "alice", choices=["1"])
     ok, user, mark = su(clean, "alice", choices=["1"])
     assert not (ok and MENU_HEADER not in user.screen()), "the second su - alice passed on a remembered login"
-    assert logged(clean, mark, 'setting \'remember.key\': must include "rhost": service and tty alone do not '
-                               'tell one client from another')
     assert not state("alice").get("remembered")
 
 
 def test_setup_reauthentication_never_honours_a_remembered_login(clean):
-    clean.configure(extra='remember: { mode = "always"; days = 7; key = [ "service" ]; };')
+    clean.configure(extra='remember: { mode = "always"; days = 7; key = [ "service" ]; };', expect_invalid=True)
     plant_state("alice", {"version": 1, "remembered": [
         {"key": "service=phonemfa-setup", "phones": f"p{PRIMARY};a{ALTERNATE}", "until": "2099-01-01T00:00:00Z"}]})
     from test_setup_self import Session
