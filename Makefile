@@ -14,6 +14,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= /etc/systemd/system
 PYTHON     ?= /usr/bin/python3
 PKGS       := libcurl jansson libconfig pam
 # Evaluated when used, so `make deps` can install pkg-config first.
@@ -50,10 +51,11 @@ CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
 HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h)
 # The module links libpam and libc only: these few libc-only files of the
 # core, never the library.
-MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/login_outcome.o \
+MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o $(BUILD)/obj/login_outcome.o \
                  $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o
-DAEMON        := daemon_main daemon_socket daemon_login
-DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o)
+DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worker setup_relay
+DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o) $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o \
+                 $(BUILD)/obj/setup_verify.o
 
 UNIT := test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
         test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_caller_trust test_log test_safe_file test_crash
@@ -96,12 +98,13 @@ $(BUILD)/pam_phonemfa.so: $(MODULE_OBJ) $(SRC)/pam_phonemfa.map
 	    -Wl,--version-script=$(SRC)/pam_phonemfa.map -Wl,--no-undefined $(LDHARDEN) -lpam
 
 $(BUILD)/phonemfad: $(DAEMON_OBJ) $(BUILD)/libphonemfa.a
-	$(CC) -pie -o $@ $(DAEMON_OBJ) $(BUILD)/libphonemfa.a $(LDHARDEN) $(LIBS)
+	$(CC) -pie -o $@ $(DAEMON_OBJ) $(BUILD)/libphonemfa.a $(LDHARDEN) $(LIBS) -lpam
 
-SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/setup_verify.o
+# phonemfa-setup is an unprivileged client of phonemfad: libc only.
+SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o
 
-$(BUILD)/phonemfa-setup: $(SETUP_OBJ) $(BUILD)/libphonemfa.a
-	$(CC) -pie -o $@ $(SETUP_OBJ) $(BUILD)/libphonemfa.a $(LDHARDEN) $(LIBS) -lpam
+$(BUILD)/phonemfa-setup: $(SETUP_OBJ)
+	$(CC) -pie -o $@ $(SETUP_OBJ) $(LDHARDEN)
 
 $(BUILD)/asan/%: tests/unit/%.c $(CORE_OBJ_ASAN) tests/unit/unit_helpers.h
 	$(CC) $(CFLAGS_ASAN) -I$(SRC) -Itests/unit $< $(CORE_OBJ_ASAN) -o $@ $(LIBS) -lcmocka
@@ -227,7 +230,11 @@ demo:
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/pamclient
 	@$(PYTHON) tests/demo/demo.py $(if $(PROVIDER),--provider $(PROVIDER))
 
-bench: all $(BUILD)/tests/pamclient
+$(BUILD)/tests/pam_load_bench: tests/tools/pam_load_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 $< -o $@ -lpam
+
+bench: all $(BUILD)/tests/pamclient $(BUILD)/tests/pam_load_bench
 	$(PYTHON) tests/demo/bench.py
 
 pot:
@@ -239,12 +246,19 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
 	install -m 0644 $(BUILD)/pam_phonemfa.so $(DESTDIR)$(PAMDIR)/pam_phonemfa.so
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/pam.d
-	install -m 4755 $(BUILD)/phonemfa-setup $(DESTDIR)$(PREFIX)/bin/phonemfa-setup
+	install -m 0755 $(BUILD)/phonemfa-setup $(DESTDIR)$(PREFIX)/bin/phonemfa-setup
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 $(BUILD)/phonemfad $(DESTDIR)$(PREFIX)/sbin/phonemfad
+	@# The units name /usr/local/sbin/phonemfad: as they are for the default PREFIX.
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' conf/systemd/phonemfad.service > $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.service
+	install -m 0644 conf/systemd/phonemfad.socket $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.socket
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.service
+	install -m 0644 docs/phonemfad.8 $(DESTDIR)$(MANDIR)/man8/phonemfad.8
 	install -m 0644 conf/pam.d/phonemfa-setup $(DESTDIR)/etc/pam.d/phonemfa-setup
 	install -m 0644 docs/phonemfa-setup.8 $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8
 	install -m 0644 docs/pam_phonemfa.8 $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8
 	install -m 0644 docs/phonemfa.conf.5 $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
-	install -m 0644 docs/phonemfa-verify-api.yaml conf/phonemfa.conf \
+	install -m 0644 docs/phonemfa-verify-api.yaml docs/phonemfad-protocol.md conf/phonemfa.conf \
 	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/phonemfa
 	install -d -m 0700 $(DESTDIR)/var/lib/phonemfa
@@ -252,7 +266,9 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_phonemfa.so $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8 \
 	    $(DESTDIR)$(PREFIX)/bin/phonemfa-setup $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8 \
-	    $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
+	    $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5 $(DESTDIR)$(PREFIX)/sbin/phonemfad \
+	    $(DESTDIR)$(MANDIR)/man8/phonemfad.8 $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.socket
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
 
 clean:

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_client.h"
 #include "i18n.h"
 #include "login_outcome.h"
 #include "wire.h"
@@ -26,10 +27,6 @@
  * (the version script enforces the same at link time). */
 #define MODULE_ENTRY_POINT PAM_EXTERN __attribute__((visibility("default")))
 
-#define DEFAULT_SOCKET "/run/phonemfa/phonemfad.sock"
-/* phonemfad is local: if it does not take the connection at once it is
- * not coming. */
-#define CONNECT_TIMEOUT_MS 2000
 /* The daemon decides how long a login may wait (for the user, the
  * service, a call); this only bounds a daemon that hangs. */
 #define DAEMON_SILENCE_MS (30L * 60L * 1000L)
@@ -92,7 +89,7 @@ static void show(pam_handle_t *pamh, bool silent, const char *text)
 
 static int parse_arguments(pam_handle_t *pamh, int argc, const char **argv, struct module_options *options)
 {
-    options->socket_path = DEFAULT_SOCKET;
+    options->socket_path = PHONEMFAD_SOCKET;
     options->unenrolled = NULL;
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "socket=", 7) == 0 && argv[i][7] == '/') {
@@ -118,63 +115,6 @@ static const char *get_string_item(pam_handle_t *pamh, int item)
     if (pam_get_item(pamh, item, &value) != PAM_SUCCESS)
         return NULL;
     return value;
-}
-
-/* The socket must be root's, and so must the process behind it: a user
- * who got there first (a stale path, a tmpfs of theirs) is not phonemfad. */
-static int connect_daemon(const char *path, char *why, size_t why_size)
-{
-    struct sockaddr_un address = {.sun_family = AF_UNIX};
-    struct stat status;
-    char reason[64];
-
-    if (strlen(path) >= sizeof address.sun_path) {
-        (void)snprintf(why, why_size, "the socket path is too long");
-        return -1;
-    }
-    memcpy(address.sun_path, path, strlen(path) + 1);
-    if (lstat(path, &status) != 0 || !S_ISSOCK(status.st_mode) || status.st_uid != 0) {
-        (void)snprintf(why, why_size, "%s is %s", path,
-                       errno == ENOENT ? "missing (is phonemfad running?)" : "not a socket of root's");
-        return -1;
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd >= 0 && fd <= STDERR_FILENO) {
-        /* The application closed a standard descriptor: never let the
-         * daemon's frames land on what it takes for its terminal. */
-        int moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-        (void)close(fd);
-        fd = moved;
-    }
-    if (fd < 0) {
-        (void)snprintf(why, why_size, "no socket: %s", strerror_r(errno, reason, sizeof reason));
-        return -1;
-    }
-    /* A full backlog (EAGAIN): the daemon is busy; try again until the bound. */
-    long deadline = wire_deadline(CONNECT_TIMEOUT_MS);
-    while (connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
-        int error = errno;
-        if (error == EINTR)
-            continue;
-        if (error == EAGAIN && wire_now_ms() < deadline) {
-            struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
-            (void)nanosleep(&pause, NULL);
-            continue;
-        }
-        (void)snprintf(why, why_size, "cannot connect to %s: %s", path,
-                       error == EAGAIN ? "phonemfad did not take the connection in time"
-                                       : strerror_r(error, reason, sizeof reason));
-        (void)close(fd);
-        return -1;
-    }
-    struct ucred peer;
-    socklen_t length = sizeof peer;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 || length != sizeof peer || peer.uid != 0) {
-        (void)snprintf(why, why_size, "the process behind %s is not root's", path);
-        (void)close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 struct exchange {
@@ -347,7 +287,7 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
         result = PAM_BUF_ERR;
         goto out;
     }
-    exchange.fd = connect_daemon(options.socket_path, exchange.why, sizeof exchange.why);
+    exchange.fd = daemon_client_connect(options.socket_path, exchange.why, sizeof exchange.why);
     bool request_lost = false;
     if (exchange.fd >= 0 && send_login(&exchange, user, &options) != 0) {
         (void)snprintf(exchange.why, sizeof exchange.why, "the request could not be sent");

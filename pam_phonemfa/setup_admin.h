@@ -24,6 +24,8 @@ struct setup_context {
     const struct log_sink *log;
     const char *actor; /* who runs the command */
     const char *user;  /* whose phones */
+    bool interactive;  /* the client runs on a terminal (as it says) */
+    const char *tty;   /* its terminal's name (as it says), or NULL */
 };
 
 struct add_request {

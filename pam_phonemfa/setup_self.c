@@ -67,7 +67,7 @@ static bool reauthenticate(const struct setup_context *context)
 {
     struct pam_conv conversation = {terminal_conversation, NULL};
     pam_handle_t *pamh = NULL;
-    const char *tty = ttyname(STDIN_FILENO);
+    const char *tty = context->tty;
 
     int rc = pam_start("phonemfa-setup", context->user, &conversation, &pamh);
     if (rc == PAM_SUCCESS)
@@ -335,7 +335,7 @@ static int run_action(const struct setup_context *context, enum action action, c
 
 int setup_self_service(const struct setup_context *context)
 {
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    if (!context->interactive) {
         fputs("phonemfa-setup: run it in a terminal\n", stderr);
         return SETUP_NOT_PERMITTED;
     }

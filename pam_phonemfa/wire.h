@@ -23,7 +23,9 @@ enum {
     WIRE_NO_ANSWER = 'N', /* client: the conversation failed, no answer */
     WIRE_PROMPT = 'P',  /* daemon: ask the user (style, text) */
     WIRE_TELL = 'T',    /* daemon: a message for the user */
-    WIRE_RESULT = 'R',  /* daemon: the end (outcome, reason) */
+    WIRE_RESULT = 'R',  /* daemon: the end (outcome, reason; for setup, exit) */
+    WIRE_SETUP = 'S',   /* client: run phonemfa-setup (args) */
+    WIRE_OUTPUT = 'O',  /* daemon: text for the setup client's stdout or stderr */
 };
 
 /* Field tags. */
@@ -40,6 +42,11 @@ enum {
     WIRE_F_ECHO = 'e',     /* "on" / "off" */
     WIRE_F_OUTCOME = 'c',
     WIRE_F_REASON = 'w',
+    WIRE_F_ARG = 'a',         /* repeatable: a phonemfa-setup argument, in order */
+    WIRE_F_INTERACTIVE = 'i', /* "yes": the setup client runs on a terminal */
+    WIRE_F_STREAM = 'n',      /* "1" stdout / "2" stderr */
+    WIRE_F_MAX = 'k',         /* the longest answer a prompt takes */
+    WIRE_F_EXIT = 'z',        /* phonemfa-setup's exit status */
 };
 
 struct wire_field {

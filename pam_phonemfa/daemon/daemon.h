@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -53,6 +54,7 @@ struct daemon {
     unsigned active;
     unsigned long served;
     bool stopping;
+    char reload_error[CONFIG_ERROR_MAX]; /* the last reload's, or "" */
 };
 
 struct connection {
@@ -75,5 +77,14 @@ void daemon_config_release(struct daemon *daemon, struct loaded_config *config);
 /* Serve one client: read its request and carry it out. Runs in the
  * connection's own thread; closes nothing (the caller does). */
 void daemon_serve(struct connection *connection);
+
+struct wire_message;
+/* A phonemfa-setup client (daemon_setup.c). */
+void daemon_serve_setup(struct connection *connection, const struct wire_message *request);
+
+/* One line for phonemfa-setup check: pid, version, logins, the config. */
+void daemon_describe(struct daemon *daemon, char *out, size_t out_size);
+
+extern char **environ;
 
 #endif

@@ -235,6 +235,8 @@ void daemon_serve(struct connection *connection)
     }
     if (request->type == WIRE_LOGIN)
         serve_login(&relay, request);
+    else if (request->type == WIRE_SETUP)
+        daemon_serve_setup(connection, request);
     else
         log_message(&connection->log, LOG_ERR, "protocol error: unknown request type 0x%02x",
                     (unsigned)(unsigned char)request->type);

@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "daemon_socket.h"
 #include "http_client.h"
+#include "setup_worker.h"
 #include "i18n.h"
 #include "wire.h"
 
@@ -113,11 +114,15 @@ static void reload(struct daemon *daemon, const char *notify_socket)
         daemon_log(daemon, LOG_ERR, "configuration reload FAILED: out of memory; keeping the one loaded before");
     } else if (fresh->config == NULL && daemon->config->config != NULL) {
         daemon_log(daemon, LOG_ERR, "configuration reload FAILED, keeping the one loaded before: %s", fresh->error);
+        (void)pthread_mutex_lock(&daemon->lock);
+        (void)snprintf(daemon->reload_error, sizeof daemon->reload_error, "%s", fresh->error);
+        (void)pthread_mutex_unlock(&daemon->lock);
         daemon_config_release(daemon, fresh);
     } else {
         (void)pthread_mutex_lock(&daemon->lock);
         struct loaded_config *old = daemon->config;
         daemon->config = fresh;
+        daemon->reload_error[0] = '\0';
         (void)pthread_mutex_unlock(&daemon->lock);
         daemon_config_release(daemon, old);
         if (fresh->config != NULL)
@@ -126,6 +131,17 @@ static void reload(struct daemon *daemon, const char *notify_socket)
             daemon_log(daemon, LOG_ERR, "configuration still not valid, every login is refused: %s", fresh->error);
     }
     daemon_notify(notify_socket, "READY=1");
+}
+
+void daemon_describe(struct daemon *daemon, char *out, size_t out_size)
+{
+    (void)pthread_mutex_lock(&daemon->lock);
+    (void)snprintf(out, out_size, "running (pid %ld, version %s): %u of at most %u logins at once, %lu served; %s%s",
+                   (long)getpid(), PHONEMFA_VERSION, daemon->active, daemon->options.max_logins, daemon->served,
+                   daemon->reload_error[0] ? "the last reload FAILED, the configuration loaded before is in use: "
+                                           : "configuration as loaded",
+                   daemon->reload_error);
+    (void)pthread_mutex_unlock(&daemon->lock);
 }
 
 static void *connection_thread(void *argument)
@@ -255,7 +271,7 @@ static void stop(struct daemon *daemon)
         daemon_log(daemon, LOG_WARNING, "stopping with %u logins still running", left);
 }
 
-static int serve(struct daemon *daemon, int listen_fd, const char *notify_socket)
+static int serve(struct daemon *daemon, int listen_fd, const char *where, const char *notify_socket)
 {
     sigset_t signals;
     pthread_attr_t attributes;
@@ -272,8 +288,8 @@ static int serve(struct daemon *daemon, int listen_fd, const char *notify_socket
         return 1;
     }
     daemon_notify(notify_socket, "READY=1");
-    daemon_log(daemon, LOG_INFO, "ready: listening on %s (version %s, at most %u logins at once)",
-               daemon->options.socket_path, PHONEMFA_VERSION, daemon->options.max_logins);
+    daemon_log(daemon, LOG_INFO, "ready: listening on %s (version %s, at most %u logins at once)", where,
+               PHONEMFA_VERSION, daemon->options.max_logins);
     for (;;) {
         struct pollfd fds[2] = {{.fd = listen_fd, .events = POLLIN}, {.fd = signal_fd, .events = POLLIN}};
         if (poll(fds, 2, -1) < 0 && errno != EINTR)
@@ -371,6 +387,8 @@ static bool parse_count(const char *text, unsigned maximum, unsigned *value)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], SETUP_WORKER_FLAG) == 0)
+        return setup_worker_main(argc, argv);
     static const struct option options[] = {
         {"foreground", no_argument, NULL, 'f'},   {"config", required_argument, NULL, 'c'},
         {"socket", required_argument, NULL, 's'}, {"max-logins", required_argument, NULL, 'm'},
@@ -469,7 +487,8 @@ int main(int argc, char **argv)
         if (daemon.config->config == NULL)
             daemon_log(&daemon, LOG_ERR, "configuration not valid, every login is refused until it is fixed "
                        "and phonemfad reloaded: %s", daemon.config->error);
-        rc = serve(&daemon, listen_fd, notify[0] ? notify : NULL);
+        rc = serve(&daemon, listen_fd, from_systemd ? "the socket systemd passed" : daemon.options.socket_path,
+                   notify[0] ? notify : NULL);
         stop(&daemon);
         daemon_log(&daemon, LOG_INFO, "stopped: %lu clients served, %lu HTTPS connections opened",
                    daemon.served, http_pool_connections_opened(daemon.pool));

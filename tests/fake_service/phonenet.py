@@ -98,6 +98,7 @@ class PhoneNetwork:
         self.number_kinds = {}      # number -> "landline" | "blocked" | "invalid"
         self.stop_event = threading.Event()
         self.generation = 0         # bumped by reset(): late work of a past test is dropped
+        self.tls_handshakes = 0     # completed TLS handshakes (make bench: handshakes per login)
 
     # -- control -----------------------------------------------------------
     def add_fault(self, spec):
@@ -141,6 +142,7 @@ class PhoneNetwork:
 
     def reset(self):
         with self.lock:
+            self.tls_handshakes = 0
             self.generation += 1
             self.verifications.clear()
             self.deliveries.clear()
@@ -570,7 +572,10 @@ class TlsServer(ThreadingHTTPServer):
                              daemon=True).start()
             raise OSError("handshake fault")
         try:
-            return context.wrap_socket(sock, server_side=True), address
+            wrapped = context.wrap_socket(sock, server_side=True), address
+            with self.network.lock:
+                self.network.tls_handshakes += 1
+            return wrapped
         except (ssl.SSLError, OSError):
             sock.close()
             raise

@@ -269,8 +269,10 @@ SETUP = os.path.join(BUILD, "phonemfa-setup")
 
 
 def run_check(env):
-    return subprocess.run([SETUP, "--config", env.config_path, "check"], capture_output=True, text=True,
-                          timeout=60)
+    """phonemfa-setup check asks phonemfad, which reports its own state and
+    checks its configuration, store, state and service."""
+    env.start_daemon()
+    return subprocess.run([SETUP, "--socket", env.socket, "check"], capture_output=True, text=True, timeout=60)
 
 
 def test_check_reaches_the_service_and_explains_problems(env):
@@ -279,6 +281,8 @@ def test_check_reaches_the_service_and_explains_problems(env):
     assert good.returncode == 0, good.stdout + good.stderr
     assert f"ok       service {env.service.url()}: reachable, certificate and credentials accepted" in good.stdout
     assert "0 problems found" in good.stdout
+    assert re.search(r"^ok       phonemfad running \(pid \d+, version [0-9.]+\): 1 of at most 512 logins at once, "
+                     r"0 served; configuration as loaded$", good.stdout, re.M), good.stdout
     # A writer killed mid-write leaves its temp file: check says so.
     env.write("store/.alice.json.tmp", "{half", 0o600)
     noted = run_check(env)

@@ -326,3 +326,51 @@ def test_256_concurrent_logins_over_64_users_count_everything(env):
         assert len(state["failures"]) == 3 * PER_USER, state
     assert len(env.requests("start")) == len(names)
     assert len(env.requests("check")) == 3 * len(names)
+
+
+def test_socket_activation_and_readiness_the_way_systemd_does_them(env):
+    """systemd listens (LISTEN_PID, LISTEN_FDS, fd 3) and waits for READY=1 on
+    NOTIFY_SOCKET; a reload says RELOADING=1 then READY=1, a stop STOPPING=1.
+    The socket is systemd's: phonemfad leaves it in place when it stops."""
+    env.enroll("alice", {"primary": PRIMARY})
+    path = os.path.join(env.dir, "activated.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o666)
+    listener.listen(16)
+    notify_path = os.path.join(env.dir, "notify.sock")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(30)
+    environment = dict(os.environ, **env.nss_environment(), LISTEN_FDS="1", NOTIFY_SOCKET=notify_path)
+    keep = [arg for name in ("LD_PRELOAD", "NSS_WRAPPER_PASSWD", "NSS_WRAPPER_GROUP") for arg in ("--keep-env", name)]
+    log = open(os.path.join(env.dir, "activated.log"), "w")
+    # LISTEN_PID is the daemon's own pid: the shell sets it and execs.
+    daemon = subprocess.Popen(["/bin/sh", "-c", 'LISTEN_PID=$$ exec "$0" "$@"', DAEMON, "-f", "--config",
+                               env.config_path, "--socket", os.path.join(env.dir, "not-used.sock")] + keep,
+                              env=environment, stdout=log, stderr=log, close_fds=False,
+                              preexec_fn=lambda: os.dup2(listener.fileno(), 3))
+    try:
+        assert notify.recv(4096) == b"READY=1"
+        env.module_args = f"socket={path}"
+        env.write_stack("sshd")
+        login = env.login_with_code()
+        assert login.finish() == PAM_SUCCESS
+        assert not os.path.exists(os.path.join(env.dir, "not-used.sock")), "systemd's socket was not used"
+        daemon.send_signal(signal.SIGHUP)
+        assert re.fullmatch(rb"RELOADING=1\nMONOTONIC_USEC=\d+", notify.recv(4096))
+        assert notify.recv(4096) == b"READY=1"
+        daemon.send_signal(signal.SIGTERM)
+        assert notify.recv(4096) == b"STOPPING=1"
+        assert daemon.wait(timeout=30) == 0
+        assert os.path.exists(path), "the socket is systemd's to remove"
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        log.close()
+        listener.close()
+        notify.close()
+    text = open(os.path.join(env.dir, "activated.log")).read()
+    assert "phonemfad: ready: listening on the socket systemd passed (version " in text
+    assert "outcome=success reason=approved user=alice" in text

@@ -383,7 +383,8 @@ def test_check_reaches_twilio_and_explains_a_wrong_service_sid(twilio_env):
     """phonemfa-setup check asks Twilio for the Verify Service (sends nothing)."""
     env = twilio_env
     env.enroll("alice", {"primary": PRIMARY})
-    check = [os.path.join(BUILD, "phonemfa-setup"), "--config", env.config_path, "check"]
+    env.start_daemon()
+    check = [os.path.join(BUILD, "phonemfa-setup"), "--socket", env.socket, "check"]
     good = subprocess.run(check, capture_output=True, text=True, timeout=60)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "reachable, certificate and credentials accepted" in good.stdout

@@ -127,7 +127,7 @@ class System:
     def _install_module(self):
         install(os.path.join(ROOT, "build", "pam_phonemfa.so"), os.path.join(self.pamdir, "pam_phonemfa.so"))
         install(os.path.join(ROOT, "build", "phonemfad"), "/usr/local/sbin/phonemfad", 0o755)
-        install(os.path.join(ROOT, "build", "phonemfa-setup"), "/usr/local/bin/phonemfa-setup", 0o4755)
+        install(os.path.join(ROOT, "build", "phonemfa-setup"), "/usr/local/bin/phonemfa-setup", 0o755)
         self.install_pam("phonemfa-setup")
 
     def _configure(self, failmode="secure", unenrolled="deny", urls=None, extra="", login_extra="",
