@@ -23,9 +23,15 @@ int daemon_client_connect(const char *path, char *why, size_t why_size)
         return -1;
     }
     memcpy(address.sun_path, path, strlen(path) + 1);
-    if (lstat(path, &status) != 0 || !S_ISSOCK(status.st_mode) || status.st_uid != 0) {
+    if (lstat(path, &status) != 0) {
+        int error = errno;
         (void)snprintf(why, why_size, "%s is %s", path,
-                       errno == ENOENT ? "missing (is phonemfad running?)" : "not a socket of root's");
+                       error == ENOENT ? "missing (is phonemfad running?)"
+                                       : strerror_r(error, reason, sizeof reason));
+        return -1;
+    }
+    if (!S_ISSOCK(status.st_mode) || status.st_uid != 0) {
+        (void)snprintf(why, why_size, "%s is not a socket of root's", path);
         return -1;
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -341,22 +342,22 @@ static int clean_process(const char *const *keep, size_t keep_count)
             if (opened != fd)
                 return -1;
         }
-    for (size_t i = 0; i < keep_count + 3; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < keep_count + 3 && rc == 0; i++) {
         const char *name = i < 3 ? systemd[i] : keep[i - 3];
         const char *value = getenv(name);
         if (value == NULL)
             continue;
         kept[count][0] = strdup(name);
         kept[count][1] = strdup(value);
-        if (kept[count][0] == NULL || kept[count][1] == NULL)
-            return -1;
         count++;
+        if (kept[count - 1][0] == NULL || kept[count - 1][1] == NULL)
+            rc = -1;
     }
-    if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0)
-        return -1;
-    int rc = 0;
+    if (rc == 0 && (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0))
+        rc = -1;
     for (size_t i = 0; i < count; i++) {
-        if (setenv(kept[i][0], kept[i][1], 1) != 0)
+        if (rc == 0 && setenv(kept[i][0], kept[i][1], 1) != 0)
             rc = -1;
         free(kept[i][0]);
         free(kept[i][1]);
@@ -478,6 +479,13 @@ int main(int argc, char **argv)
     }
     daemon.config = load_config(daemon.options.config_path);
     daemon.pool = http_pool_new(DAEMON_POOL_IDLE_MAX);
+    /* One user lookup before any thread exists: NSS modules are loaded and
+     * set up lazily by the first lookup, and not every module does that
+     * safely when many threads make their first lookup at once. */
+    struct passwd root_entry, *root_found = NULL;
+    char root_buffer[4096];
+    if (getpwuid_r(0, &root_entry, root_buffer, sizeof root_buffer, &root_found) != 0 || root_found == NULL)
+        daemon_log(&daemon, LOG_WARNING, "NSS did not answer for uid 0 at start: user lookups may fail");
     int rc = 1;
     if (listen_fd < 0) {
         daemon_log(&daemon, LOG_ERR, "cannot start: %s", error);

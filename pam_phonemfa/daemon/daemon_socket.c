@@ -37,7 +37,7 @@ int daemon_socket_from_systemd(char *error, size_t error_size)
 {
     long pid = 0, count = 0;
     int type = 0, listening = 0;
-    struct sockaddr_un address;
+    struct sockaddr_un address = {.sun_family = AF_UNSPEC};
     socklen_t length = sizeof type, listening_length = sizeof listening, address_length = sizeof address;
 
     if (!parse_number(getenv("LISTEN_PID"), &pid) || pid != (long)getpid())
@@ -69,8 +69,13 @@ static int make_parent_directory(const char *path, char *error, size_t error_siz
     if (slash == NULL || slash == directory)
         return 0;
     *slash = '\0';
-    if (mkdir(directory, 0755) != 0 && errno != EEXIST)
+    if (mkdir(directory, 0755) == 0) {
+        /* Our umask is 077: clients of every user must reach the socket. */
+        if (chmod(directory, 0755) != 0)
+            return fail(error, error_size, "cannot set the mode of", directory);
+    } else if (errno != EEXIST) {
         return fail(error, error_size, "cannot create", directory);
+    }
     if (lstat(directory, &status) != 0)
         return fail(error, error_size, "cannot inspect", directory);
     if (!S_ISDIR(status.st_mode) || status.st_uid != 0 || (status.st_mode & 022) != 0) {

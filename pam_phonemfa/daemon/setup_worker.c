@@ -244,8 +244,13 @@ int setup_worker_main(int argc, char **argv)
         }
     }
     FILE *out = open_relay(1), *err = open_relay(2);
-    if (!have_peer || out == NULL || err == NULL)
+    if (!have_peer || out == NULL || err == NULL) {
+        if (out != NULL)
+            (void)fclose(out);
+        if (err != NULL)
+            (void)fclose(err);
         return SETUP_BROKEN;
+    }
     stdout = out;
     stderr = err;
     i18n_bind();

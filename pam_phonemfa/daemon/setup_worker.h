@@ -10,7 +10,7 @@
 #define SETUP_ANSWER_TIMEOUT_MS (10L * 60L * 1000L)
 #define SETUP_SEND_TIMEOUT_MS 10000
 #define SETUP_ARGS_MAX 32
-#define SETUP_ARG_MAX 1024
+#define SETUP_ARG_MAX (16 * 1024)
 
 int setup_worker_main(int argc, char **argv);
 

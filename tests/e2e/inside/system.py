@@ -152,6 +152,9 @@ class System:
         text = text.replace("call_answer_timeout = 90;", "call_answer_timeout = 10;")
         text = text.replace("poll_interval = 2;", "poll_interval = 0.3;")
         if login_extra:
+            # A setting given here replaces the stock file's (libconfig refuses one given twice).
+            for name in re.findall(r"(\w+)\s*=", login_extra):
+                text = re.sub(rf"(?m)^\s*{name}\s*=.*\n", "", text, count=1)
             text = text.replace("login: {\n", "login: {\n  " + login_extra + "\n", 1)
         if request_timeout is not None:
             text = text.replace("request_timeout = 15;", f"request_timeout = {request_timeout};")
