@@ -10,74 +10,79 @@
 #include <strings.h>
 #include <time.h>
 
-struct http_pool {
-    CURLSH *share;
-    unsigned max_idle;
-    atomic_ulong connections_opened;
-    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+/* libcurl does not support one connection cache shared by threads at
+ * once (CURLSHOPT_SHARE, "not supported ... between multiple concurrent
+ * threads"): the pool keeps whole easy handles instead, each with its own
+ * live connections, and lends each to one login at a time. */
+struct idle_handle {
+    CURL *curl;
+    long returned_ms; /* monotonic */
 };
 
-static void pool_lock(CURL *curl, curl_lock_data data, curl_lock_access access, void *user)
-{
-    struct http_pool *pool = user;
-    (void)curl;
-    (void)access;
-    if (data >= 0 && data < CURL_LOCK_DATA_LAST)
-        (void)pthread_mutex_lock(&pool->locks[data]);
-}
+struct http_pool {
+    pthread_mutex_t lock;
+    unsigned max_idle;
+    unsigned idle_count;
+    struct idle_handle *idle; /* max_idle of them; the newest last */
+    atomic_ulong connections_opened;
+};
 
-static void pool_unlock(CURL *curl, curl_lock_data data, void *user)
-{
-    struct http_pool *pool = user;
-    (void)curl;
-    if (data >= 0 && data < CURL_LOCK_DATA_LAST)
-        (void)pthread_mutex_unlock(&pool->locks[data]);
-}
+static long monotonic_ms(void);
 
 struct http_pool *http_pool_new(unsigned max_idle)
 {
     struct http_pool *pool = calloc(1, sizeof *pool);
-    size_t initialised = 0;
 
     if (pool == NULL)
         return NULL;
-    /* Reference-counted like the sessions': the pool's share outlives them. */
+    pool->idle = calloc(max_idle > 0 ? max_idle : 1, sizeof *pool->idle);
+    if (pool->idle == NULL || pthread_mutex_init(&pool->lock, NULL) != 0) {
+        free(pool->idle);
+        free(pool);
+        return NULL;
+    }
+    /* Reference-counted like the sessions': the pool's handles outlive them. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        (void)pthread_mutex_destroy(&pool->lock);
+        free(pool->idle);
         free(pool);
         return NULL;
     }
     pool->max_idle = max_idle;
     atomic_init(&pool->connections_opened, 0);
-    for (; initialised < CURL_LOCK_DATA_LAST; initialised++)
-        if (pthread_mutex_init(&pool->locks[initialised], NULL) != 0)
-            goto fail;
-    pool->share = curl_share_init();
-    if (pool->share == NULL ||
-        curl_share_setopt(pool->share, CURLSHOPT_LOCKFUNC, pool_lock) != CURLSHE_OK ||
-        curl_share_setopt(pool->share, CURLSHOPT_UNLOCKFUNC, pool_unlock) != CURLSHE_OK ||
-        curl_share_setopt(pool->share, CURLSHOPT_USERDATA, pool) != CURLSHE_OK ||
-        curl_share_setopt(pool->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
-        curl_share_setopt(pool->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
-        curl_share_setopt(pool->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)
-        goto fail;
     return pool;
-fail:
-    if (pool->share != NULL)
-        (void)curl_share_cleanup(pool->share);
-    while (initialised > 0)
-        (void)pthread_mutex_destroy(&pool->locks[--initialised]);
-    free(pool);
-    curl_global_cleanup();
-    return NULL;
+}
+
+/* Handles idle longer than the bound are closed (their connections with
+ * them); under the lock. */
+static void prune_locked(struct http_pool *pool, long now)
+{
+    unsigned kept = 0;
+
+    for (unsigned i = 0; i < pool->idle_count; i++) {
+        if (now - pool->idle[i].returned_ms > HTTP_POOL_IDLE_SECONDS * 1000L)
+            curl_easy_cleanup(pool->idle[i].curl);
+        else
+            pool->idle[kept++] = pool->idle[i];
+    }
+    pool->idle_count = kept;
+}
+
+void http_pool_prune(struct http_pool *pool)
+{
+    (void)pthread_mutex_lock(&pool->lock);
+    prune_locked(pool, monotonic_ms());
+    (void)pthread_mutex_unlock(&pool->lock);
 }
 
 void http_pool_free(struct http_pool *pool)
 {
     if (pool == NULL)
         return;
-    (void)curl_share_cleanup(pool->share);
-    for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
-        (void)pthread_mutex_destroy(&pool->locks[i]);
+    for (unsigned i = 0; i < pool->idle_count; i++)
+        curl_easy_cleanup(pool->idle[i].curl);
+    (void)pthread_mutex_destroy(&pool->lock);
+    free(pool->idle);
     free(pool);
     curl_global_cleanup();
 }
@@ -85,6 +90,35 @@ void http_pool_free(struct http_pool *pool)
 unsigned long http_pool_connections_opened(struct http_pool *pool)
 {
     return atomic_load(&pool->connections_opened);
+}
+
+/* A handle of the pool's (the most recently used: its connection is the
+ * likeliest alive), or a new one. */
+static CURL *pool_take(struct http_pool *pool)
+{
+    CURL *curl = NULL;
+
+    (void)pthread_mutex_lock(&pool->lock);
+    prune_locked(pool, monotonic_ms());
+    if (pool->idle_count > 0)
+        curl = pool->idle[--pool->idle_count].curl;
+    (void)pthread_mutex_unlock(&pool->lock);
+    return curl != NULL ? curl : curl_easy_init();
+}
+
+/* Back to the pool with its connections (curl_easy_reset keeps them), or
+ * closed when the pool is full. */
+static void pool_give_back(struct http_pool *pool, CURL *curl)
+{
+    curl_easy_reset(curl);
+    (void)pthread_mutex_lock(&pool->lock);
+    if (pool->idle_count < pool->max_idle) {
+        pool->idle[pool->idle_count++] = (struct idle_handle){.curl = curl, .returned_ms = monotonic_ms()};
+        curl = NULL;
+    }
+    (void)pthread_mutex_unlock(&pool->lock);
+    if (curl != NULL)
+        curl_easy_cleanup(curl);
 }
 
 /* How often curl was about to send this request: a second time is curl
@@ -160,7 +194,7 @@ struct http_session *http_session_new(const struct http_options *options)
     }
     session->global_initialised = true;
     session->options = *options;
-    session->curl = curl_easy_init();
+    session->curl = options->pool != NULL ? pool_take(options->pool) : curl_easy_init();
     if (session->curl == NULL) {
         http_session_free(session);
         return NULL;
@@ -172,7 +206,9 @@ void http_session_free(struct http_session *session)
 {
     if (session == NULL)
         return;
-    if (session->curl != NULL)
+    if (session->curl != NULL && session->options.pool != NULL)
+        pool_give_back(session->options.pool, session->curl);
+    else if (session->curl != NULL)
         curl_easy_cleanup(session->curl);
     if (session->global_initialised)
         curl_global_cleanup();
@@ -260,10 +296,7 @@ static bool set_options(CURL *curl, const struct http_options *options, long rem
            curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK &&
            curl_easy_setopt(curl, CURLOPT_USERAGENT, "pam_phonemfa/" PHONEMFA_VERSION) == CURLE_OK &&
            curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer) == CURLE_OK &&
-           curl_easy_setopt(curl, CURLOPT_MAXAGE_CONN, (long)HTTP_POOL_IDLE_SECONDS) == CURLE_OK &&
-           (options->pool == NULL ||
-            (curl_easy_setopt(curl, CURLOPT_SHARE, options->pool->share) == CURLE_OK &&
-             curl_easy_setopt(curl, CURLOPT_MAXCONNECTS, (long)options->pool->max_idle) == CURLE_OK));
+           curl_easy_setopt(curl, CURLOPT_MAXAGE_CONN, (long)HTTP_POOL_IDLE_SECONDS) == CURLE_OK;
 }
 
 static bool set_method(CURL *curl, const char *method, const char *body, size_t body_length)

@@ -12,13 +12,16 @@
 #define HTTP_RESPONSE_MAX (64 * 1024)
 #define HTTP_DETAIL_MAX 256
 
-/* Keep-alive connections shared by the sessions of many threads: at most
- * max_idle kept, none reused after HTTP_POOL_IDLE_SECONDS idle (curl closes
- * it at the next request). */
+/* Keep-alive connections for the sessions of many threads: a session takes
+ * an idle curl handle (with its live connections) from the pool and gives it
+ * back when it ends, so each handle serves one thread at a time. At most
+ * max_idle kept; one idle for more than HTTP_POOL_IDLE_SECONDS is closed
+ * (at the next take or give-back, or by http_pool_prune). */
 #define HTTP_POOL_IDLE_SECONDS 30
 struct http_pool;
 struct http_pool *http_pool_new(unsigned max_idle);
 void http_pool_free(struct http_pool *pool);
+void http_pool_prune(struct http_pool *pool);
 /* Connections opened (each a TLS handshake) since the pool was made. */
 unsigned long http_pool_connections_opened(struct http_pool *pool);
 

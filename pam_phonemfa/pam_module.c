@@ -34,9 +34,23 @@
 /* After an answer that could not be sent: what the daemon left to read. */
 #define LAST_WORD_MS 1000
 
-/* What sshd puts in PAM_AUTHTOK when the password was wrong: no code may be
- * sent (and paid for) after a failed password. */
+/* What sshd puts in PAM_AUTHTOK when the password was wrong (or the user
+ * invalid): this junk, repeated to the length of what was typed
+ * (fake_password() in OpenSSH's auth-pam.c). No code may be sent (and paid
+ * for) after a failed password. */
 static const char SSHD_BAD_PASSWORD[] = "\b\n\r\177INCORRECT";
+
+static bool is_sshd_bad_password(const char *password)
+{
+    size_t cycle = sizeof SSHD_BAD_PASSWORD - 1;
+
+    if (password == NULL || password[0] == '\0')
+        return false;
+    for (size_t i = 0; password[i] != '\0'; i++)
+        if (password[i] != SSHD_BAD_PASSWORD[i % cycle])
+            return false;
+    return true;
+}
 
 struct module_options {
     const char *socket_path;
@@ -274,8 +288,7 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
         result = PAM_SERVICE_ERR;
         goto out;
     }
-    if (pam_get_item(pamh, PAM_AUTHTOK, &password) == PAM_SUCCESS && password != NULL &&
-        strcmp(password, SSHD_BAD_PASSWORD) == 0) {
+    if (pam_get_item(pamh, PAM_AUTHTOK, &password) == PAM_SUCCESS && is_sshd_bad_password(password)) {
         login_log_outcome(&log, &request, LOGIN_DENIED, "password_failed", NULL, NULL);
         result = PAM_AUTH_ERR;
         goto out;

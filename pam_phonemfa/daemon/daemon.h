@@ -16,6 +16,7 @@
 #define PHONEMFAD_DEFAULT_SOCKET "/run/phonemfa/phonemfad.sock"
 #define DAEMON_DEFAULT_MAX_LOGINS 512
 #define DAEMON_DEFAULT_MAX_PER_UID 8
+#define DAEMON_DEFAULT_MAX_PER_ACCOUNT 32
 /* A client has this long to send its request once connected. */
 #define DAEMON_REQUEST_TIMEOUT_MS 5000
 /* Any one write to a client (a prompt, a message, the result). */
@@ -30,6 +31,7 @@ struct daemon_options {
     const char *socket_path;
     unsigned max_logins;  /* at once, all clients together */
     unsigned max_per_uid; /* at once, per non-root client uid */
+    unsigned max_per_account; /* at once, per account verified (su and sudo are root clients) */
     bool log_to_stderr;   /* -f: lines to stderr instead of syslog */
 };
 
@@ -65,6 +67,7 @@ struct connection {
     gid_t gid;
     struct connection *next;
     struct log_sink log; /* the daemon's, each line tagged with the client's pid */
+    char account[64];    /* the account this login verifies, once known (under daemon.lock) */
 };
 
 void daemon_log(const struct daemon *daemon, int priority, const char *format, ...)
@@ -81,6 +84,12 @@ void daemon_serve(struct connection *connection);
 struct wire_message;
 /* A phonemfa-setup client (daemon_setup.c). */
 void daemon_serve_setup(struct connection *connection, const struct wire_message *request);
+
+/* Claim a place for a login of this account: su and sudo are root clients
+ * whatever user runs them, so the per-uid bound alone would let one user
+ * fill every slot with logins of their own account. false when the account
+ * has --max-per-account logins running already. */
+bool daemon_claim_account(struct daemon *daemon, struct connection *connection, const char *account);
 
 /* One line for phonemfa-setup check: pid, version, logins, the config. */
 void daemon_describe(struct daemon *daemon, char *out, size_t out_size);

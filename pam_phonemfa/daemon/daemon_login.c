@@ -15,6 +15,7 @@
 #include "nss_lookup.h"
 #include "login_wire.h"
 #include "secure_mem.h"
+#include "user_name.h"
 #include "wire.h"
 
 /* phonemfa-setup re-authenticates a user before a change of phones: a
@@ -134,6 +135,13 @@ static const char *pick_locale(const struct phonemfa_config *config, const char 
     return (n >= 2 && ends_cleanly) ? buffer : NULL;
 }
 
+static void tell_busy(struct relay *relay)
+{
+    wire_begin(relay->frame, WIRE_TELL);
+    wire_add(relay->frame, WIRE_F_TEXT, _("Phone verification is not available right now. Try again later."));
+    (void)send_frame(relay);
+}
+
 /* Root clients (sshd, su, sudo, login) may ask about anyone; any other
  * client (a screen locker) only about the user it runs as. */
 static const char *check_peer(const struct connection *connection, const struct login_fields *fields)
@@ -145,6 +153,8 @@ static const char *check_peer(const struct connection *connection, const struct 
         return NULL;
     if (fields->ruser != NULL)
         return "a client that is not root named an invoking user";
+    if (!user_name_is_valid(fields->user))
+        return "a client that is not root sent a name that is not a user name";
     switch (nss_user_uid(fields->user, &uid, error, sizeof error)) {
     case NSS_FOUND:
         return uid == (unsigned long)connection->uid ? NULL : "a client that is not root asked about another user";
@@ -180,6 +190,13 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
         .tty = fields.tty,
         .never_remember = fields.service != NULL && strcmp(fields.service, SETUP_SERVICE) == 0,
     };
+    if (connection->uid != 0) {
+        /* A client that is not root says what it likes about where the
+         * login comes from: it is not trusted for trusted_networks, nor
+         * remembered for the services that are root's. */
+        login.remote_host = NULL;
+        login.never_remember = true;
+    }
     const char *refused = check_peer(connection, &fields);
     if (refused != NULL) {
         log_message(&connection->log, LOG_WARNING, "refused: %s (client uid %lu)", refused,
@@ -206,6 +223,17 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
          * not the target account's. */
         login.user = fields.ruser;
         login.target = fields.user;
+    }
+    if (!user_name_is_valid(login.user) || !daemon_claim_account(daemon, connection, login.user)) {
+        /* An invalid name is the flow's to refuse (and log); a full account is ours. */
+        if (user_name_is_valid(login.user)) {
+            log_message(&connection->log, LOG_WARNING,
+                        "turned away: %s has the most logins at once already (--max-per-account)", login.user);
+            outcome = LOGIN_SERVICE_UNAVAILABLE;
+            login_log_outcome(&connection->log, &login, outcome, "daemon_busy", NULL, NULL);
+            tell_busy(relay);
+            goto out;
+        }
     }
     relay->answer_timeout_ms = config.answer_timeout_ms;
     struct prompter prompter = {.context = relay, .ask = relay_ask, .tell = relay_tell, .gone = relay_gone};

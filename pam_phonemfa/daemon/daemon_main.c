@@ -29,6 +29,7 @@
 #include "wire.h"
 
 #define THREAD_STACK_SIZE (512u * 1024u)
+#define POOL_PRUNE_INTERVAL_MS 10000
 #define STOP_WAIT_SECONDS 15
 #define KEEP_ENV_MAX 16
 
@@ -134,6 +135,20 @@ static void reload(struct daemon *daemon, const char *notify_socket)
     daemon_notify(notify_socket, "READY=1");
 }
 
+bool daemon_claim_account(struct daemon *daemon, struct connection *connection, const char *account)
+{
+    unsigned same = 0;
+
+    (void)pthread_mutex_lock(&daemon->lock);
+    for (const struct connection *c = daemon->connections; c != NULL; c = c->next)
+        same += c != connection && strcmp(c->account, account) == 0;
+    bool room = same < daemon->options.max_per_account;
+    if (room)
+        (void)snprintf(connection->account, sizeof connection->account, "%s", account);
+    (void)pthread_mutex_unlock(&daemon->lock);
+    return room;
+}
+
 void daemon_describe(struct daemon *daemon, char *out, size_t out_size)
 {
     (void)pthread_mutex_lock(&daemon->lock);
@@ -151,7 +166,8 @@ static void *connection_thread(void *argument)
     struct daemon *daemon = connection->daemon;
 
     daemon_serve(connection);
-    (void)close(connection->fd);
+    /* Off the list before the fd is closed: stop() must never shut down a
+     * number another thread has just been given. */
     (void)pthread_mutex_lock(&daemon->lock);
     for (struct connection **link = &daemon->connections; *link != NULL; link = &(*link)->next)
         if (*link == connection) {
@@ -163,6 +179,7 @@ static void *connection_thread(void *argument)
     if (daemon->active == 0)
         (void)pthread_cond_broadcast(&daemon->all_done);
     (void)pthread_mutex_unlock(&daemon->lock);
+    (void)close(connection->fd);
     free(connection);
     return NULL;
 }
@@ -293,8 +310,13 @@ static int serve(struct daemon *daemon, int listen_fd, const char *where, const 
                PHONEMFA_VERSION, daemon->options.max_logins);
     for (;;) {
         struct pollfd fds[2] = {{.fd = listen_fd, .events = POLLIN}, {.fd = signal_fd, .events = POLLIN}};
-        if (poll(fds, 2, -1) < 0 && errno != EINTR)
+        int ready = poll(fds, 2, POOL_PRUNE_INTERVAL_MS);
+        if (ready < 0 && errno != EINTR)
             break;
+        if (ready == 0) {
+            http_pool_prune(daemon->pool); /* idle connections do not stay open for ever */
+            continue;
+        }
         if (fds[1].revents != 0) {
             struct signalfd_siginfo info;
             if (read(signal_fd, &info, sizeof info) == (ssize_t)sizeof info) {
@@ -369,7 +391,7 @@ static int clean_process(const char *const *keep, size_t keep_count)
 static int usage(void)
 {
     fputs("usage: phonemfad [-f] [--config PATH] [--socket PATH] [--max-logins N] [--max-per-uid N]\n"
-          "                 [--keep-env NAME]... \n"
+          "                 [--max-per-account N] [--keep-env NAME]...\n"
           "       phonemfad --check-config [--config PATH]\n",
           stderr);
     return 2;
@@ -393,12 +415,14 @@ int main(int argc, char **argv)
     static const struct option options[] = {
         {"foreground", no_argument, NULL, 'f'},   {"config", required_argument, NULL, 'c'},
         {"socket", required_argument, NULL, 's'}, {"max-logins", required_argument, NULL, 'm'},
-        {"max-per-uid", required_argument, NULL, 'u'}, {"keep-env", required_argument, NULL, 'k'},
+        {"max-per-uid", required_argument, NULL, 'u'}, {"max-per-account", required_argument, NULL, 'a'},
+        {"keep-env", required_argument, NULL, 'k'},
         {"check-config", no_argument, NULL, 't'}, {NULL, 0, NULL, 0},
     };
     struct daemon daemon = {
         .options = {.config_path = PHONEMFA_DEFAULT_CONFIG, .socket_path = PHONEMFAD_DEFAULT_SOCKET,
-                    .max_logins = DAEMON_DEFAULT_MAX_LOGINS, .max_per_uid = DAEMON_DEFAULT_MAX_PER_UID},
+                    .max_logins = DAEMON_DEFAULT_MAX_LOGINS, .max_per_uid = DAEMON_DEFAULT_MAX_PER_UID,
+                    .max_per_account = DAEMON_DEFAULT_MAX_PER_ACCOUNT},
     };
     const char *keep[KEEP_ENV_MAX];
     size_t keep_count = 0;
@@ -417,6 +441,10 @@ int main(int argc, char **argv)
             break;
         case 'u':
             if (!parse_count(optarg, 100000, &daemon.options.max_per_uid))
+                return usage();
+            break;
+        case 'a':
+            if (!parse_count(optarg, 100000, &daemon.options.max_per_account))
                 return usage();
             break;
         case 'k':

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +59,32 @@ static const char *check_request(const struct wire_message *request, const char 
     return NULL;
 }
 
+/* The terminal name the client gave becomes PAM_TTY of the phonemfa-setup
+ * stack (pam_access, pam_time and pam_unix's log read it): only a terminal
+ * device that is the client's own. */
+static bool is_own_terminal(const char *tty, uid_t uid)
+{
+    struct stat status;
+    const char *rest = NULL;
+
+    if (strncmp(tty, "/dev/pts/", 9) == 0)
+        rest = tty + 9;
+    else if (strncmp(tty, "/dev/tty", 8) == 0)
+        rest = tty + 8;
+    if (rest == NULL || rest[0] == '\0' || strspn(rest, "0123456789") != strlen(rest) || strlen(rest) > 6)
+        return false;
+    return stat(tty, &status) == 0 && S_ISCHR(status.st_mode) && status.st_uid == uid;
+}
+
+/* The file root executed to start this daemon (AT_EXECFN): the worker is
+ * the same program. Not /proc/self/exe, which under valgrind (the test
+ * suite) is valgrind's own tool. */
+static const char *own_executable(void)
+{
+    const char *path = (const char *)getauxval(AT_EXECFN);
+    return path != NULL ? path : "/proc/self/exe";
+}
+
 static void refuse(struct connection *connection, const char *why)
 {
     struct wire_builder *frame = wire_builder_new();
@@ -88,10 +116,17 @@ void daemon_serve_setup(struct connection *connection, const struct wire_message
         refuse(connection, broken);
         return;
     }
-    char uid[24], pid[24], state[CONFIG_ERROR_MAX + 256];
+    char uid[24], pid[24], state[CONFIG_ERROR_MAX + 256] = "";
     (void)snprintf(uid, sizeof uid, "%lu", (unsigned long)connection->uid);
     (void)snprintf(pid, sizeof pid, "%ld", (long)connection->pid);
-    daemon_describe(daemon, state, sizeof state);
+    /* Only root asks for check: a user's worker is not told (its argv is
+     * anyone's to read in /proc). */
+    if (connection->uid == 0)
+        daemon_describe(daemon, state, sizeof state);
+    if (tty != NULL && !is_own_terminal(tty, connection->uid)) {
+        log_message(&connection->log, LOG_WARNING, "the client's terminal is not its own: PAM_TTY not set");
+        tty = NULL;
+    }
     const char *argv[WORKER_FIXED_ARGS + SETUP_ARGS_MAX + 1];
     size_t n = 0;
     argv[n++] = "phonemfad";
@@ -137,7 +172,7 @@ void daemon_serve_setup(struct connection *connection, const struct wire_message
         if (rc == 0)
             rc = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
         if (rc == 0)
-            rc = posix_spawn(&worker, "/proc/self/exe", &actions, &attributes, (char *const *)argv, environ);
+            rc = posix_spawn(&worker, own_executable(), &actions, &attributes, (char *const *)argv, environ);
         (void)posix_spawnattr_destroy(&attributes);
     }
     (void)posix_spawn_file_actions_destroy(&actions);

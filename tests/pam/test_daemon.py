@@ -374,3 +374,50 @@ def test_socket_activation_and_readiness_the_way_systemd_does_them(env):
     text = open(os.path.join(env.dir, "activated.log")).read()
     assert "phonemfad: ready: listening on the socket systemd passed (version " in text
     assert "outcome=success reason=approved user=alice" in text
+
+
+def test_one_account_cannot_take_every_slot_through_root_clients(env):
+    """su and sudo are root clients whatever user runs them (found in
+    review): logins of one account are bounded (--max-per-account), and
+    other accounts still get in."""
+    env.enroll("alice", {"primary": PRIMARY})
+    env.enroll("bob", {"primary": "+15555550120"})
+    env.daemon_args = ["--max-per-account", "2"]
+    held = [env.login() for _ in range(2)]
+    for login in held:
+        login.prompt()
+    third = env.login()
+    assert third.finish() == PAM_AUTHINFO_UNAVAIL
+    assert (third.outcome()["outcome"], third.outcome()["reason"]) == ("denied", "daemon_busy")
+    assert UNAVAILABLE in third.messages()
+    assert "turned away: alice has the most logins at once already (--max-per-account)" in env.daemon.text()
+    bob = env.login(user="bob")
+    bob.prompt()
+    bob.answer("1")
+    bob.prompt()
+    bob.answer(env.network.last_code("+15555550120"))
+    assert bob.finish() == PAM_SUCCESS
+    for login in held:
+        assert login.finish() == PAM_CONV_ERR
+
+
+def test_a_warm_daemon_makes_no_tls_handshake(env):
+    env.enroll("alice", {"primary": PRIMARY})
+    assert env.login_with_code().finish() == PAM_SUCCESS
+    handshakes = env.network.tls_handshakes
+    for _ in range(3):
+        assert env.login_with_code().finish() == PAM_SUCCESS
+    assert env.network.tls_handshakes == handshakes, "a warm login opened a new TLS connection"
+
+
+def test_a_terminal_that_is_not_the_clients_never_becomes_pam_tty(env):
+    """phonemfa-setup's client names its terminal; the setup worker's PAM
+    stack would take it as PAM_TTY (pam_access, pam_unix's log): a forged one
+    is dropped (found in review)."""
+    env.start_daemon()
+    sock = connect(env)
+    sock.sendall(frame("S", ("v", "1"), ("t", "x ruser= rhost=203.0.113.9 user="), ("a", "check")))
+    while (reply := read_frame(sock)) is not None and reply[:1] != b"R":
+        pass
+    sock.close()
+    assert "the client's terminal is not its own: PAM_TTY not set" in env.daemon.text()

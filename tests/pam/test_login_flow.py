@@ -289,9 +289,13 @@ def test_unenrolled_user_is_ignored_when_configured(env):
     assert (login.outcome()["outcome"], login.outcome()["reason"]) == ("ignored", "not_enrolled")
 
 
-def test_password_already_failed_sends_nothing(env):
+@pytest.mark.parametrize("marker", ["sshd-incorrect", "sshd-incorrect:1", "sshd-incorrect:7", "sshd-incorrect:40"])
+def test_password_already_failed_sends_nothing(env, marker):
+    """sshd repeats its junk to the length of the password typed: a wrong
+    password of any length, not only of 13 characters, ends the login here
+    (found in review: the phone of root rang for any other length)."""
     env.enroll("alice", {"primary": PRIMARY})
-    env.write_stack("sshd", authtok="sshd-incorrect")
+    env.write_stack("sshd", authtok=marker)
     login = env.login()
     assert login.finish() == PAM_AUTH_ERR
     assert not login.prompts()
