@@ -206,8 +206,8 @@ coverage:
 	$(PYTHON) tests/tools/coverage.py --minimum $(COVERAGE_MIN) $(BUILD)/coverage/obj $(BUILD)/coverage/asan/obj \
 	    -- $(CORE:%=$(SRC)/%.c)
 
-check-exports: $(BUILD)/pam_phonemfa.so
-	@sh tests/tools/check-exports.sh $(BUILD)/pam_phonemfa.so
+check-exports: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
+	@sh tests/tools/check-exports.sh $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
 
 check-docs:
 	@$(PYTHON) tests/tools/check_docs.py

@@ -421,3 +421,44 @@ def test_a_terminal_that_is_not_the_clients_never_becomes_pam_tty(env):
         pass
     sock.close()
     assert "the client's terminal is not its own: PAM_TTY not set" in env.daemon.text()
+
+
+def test_a_pooled_connection_that_dies_after_the_send_never_makes_the_phone_ring_twice(env):
+    """The service takes the start request on a warm (reused) connection,
+    sends the text, and the connection dies before the answer. libcurl would
+    send it again on a new connection; phonemfad stops that second send: one
+    text only, and the login is denied (it may have been sent: never
+    failmode safe)."""
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(extra='login: { failmode = "safe"; };')
+    assert env.login_with_code().finish() == PAM_SUCCESS  # the pool holds a live connection now
+    env.network.reset()
+    env.network.add_fault({"kind": "cut", "op": "start", "at": "before_headers", "how": "close", "count": 3})
+    login = env.login()
+    login.prompt()
+    login.answer("1")
+    assert login.finish() == PAM_AUTHINFO_UNAVAIL
+    assert len(env.requests("start")) == 1, "the start request went out twice"
+    assert len(env.network.codes_for(PRIMARY)) == 1, "the phone got two texts"
+    assert (login.outcome()["outcome"], login.outcome()["reason"]) == ("denied", "service_unavailable")
+    assert not any("FAILMODE SAFE:" in line for line in login.logs())
+
+
+def test_a_stopped_client_never_delays_another_login(env):
+    env.enroll("alice", {"primary": PRIMARY})
+    env.enroll("bob", {"primary": "+15555550120"})
+    stopped = env.login()
+    stopped.prompt()
+    os.kill(stopped.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        bob = env.login(user="bob")
+        bob.prompt()
+        bob.answer("1")
+        bob.prompt()
+        bob.answer(env.network.last_code("+15555550120"))
+        assert bob.finish() == PAM_SUCCESS
+        assert time.monotonic() - started < 30
+    finally:
+        os.kill(stopped.process.pid, signal.SIGCONT)
+    assert stopped.finish() == PAM_CONV_ERR
