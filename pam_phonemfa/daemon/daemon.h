@@ -57,7 +57,18 @@ struct daemon {
     unsigned long served;
     bool stopping;
     char reload_error[CONFIG_ERROR_MAX]; /* the last reload's, or "" */
+    long noise_window_ms;                /* when the current window of noise lines began */
+    unsigned noise_lines;                /* noise lines logged in it */
+    unsigned long noise_suppressed;      /* and held back */
 };
+
+/* Lines any local user can cause at will (turned away, refused, protocol
+ * errors) are bounded: at most DAEMON_NOISE_LINES a DAEMON_NOISE_WINDOW_MS,
+ * then one line says how many were held back. A flood must neither push the
+ * outcome lines out of a rate-limited journal nor stall the accept loop in
+ * syslog(). */
+#define DAEMON_NOISE_LINES 20
+#define DAEMON_NOISE_WINDOW_MS 10000
 
 struct connection {
     struct daemon *daemon;
@@ -84,6 +95,8 @@ void daemon_serve(struct connection *connection);
 struct wire_message;
 /* A phonemfa-setup client (daemon_setup.c). */
 void daemon_serve_setup(struct connection *connection, const struct wire_message *request);
+
+bool daemon_noise_allowed(struct daemon *daemon);
 
 /* Claim a place for a login of this account: su and sudo are root clients
  * whatever user runs them, so the per-uid bound alone would let one user

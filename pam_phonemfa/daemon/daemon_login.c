@@ -178,9 +178,11 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
 
     const char *broken = login_wire_read(request, &fields);
     if (broken != NULL) {
-        log_message(&connection->log, LOG_ERR, "protocol error: the login request has %s", broken);
-        login.user = fields.user != NULL ? fields.user : "-";
-        login_log_outcome(&connection->log, &login, LOGIN_INTERNAL_ERROR, "protocol_error", NULL, NULL);
+        if (daemon_noise_allowed(daemon)) {
+            log_message(&connection->log, LOG_ERR, "protocol error: the login request has %s", broken);
+            login.user = fields.user != NULL ? fields.user : "-";
+            login_log_outcome(&connection->log, &login, LOGIN_INTERNAL_ERROR, "protocol_error", NULL, NULL);
+        }
         goto out;
     }
     login = (struct login_request){
@@ -199,10 +201,12 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
     }
     const char *refused = check_peer(connection, &fields);
     if (refused != NULL) {
-        log_message(&connection->log, LOG_WARNING, "refused: %s (client uid %lu)", refused,
-                    (unsigned long)connection->uid);
         outcome = LOGIN_DENIED;
-        login_log_outcome(&connection->log, &login, outcome, "client_not_permitted", NULL, NULL);
+        if (daemon_noise_allowed(daemon)) {
+            log_message(&connection->log, LOG_WARNING, "refused: %s (client uid %lu)", refused,
+                        (unsigned long)connection->uid);
+            login_log_outcome(&connection->log, &login, outcome, "client_not_permitted", NULL, NULL);
+        }
         goto out;
     }
     loaded = daemon_config_acquire(daemon);
@@ -256,7 +260,7 @@ void daemon_serve(struct connection *connection)
     if (wire_receive(connection->fd, request, wire_deadline(DAEMON_REQUEST_TIMEOUT_MS)) != 0) {
         char reason[64];
         int code = errno;
-        if (code != ECONNRESET)
+        if (code != ECONNRESET && daemon_noise_allowed(connection->daemon))
             log_message(&connection->log, LOG_WARNING, "no request from the client: %s",
                         code == EPROTO ? "not a protocol frame" : strerror_r(code, reason, sizeof reason));
         goto out;
@@ -265,7 +269,7 @@ void daemon_serve(struct connection *connection)
         serve_login(&relay, request);
     else if (request->type == WIRE_SETUP)
         daemon_serve_setup(connection, request);
-    else
+    else if (daemon_noise_allowed(connection->daemon))
         log_message(&connection->log, LOG_ERR, "protocol error: unknown request type 0x%02x",
                     (unsigned)(unsigned char)request->type);
 out:

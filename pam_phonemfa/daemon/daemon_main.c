@@ -135,6 +135,31 @@ static void reload(struct daemon *daemon, const char *notify_socket)
     daemon_notify(notify_socket, "READY=1");
 }
 
+bool daemon_noise_allowed(struct daemon *daemon)
+{
+    unsigned long held_back = 0;
+    long now = wire_now_ms();
+
+    (void)pthread_mutex_lock(&daemon->lock);
+    if (now - daemon->noise_window_ms >= DAEMON_NOISE_WINDOW_MS) {
+        held_back = daemon->noise_suppressed;
+        daemon->noise_window_ms = now;
+        daemon->noise_lines = 0;
+        daemon->noise_suppressed = 0;
+    }
+    bool allowed = daemon->noise_lines < DAEMON_NOISE_LINES;
+    if (allowed)
+        daemon->noise_lines++;
+    else
+        daemon->noise_suppressed++;
+    (void)pthread_mutex_unlock(&daemon->lock);
+    if (held_back > 0)
+        daemon_log(daemon, LOG_WARNING,
+                   "%lu more lines about turned away, refused or broken clients held back in %d s",
+                   held_back, DAEMON_NOISE_WINDOW_MS / 1000);
+    return allowed;
+}
+
 bool daemon_claim_account(struct daemon *daemon, struct connection *connection, const char *account)
 {
     unsigned same = 0;
@@ -243,8 +268,9 @@ static void accept_one(struct daemon *daemon, int listen_fd, const pthread_attr_
     }
     (void)pthread_mutex_unlock(&daemon->lock);
     if (full != NULL) {
-        daemon_log(daemon, LOG_WARNING, "[%ld] turned away (uid %lu): %s", (long)peer.pid,
-                   (unsigned long)peer.uid, full);
+        if (daemon_noise_allowed(daemon))
+            daemon_log(daemon, LOG_WARNING, "[%ld] turned away (uid %lu): %s", (long)peer.pid,
+                       (unsigned long)peer.uid, full);
         turn_away(fd);
         (void)close(fd);
         free(connection);

@@ -89,7 +89,8 @@ static void refuse(struct connection *connection, const char *why)
 {
     struct wire_builder *frame = wire_builder_new();
 
-    log_message(&connection->log, LOG_ERR, "protocol error: the setup request has %s", why);
+    if (daemon_noise_allowed(connection->daemon))
+        log_message(&connection->log, LOG_ERR, "protocol error: the setup request has %s", why);
     if (frame == NULL)
         return;
     wire_begin(frame, WIRE_OUTPUT);

@@ -462,3 +462,23 @@ def test_a_stopped_client_never_delays_another_login(env):
     finally:
         os.kill(stopped.process.pid, signal.SIGCONT)
     assert stopped.finish() == PAM_CONV_ERR
+
+
+def test_a_flood_of_refused_clients_is_held_back_not_logged_line_by_line(env):
+    """Any local user can connect at will: the lines their garbage causes are
+    bounded (found in review: a flood would push real outcome lines out of a
+    rate-limited journal), and a real login is still logged."""
+    env.enroll("alice", {"primary": PRIMARY})
+    env.start_daemon()
+    for _ in range(60):
+        sock = connect(env)
+        sock.sendall(frame("L", ("v", "999"), ("u", "alice")))
+        sock.close()
+    deadline = time.monotonic() + 10
+    while env.daemon.text().count("protocol error") < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert env.daemon.text().count("protocol error: the login request has another protocol version") == 20
+    login = env.login_with_code()
+    assert login.finish() == PAM_SUCCESS
+    assert login.outcome()["reason"] == "approved"
