@@ -43,7 +43,7 @@ CFLAGS_ASAN    = $(BASE_CFLAGS) -O0 -fPIC --coverage
 LDHARDEN       := --coverage
 endif
 
-CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name nss_lookup caller_trust phone_number config phone_record phone_store \
+CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name nss_lookup phone_number config phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
         menu auth_flow
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
@@ -58,7 +58,7 @@ DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o) $(BUILD)/obj/setup_admin.o 
                  $(BUILD)/obj/setup_verify.o
 
 UNIT := test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
-        test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_caller_trust test_log test_safe_file test_crash
+        test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_log test_safe_file test_crash
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 # libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
