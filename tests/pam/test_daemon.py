@@ -478,7 +478,9 @@ def test_a_flood_of_refused_clients_is_held_back_not_logged_line_by_line(env):
     while env.daemon.text().count("protocol error") < 20 and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)
-    assert env.daemon.text().count("protocol error: the login request has another protocol version") == 20
+    # 20 a window; a slow run (valgrind) may see a second window begin.
+    logged = env.daemon.text().count("protocol error: the login request has another protocol version")
+    assert 20 <= logged <= 40, f"{logged} of 60 lines logged"
     login = env.login_with_code()
     assert login.finish() == PAM_SUCCESS
     assert login.outcome()["reason"] == "approved"
