@@ -228,16 +228,16 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
         login.user = fields.ruser;
         login.target = fields.user;
     }
-    if (!user_name_is_valid(login.user) || !daemon_claim_account(daemon, connection, login.user)) {
-        /* An invalid name is the flow's to refuse (and log); a full account is ours. */
-        if (user_name_is_valid(login.user)) {
+    /* (An invalid name is the flow's to refuse, and log.) */
+    if (user_name_is_valid(login.user) && !daemon_claim_account(daemon, connection, login.user)) {
+        outcome = LOGIN_SERVICE_UNAVAILABLE;
+        if (daemon_noise_allowed(daemon)) {
             log_message(&connection->log, LOG_WARNING,
                         "turned away: %s has the most logins at once already (--max-per-account)", login.user);
-            outcome = LOGIN_SERVICE_UNAVAILABLE;
             login_log_outcome(&connection->log, &login, outcome, "daemon_busy", NULL, NULL);
-            tell_busy(relay);
-            goto out;
         }
+        tell_busy(relay);
+        goto out;
     }
     relay->answer_timeout_ms = config.answer_timeout_ms;
     struct prompter prompter = {.context = relay, .ask = relay_ask, .tell = relay_tell, .gone = relay_gone};
