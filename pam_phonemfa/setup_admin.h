@@ -25,6 +25,7 @@ struct setup_context {
     const char *actor; /* who runs the command */
     const char *user;  /* whose phones */
     bool interactive;  /* the client runs on a terminal (as it says) */
+    unsigned long caller_uid; /* the client's uid (SO_PEERCRED) */
     const char *tty;   /* its terminal's name (as it says), or NULL */
 };
 

@@ -15,10 +15,9 @@
 #define ANSWER_MAX 64
 #define TRIES 3
 
-int privileges_drop(void)
+int privileges_drop(uid_t user)
 {
-    uid_t user = getuid();
-    return setresuid(user, user, 0) == 0 && geteuid() == user ? 0 : -1;
+    return setresuid(user, user, 0) == 0 && geteuid() == user && getuid() == user ? 0 : -1;
 }
 
 int privileges_raise(void)
@@ -344,7 +343,7 @@ int setup_self_service(const struct setup_context *context)
         fputs("phonemfa-setup: authentication failed; nothing was changed\n", stderr);
         return SETUP_REFUSED;
     }
-    if (privileges_drop() != 0) {
+    if (privileges_drop((uid_t)context->caller_uid) != 0) {
         fputs("phonemfa-setup: cannot drop privileges\n", stderr);
         return SETUP_BROKEN;
     }

@@ -4,11 +4,15 @@
 #ifndef PHONEMFA_SETUP_SELF_H
 #define PHONEMFA_SETUP_SELF_H
 
+#include <sys/types.h>
+
 #include "setup_admin.h"
 
-/* Drop to the invoking user, keeping root as the saved uid so that
- * store writes can take it back for their duration. */
-int privileges_drop(void);
+/* In phonemfad's setup worker (root): once the user re-authenticated, drop
+ * to their uid, keeping root as the saved uid so that store and state
+ * writes can take it back for their duration. Everything the user types is
+ * then handled without root. */
+int privileges_drop(uid_t user);
 int privileges_raise(void);
 int privileges_lower(void);
 

@@ -264,6 +264,7 @@ int setup_worker_main(int argc, char **argv)
     } else {
         (void)snprintf(actor, sizeof actor, "%s", found->pw_name);
         context.actor = actor;
+        context.caller_uid = peer_uid;
         result = run(&context, config_path, daemon_state, peer_uid == 0, argc - optind, argv + optind);
     }
     send_exit(result);

@@ -165,7 +165,7 @@ static void login_requests_are_read_strictly(void **state)
     struct wire_message *message = wire_message_new();
     struct wire_builder *frame = wire_builder_new();
     struct login_fields fields;
-    const char *good[] = {"v" WIRE_VERSION, "ualice", "ssshd", "h192.0.2.10", "ounenrolled=ignore"};
+    const char *good[] = {("v" WIRE_VERSION), "ualice", "ssshd", "h192.0.2.10", "ounenrolled=ignore"};
     assert_null(read_login(good, 5, &fields, message, frame));
     assert_string_equal(fields.user, "alice");
     assert_string_equal(fields.rhost, "192.0.2.10");
@@ -175,13 +175,13 @@ static void login_requests_are_read_strictly(void **state)
     assert_non_null(read_login(no_version, 1, &fields, message, frame));
     const char *other_version[] = {"v999", "ualice"};
     assert_non_null(read_login(other_version, 2, &fields, message, frame));
-    const char *no_user[] = {"v" WIRE_VERSION};
+    const char *no_user[] = {("v" WIRE_VERSION)};
     assert_non_null(read_login(no_user, 1, &fields, message, frame));
-    const char *twice[] = {"v" WIRE_VERSION, "ualice", "uroot"};
+    const char *twice[] = {("v" WIRE_VERSION), "ualice", "uroot"};
     assert_string_equal(read_login(twice, 3, &fields, message, frame), "a field given twice");
-    const char *unknown[] = {"v" WIRE_VERSION, "ualice", "Zwhat"};
+    const char *unknown[] = {("v" WIRE_VERSION), "ualice", "Zwhat"};
     assert_string_equal(read_login(unknown, 3, &fields, message, frame), "an unknown field");
-    const char *option[] = {"v" WIRE_VERSION, "ualice", "ofailmode=safe"};
+    const char *option[] = {("v" WIRE_VERSION), "ualice", "ofailmode=safe"};
     assert_string_equal(read_login(option, 3, &fields, message, frame), "an unknown option");
     wire_message_free(message);
     wire_builder_free(frame);

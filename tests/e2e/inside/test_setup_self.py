@@ -3,6 +3,7 @@ Re-authentication first; every new phone proven before it is saved; only
 the user's own record; a hostile environment or input changes nothing."""
 import json
 import os
+import pwd
 import re
 import signal
 import subprocess
@@ -317,3 +318,26 @@ def test_users_forget_their_own_remembered_logins(fresh):
     from test_setup_admin import change_lines
     assert any("change=forget user=alice" in line and "actor=alice" in line for line in change_lines(fresh, mark))
     os.remove(state)
+
+
+def test_after_reauthentication_the_worker_runs_as_the_user(fresh):
+    """phonemfad's setup worker is root until the user has re-authenticated,
+    then drops to their uid (root stays only as the saved uid, taken back for
+    store writes): what the user types next is handled without root (found
+    in review: the drop had become a no-op in the worker)."""
+    session = Session(fresh)
+    session.reauthenticate()
+    session.expect(r"Choose: ")
+    workers = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and b"--setup-worker" in open(f"/proc/{entry}/cmdline", "rb").read():
+                workers.append(open(f"/proc/{entry}/status").read())
+        except OSError:
+            pass
+    alice = pwd.getpwnam("alice").pw_uid
+    assert len(workers) == 1, workers
+    uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", workers[0], re.M).groups()
+    assert uids == (str(alice), str(alice), "0", str(alice)), uids
+    session.send("q")
+    session.child.close(force=True)
