@@ -389,6 +389,17 @@ def test_umask_000_leaves_nothing_writable(fresh):
 SIGNALS = [signal.SIGINT, signal.SIGTSTP, signal.SIGQUIT, signal.SIGHUP]
 
 
+def process_state(pid):
+    """State, signal masks and wait channel of pid, for a failure message."""
+    try:
+        status = open(f"/proc/{pid}/status").read()
+        wchan = open(f"/proc/{pid}/wchan").read()
+    except OSError as error:
+        return f"gone ({error})"
+    fields = re.findall(r"^(?:State|SigPnd|ShdPnd|SigBlk|SigIgn):\s*(.*)$", status, re.M)
+    return f"{fields} wchan={wchan}"
+
+
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 @pytest.mark.parametrize("stop", PROMPT_NAMES)
 def test_signal_at_every_prompt_restores_the_terminal(fresh, stop, sig):
@@ -397,7 +408,11 @@ def test_signal_at_every_prompt_restores_the_terminal(fresh, stop, sig):
     try:
         drive_to(session, fresh, stop)
         os.kill(session.pid, sig)
-        session.child.expect(r"CHILD-(STOPPED|ENDED) (\d+)")
+        try:
+            session.child.expect(r"CHILD-(STOPPED|ENDED) (\d+)")
+        except pexpect.TIMEOUT:
+            raise AssertionError(f"{sig.name} at the {stop} prompt: the wrapper never reported the client's end; "
+                                 f"client {process_state(session.pid)}; wrapper {process_state(session.child.pid)}")
         kind, value = session.child.match.group(1), int(session.child.match.group(2))
         assert wait_echo(session.child, on=True, wait=5), \
             f"after {sig.name} at the {stop} prompt the terminal was left with echo off"
