@@ -185,6 +185,17 @@ void daemon_describe(struct daemon *daemon, char *out, size_t out_size)
     (void)pthread_mutex_unlock(&daemon->lock);
 }
 
+/* Off the list and the count; under daemon->lock. */
+static void forget_connection(struct daemon *daemon, struct connection *connection)
+{
+    for (struct connection **link = &daemon->connections; *link != NULL; link = &(*link)->next)
+        if (*link == connection) {
+            *link = connection->next;
+            break;
+        }
+    daemon->active--;
+}
+
 static void *connection_thread(void *argument)
 {
     struct connection *connection = argument;
@@ -194,12 +205,7 @@ static void *connection_thread(void *argument)
     /* Off the list before the fd is closed: stop() must never shut down a
      * number another thread has just been given. */
     (void)pthread_mutex_lock(&daemon->lock);
-    for (struct connection **link = &daemon->connections; *link != NULL; link = &(*link)->next)
-        if (*link == connection) {
-            *link = connection->next;
-            break;
-        }
-    daemon->active--;
+    forget_connection(daemon, connection);
     daemon->served++;
     if (daemon->active == 0)
         (void)pthread_cond_broadcast(&daemon->all_done);
@@ -281,12 +287,7 @@ static void accept_one(struct daemon *daemon, int listen_fd, const pthread_attr_
     if (rc != 0) {
         daemon_log(daemon, LOG_ERR, "[%ld] turned away: cannot start a thread (error %d)", (long)peer.pid, rc);
         (void)pthread_mutex_lock(&daemon->lock);
-        for (struct connection **link = &daemon->connections; *link != NULL; link = &(*link)->next)
-            if (*link == connection) {
-                *link = connection->next;
-                break;
-            }
-        daemon->active--;
+        forget_connection(daemon, connection);
         (void)pthread_mutex_unlock(&daemon->lock);
         turn_away(fd);
         (void)close(fd);

@@ -104,11 +104,7 @@ def test_a_client_that_is_not_root_may_ask_only_about_itself(env):
     assert login.outcome()["reason"] == "client_not_permitted"
     assert not env.requests()
     # Its own user: the login goes on as any other.
-    login = env.login(user="bob", run_as=bob)
-    login.prompt()
-    login.answer("1")
-    login.prompt()
-    login.answer(env.network.last_code("+15555550120"))
+    login = env.login_with_code(user="bob", number="+15555550120", run_as=bob)
     assert login.finish() == PAM_SUCCESS
     assert login.outcome()["reason"] == "approved"
 
@@ -391,11 +387,7 @@ def test_one_account_cannot_take_every_slot_through_root_clients(env):
     assert (third.outcome()["outcome"], third.outcome()["reason"]) == ("denied", "daemon_busy")
     assert UNAVAILABLE in third.messages()
     assert "turned away: alice has the most logins at once already (--max-per-account)" in env.daemon.text()
-    bob = env.login(user="bob")
-    bob.prompt()
-    bob.answer("1")
-    bob.prompt()
-    bob.answer(env.network.last_code("+15555550120"))
+    bob = env.login_with_code(user="bob", number="+15555550120")
     assert bob.finish() == PAM_SUCCESS
     for login in held:
         assert login.finish() == PAM_CONV_ERR
@@ -452,11 +444,7 @@ def test_a_stopped_client_never_delays_another_login(env):
     os.kill(stopped.process.pid, signal.SIGSTOP)
     try:
         started = time.monotonic()
-        bob = env.login(user="bob")
-        bob.prompt()
-        bob.answer("1")
-        bob.prompt()
-        bob.answer(env.network.last_code("+15555550120"))
+        bob = env.login_with_code(user="bob", number="+15555550120")
         assert bob.finish() == PAM_SUCCESS
         assert time.monotonic() - started < 30
     finally:

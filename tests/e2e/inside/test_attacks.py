@@ -222,6 +222,28 @@ def as_carol(*argv):
                    check=True, timeout=30)
 
 
+def stop_su_at_the_start(system, seconds):
+    """carol's attack: as soon as a start request reaches the service, she
+    stops every su for `seconds`, then lets them go on. The running thread
+    and the pids it stopped."""
+    stopped = []
+
+    def attacker():
+        deadline = time.monotonic() + 30
+        while not system.network.ops("start") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for pid in pids_of("su"):
+            as_carol("kill", "-STOP", str(pid))
+            stopped.append(pid)
+        time.sleep(seconds)
+        for pid in stopped:
+            as_carol("kill", "-CONT", str(pid))
+
+    thread = threading.Thread(target=attacker)
+    thread.start()
+    return thread, stopped
+
+
 def test_failmode_safe_cannot_be_forced_by_stopping_su(clean):
     """carol stops her su while its start request is on its way and lets it
     go on once the request timeout has passed: the module's own request
@@ -229,21 +251,8 @@ def test_failmode_safe_cannot_be_forced_by_stopping_su(clean):
     request is phonemfad's now: stopping su stops nothing of it."""
     clean.configure(failmode="safe", request_timeout=3)
     clean.network.add_fault({"kind": "delay", "op": "start", "seconds": 1.5, "count": 3})
-    stopped = []
-
-    def attacker():
-        deadline = time.monotonic() + 30
-        while not clean.network.ops("start") and time.monotonic() < deadline:
-            time.sleep(0.01)
-        for pid in pids_of("su"):
-            as_carol("kill", "-STOP", str(pid))
-            stopped.append(pid)
-        time.sleep(4.5)  # longer than request_timeout: the attack itself, not a wait for a result
-        for pid in stopped:
-            as_carol("kill", "-CONT", str(pid))
-
-    thread = threading.Thread(target=attacker)
-    thread.start()
+    # longer than request_timeout: the attack itself, not a wait for a result
+    thread, stopped = stop_su_at_the_start(clean, seconds=4.5)
     try:
         ok, user, mark = su(clean, "alice", choices=["1"], wrong_codes=3)  # carol does not have alice's phone
     finally:
@@ -264,21 +273,7 @@ def test_su_stopped_past_the_answer_timeout_is_abandoned(clean):
     # The start takes a second: su is stopped while it waits for phonemfad,
     # before its user could answer anything.
     clean.network.add_fault({"kind": "delay", "op": "start", "seconds": 1, "count": 1})
-    stopped = []
-
-    def attacker():
-        deadline = time.monotonic() + 30
-        while not clean.network.ops("start") and time.monotonic() < deadline:
-            time.sleep(0.01)
-        for pid in pids_of("su"):
-            as_carol("kill", "-STOP", str(pid))
-            stopped.append(pid)
-        time.sleep(7)
-        for pid in stopped:
-            as_carol("kill", "-CONT", str(pid))
-
-    thread = threading.Thread(target=attacker)
-    thread.start()
+    thread, stopped = stop_su_at_the_start(clean, seconds=7)
     try:
         ok, user, mark = su(clean, "alice", choices=["1"], wrong_codes=1)
     finally:
