@@ -36,6 +36,7 @@ def client(request, system):
             system.install_pam("sshd")
             system.start_sshd("phonemfa.conf")
         system.sshd_mode = client.sshd_mode
+    system.settle()
     system.network.reset()
     system.configure()
     clear_state()
@@ -48,6 +49,7 @@ def client(request, system):
 def fresh(system):
     """A clean start for phonemfa-setup tests: alice enrolled as usual, bob
     not, the stock configuration; restored afterwards."""
+    system.settle()
     system.network.reset()
     system.configure()
     clear_state()

@@ -194,6 +194,32 @@ class System:
             self.daemon.wait(timeout=20)
             self.daemon = None
 
+    def settle(self, timeout=30):
+        """Waits until phonemfad has no setup worker left from an earlier
+        test. A worker whose client hung up still runs out the PAM failure
+        delay (about 2 s after a failed re-authentication) and keeps its
+        uid's place meanwhile (--max-per-uid): that is the brute-force bound,
+        so a test starting during it would be turned away as busy. A worker
+        that outlives its client by `timeout` is a bug and fails the test."""
+        if self.daemon is None:
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            workers = [pid for pid in os.listdir("/proc") if pid.isdigit() and self._parent(pid) == self.daemon.pid]
+            if not workers:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"setup workers {workers} still running {timeout} s after their test")
+            time.sleep(0.05)
+
+    @staticmethod
+    def _parent(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return None
+
     def wait_for_log(self, mark, pattern, timeout=10):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

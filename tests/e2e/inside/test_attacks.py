@@ -35,6 +35,7 @@ def clean(system):
     group = open("/etc/group").read()
 
     def reset():
+        system.settle()
         system.network.reset()
         system.configure()
         system.enroll("alice")
