@@ -43,7 +43,8 @@ CFLAGS_ASAN    = $(BASE_CFLAGS) -O0 -fPIC --coverage
 LDHARDEN       := --coverage
 endif
 
-CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name nss_lookup phone_number config phone_record phone_store \
+CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name nss_lookup phone_number config config_directory \
+        phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
         menu auth_flow
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "config_parse.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -20,17 +21,9 @@
 #define TEXT_SETTING_MAX 256
 #define TOKEN_MAX 2048
 
-struct parse_state {
-    const char *path;
-    struct config_error *error;
-};
-
-static int fail(struct parse_state *state, const config_setting_t *setting, const char *name,
-                const char *format, ...) __attribute__((format(printf, 4, 5)));
-
 /* Every error names file, line and setting so an administrator can go
  * straight to it. */
-static int fail(struct parse_state *state, const config_setting_t *setting, const char *name,
+int config_fail(struct parse_state *state, const config_setting_t *setting, const char *name,
                 const char *format, ...)
 {
     char reason[CONFIG_ERROR_MAX / 2];
@@ -72,6 +65,12 @@ static const char *const access_settings[] = {"exempt_users", "exempt_groups", "
                                               "trusted_networks", NULL};
 static const char *const texts_settings[] = {"menu_header", "menu_footer", NULL};
 static const char *const setup_settings[] = {"self_service_slots", "self_register", NULL};
+static const char *const directory_settings[] = {"backend", "managed_by", NULL};
+static const char *const ldap_settings[] = {"uris", "ca_file", "bind", "bind_dn", "bind_password_file", "client_cert",
+                                            "client_key", "base", "scope", "filter", "primary", "alternate", "office",
+                                            "write_bind_dn", "write_bind_password_file", "timeout", NULL};
+static const char *const entra_settings[] = {"tenant", "client_id", "client_secret_file", "user", "authority_url",
+                                             "graph_url", "ca_file", "write", "timeout", NULL};
 
 static const struct group_schema schema[] = {
     {"service", service_settings},
@@ -85,6 +84,9 @@ static const struct group_schema schema[] = {
     {"access", access_settings},
     {"texts", texts_settings},
     {"setup", setup_settings},
+    {"directory", directory_settings},
+    {"ldap", ldap_settings},
+    {"entra", entra_settings},
 };
 
 static bool name_in(const char *name, const char *const *names)
@@ -107,9 +109,9 @@ static int check_schema(struct parse_state *state, const config_setting_t *root)
             if (name != NULL && strcmp(name, schema[g].group) == 0)
                 found = &schema[g];
         if (found == NULL)
-            return fail(state, group, name ? name : "?", "unknown setting");
+            return config_fail(state, group, name ? name : "?", "unknown setting");
         if (!config_setting_is_group(group))
-            return fail(state, group, name, "must be a group { ... }");
+            return config_fail(state, group, name, "must be a group { ... }");
         int members = config_setting_length(group);
         for (int m = 0; m < members; m++) {
             const config_setting_t *setting = config_setting_get_elem(group, (unsigned)m);
@@ -117,21 +119,21 @@ static int check_schema(struct parse_state *state, const config_setting_t *root)
             if (member == NULL || !name_in(member, found->settings)) {
                 char full[128];
                 (void)snprintf(full, sizeof full, "%s.%s", name, member ? member : "?");
-                return fail(state, setting, full, "unknown setting");
+                return config_fail(state, setting, full, "unknown setting");
             }
         }
     }
     return 0;
 }
 
-static const config_setting_t *lookup(const config_setting_t *root, const char *group,
+const config_setting_t *config_member(const config_setting_t *root, const char *group,
                                       const char *name)
 {
     const config_setting_t *g = config_setting_get_member(root, group);
     return g ? config_setting_get_member(g, name) : NULL;
 }
 
-static bool is_clean_text(const char *text, bool allow_space)
+bool config_clean_text(const char *text, bool allow_space)
 {
     for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
         if (*p < 0x20 || *p == 0x7f)
@@ -142,73 +144,69 @@ static bool is_clean_text(const char *text, bool allow_space)
     return true;
 }
 
-static int get_string(struct parse_state *state, const config_setting_t *root, const char *group,
+int config_get_string(struct parse_state *state, const config_setting_t *root, const char *group,
                       const char *name, size_t max_length, bool allow_space, char **out)
 {
     char full[128];
-    const config_setting_t *setting = lookup(root, group, name);
+    const config_setting_t *setting = config_member(root, group, name);
 
     (void)snprintf(full, sizeof full, "%s.%s", group, name);
     if (setting == NULL)
         return 0;
     if (config_setting_type(setting) != CONFIG_TYPE_STRING)
-        return fail(state, setting, full, "must be a string in double quotes");
+        return config_fail(state, setting, full, "must be a string in double quotes");
     const char *value = config_setting_get_string(setting);
     if (value == NULL || value[0] == '\0')
-        return fail(state, setting, full, "must not be empty");
+        return config_fail(state, setting, full, "must not be empty");
     if (strlen(value) > max_length)
-        return fail(state, setting, full, "longer than %zu characters", max_length);
-    if (!is_clean_text(value, allow_space))
-        return fail(state, setting, full, "contains control characters%s",
+        return config_fail(state, setting, full, "longer than %zu characters", max_length);
+    if (!config_clean_text(value, allow_space))
+        return config_fail(state, setting, full, "contains control characters%s",
                     allow_space ? "" : " or spaces");
     *out = strdup(value);
     if (*out == NULL)
-        return fail(state, setting, full, "out of memory");
+        return config_fail(state, setting, full, "out of memory");
     return 0;
 }
 
-static int get_path(struct parse_state *state, const config_setting_t *root, const char *group,
+int config_get_path(struct parse_state *state, const config_setting_t *root, const char *group,
                     const char *name, char **out)
 {
-    if (get_string(state, root, group, name, 1024, false, out) != 0)
+    if (config_get_string(state, root, group, name, 1024, false, out) != 0)
         return -1;
     if (*out != NULL && (*out)[0] != '/') {
         char full[128];
         (void)snprintf(full, sizeof full, "%s.%s", group, name);
-        return fail(state, lookup(root, group, name), full, "must be an absolute path");
+        return config_fail(state, config_member(root, group, name), full, "must be an absolute path");
     }
     return 0;
 }
 
-static int get_integer(struct parse_state *state, const config_setting_t *root, const char *group,
+int config_get_integer(struct parse_state *state, const config_setting_t *root, const char *group,
                        const char *name, long long minimum, long long maximum, unsigned *out)
 {
     char full[128];
-    const config_setting_t *setting = lookup(root, group, name);
+    const config_setting_t *setting = config_member(root, group, name);
 
     (void)snprintf(full, sizeof full, "%s.%s", group, name);
     if (setting == NULL)
         return 0;
     int type = config_setting_type(setting);
     if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
-        return fail(state, setting, full, "must be a whole number");
+        return config_fail(state, setting, full, "must be a whole number");
     long long value = config_setting_get_int64(setting);
     if (value < minimum || value > maximum)
-        return fail(state, setting, full, "must be from %lld to %lld", minimum, maximum);
+        return config_fail(state, setting, full, "must be from %lld to %lld", minimum, maximum);
     *out = (unsigned)value;
     return 0;
 }
 
-/* Durations are written in seconds and may have a fraction ("1.5"); they
- * are kept in the unit of the field they go to. */
-enum duration_unit { IN_SECONDS = 1, IN_MILLISECONDS = 1000 };
-
-static int get_seconds(struct parse_state *state, const config_setting_t *root, const char *group,
+int config_get_seconds(struct parse_state *state, const config_setting_t *root, const char *group,
                        const char *name, double minimum, double maximum, enum duration_unit unit,
                        long *out)
 {
     char full[128];
-    const config_setting_t *setting = lookup(root, group, name);
+    const config_setting_t *setting = config_member(root, group, name);
     double value;
 
     (void)snprintf(full, sizeof full, "%s.%s", group, name);
@@ -223,22 +221,22 @@ static int get_seconds(struct parse_state *state, const config_setting_t *root, 
         value = config_setting_get_float(setting);
         break;
     default:
-        return fail(state, setting, full, "must be a number of seconds");
+        return config_fail(state, setting, full, "must be a number of seconds");
     }
     if (!(value >= minimum && value <= maximum))
-        return fail(state, setting, full, "must be from %g to %g seconds", minimum, maximum);
+        return config_fail(state, setting, full, "must be from %g to %g seconds", minimum, maximum);
     *out = (long)(value * (double)unit + 0.5);
     return 0;
 }
 
-static int get_choice(struct parse_state *state, const config_setting_t *root, const char *group,
+int config_get_choice(struct parse_state *state, const config_setting_t *root, const char *group,
                       const char *name, const char *const *choices, int *out)
 {
     char full[128];
     char *value = NULL;
 
     (void)snprintf(full, sizeof full, "%s.%s", group, name);
-    if (get_string(state, root, group, name, 64, false, &value) != 0)
+    if (config_get_string(state, root, group, name, 64, false, &value) != 0)
         return -1;
     if (value == NULL)
         return 0;
@@ -255,20 +253,20 @@ static int get_choice(struct parse_state *state, const config_setting_t *root, c
         (void)strncat(allowed, choices[i], sizeof allowed - strlen(allowed) - 1);
     }
     free(value);
-    return fail(state, lookup(root, group, name), full, "must be one of: %s", allowed);
+    return config_fail(state, config_member(root, group, name), full, "must be one of: %s", allowed);
 }
 
 static int check_url(struct parse_state *state, const config_setting_t *setting, const char *url)
 {
     if (strncmp(url, "https://", 8) != 0)
-        return fail(state, setting, "service.urls", "'%s' is not an https:// URL", url);
+        return config_fail(state, setting, "service.urls", "'%s' is not an https:// URL", url);
     if (url[8] == '\0' || url[8] == '/')
-        return fail(state, setting, "service.urls", "'%s' has no host", url);
+        return config_fail(state, setting, "service.urls", "'%s' has no host", url);
     if (strlen(url) > URL_MAX)
-        return fail(state, setting, "service.urls", "a URL is longer than %d characters", URL_MAX);
+        return config_fail(state, setting, "service.urls", "a URL is longer than %d characters", URL_MAX);
     for (const char *p = url; *p != '\0'; p++)
         if (!isgraph((unsigned char)*p) || *p == '?' || *p == '#' || *p == '@')
-            return fail(state, setting, "service.urls",
+            return config_fail(state, setting, "service.urls",
                         "'%s' may not contain spaces, '?', '#', '@' or control characters", url);
     return 0;
 }
@@ -276,27 +274,27 @@ static int check_url(struct parse_state *state, const config_setting_t *setting,
 static int get_urls(struct parse_state *state, const config_setting_t *root,
                     struct phonemfa_config *config)
 {
-    const config_setting_t *setting = lookup(root, "service", "urls");
+    const config_setting_t *setting = config_member(root, "service", "urls");
 
     if (setting == NULL && config->provider == PROVIDER_TWILIO) {
         config->urls[0] = strdup(TWILIO_DEFAULT_URL);
         if (config->urls[0] == NULL)
-            return fail(state, NULL, "service.urls", "out of memory");
+            return config_fail(state, NULL, "service.urls", "out of memory");
         config->url_count = 1;
         return 0;
     }
     if (setting == NULL)
-        return fail(state, config_setting_get_member(root, "service"), "service.urls",
+        return config_fail(state, config_setting_get_member(root, "service"), "service.urls",
                     "is required: the https:// URL(s) of the verification service");
     if (!config_setting_is_array(setting) && !config_setting_is_list(setting))
-        return fail(state, setting, "service.urls", "must be a list of strings: [\"https://...\"]");
+        return config_fail(state, setting, "service.urls", "must be a list of strings: [\"https://...\"]");
     int count = config_setting_length(setting);
     if (count < 1 || count > CONFIG_MAX_URLS)
-        return fail(state, setting, "service.urls", "must hold 1 to %d URLs", CONFIG_MAX_URLS);
+        return config_fail(state, setting, "service.urls", "must hold 1 to %d URLs", CONFIG_MAX_URLS);
     for (int i = 0; i < count; i++) {
         const config_setting_t *element = config_setting_get_elem(setting, (unsigned)i);
         if (config_setting_type(element) != CONFIG_TYPE_STRING)
-            return fail(state, setting, "service.urls", "must be a list of strings");
+            return config_fail(state, setting, "service.urls", "must be a list of strings");
         const char *url = config_setting_get_string(element);
         if (check_url(state, setting, url) != 0)
             return -1;
@@ -305,7 +303,7 @@ static int get_urls(struct parse_state *state, const config_setting_t *root,
             length--; /* so paths can be appended with a single '/' */
         config->urls[i] = strndup(url, length);
         if (config->urls[i] == NULL)
-            return fail(state, setting, "service.urls", "out of memory");
+            return config_fail(state, setting, "service.urls", "out of memory");
         config->url_count++;
     }
     return 0;
@@ -314,18 +312,18 @@ static int get_urls(struct parse_state *state, const config_setting_t *root,
 static int load_token(struct parse_state *state, const config_setting_t *root,
                       struct phonemfa_config *config, char **token_file)
 {
-    const config_setting_t *inline_token = lookup(root, "service", "token");
+    const config_setting_t *inline_token = config_member(root, "service", "token");
 
-    if (get_path(state, root, "service", "token_file", token_file) != 0)
+    if (config_get_path(state, root, "service", "token_file", token_file) != 0)
         return -1;
     if (inline_token != NULL && *token_file != NULL)
-        return fail(state, inline_token, "service.token", "set either token or token_file, not both");
+        return config_fail(state, inline_token, "service.token", "set either token or token_file, not both");
     if (inline_token == NULL && *token_file == NULL)
-        return fail(state, config_setting_get_member(root, "service"), "service.token_file",
+        return config_fail(state, config_setting_get_member(root, "service"), "service.token_file",
                     "is required (or service.token): the service's bearer token");
     if (inline_token != NULL) {
         config->token_is_inline = true;
-        return get_string(state, root, "service", "token", TOKEN_MAX, false, &config->token);
+        return config_get_string(state, root, "service", "token", TOKEN_MAX, false, &config->token);
     }
     return 0;
 }
@@ -337,7 +335,7 @@ static int get_sid(struct parse_state *state, const config_setting_t *root, cons
     char full[64];
 
     (void)snprintf(full, sizeof full, "twilio.%s", name);
-    if (get_string(state, root, "twilio", name, TWILIO_SID_LENGTH + 8, false, out) != 0)
+    if (config_get_string(state, root, "twilio", name, TWILIO_SID_LENGTH + 8, false, out) != 0)
         return -1;
     if (*out == NULL)
         return 0; /* not set: the caller decides whether it was required */
@@ -345,7 +343,7 @@ static int get_sid(struct parse_state *state, const config_setting_t *root, cons
     for (size_t i = 2; valid && i < TWILIO_SID_LENGTH; i++)
         valid = isxdigit((unsigned char)(*out)[i]) != 0;
     if (!valid)
-        return fail(state, lookup(root, "twilio", name), full,
+        return config_fail(state, config_member(root, "twilio", name), full,
                     "must be %s followed by 32 hexadecimal digits", prefix);
     return 0;
 }
@@ -357,11 +355,11 @@ static int parse_twilio(struct parse_state *state, const config_setting_t *root,
 
     if (config->provider != PROVIDER_TWILIO) {
         if (group != NULL)
-            return fail(state, group, "twilio", "is only used with service.provider = \"twilio\"");
+            return config_fail(state, group, "twilio", "is only used with service.provider = \"twilio\"");
         return 0;
     }
     if (group == NULL)
-        return fail(state, config_setting_get_member(root, "service"), "twilio",
+        return config_fail(state, config_setting_get_member(root, "service"), "twilio",
                     "is required with service.provider = \"twilio\": set twilio.service_sid and "
                     "twilio.api_key_sid (or twilio.account_sid)");
     if (get_sid(state, root, "service_sid", "VA", &config->twilio_service_sid) != 0 ||
@@ -369,9 +367,9 @@ static int parse_twilio(struct parse_state *state, const config_setting_t *root,
         get_sid(state, root, "account_sid", "AC", &config->twilio_account_sid) != 0)
         return -1;
     if (config->twilio_service_sid == NULL)
-        return fail(state, group, "twilio.service_sid", "is required: the Verify Service SID (VA...)");
+        return config_fail(state, group, "twilio.service_sid", "is required: the Verify Service SID (VA...)");
     if ((config->twilio_api_key_sid == NULL) == (config->twilio_account_sid == NULL))
-        return fail(state, group, "twilio.api_key_sid",
+        return config_fail(state, group, "twilio.api_key_sid",
                     "set exactly one of twilio.api_key_sid (recommended) and twilio.account_sid");
     return 0;
 }
@@ -402,20 +400,20 @@ static const config_setting_t *get_list(struct parse_state *state, const config_
                                         const char *group, const char *name, size_t max, int *count)
 {
     char full[128];
-    const config_setting_t *setting = lookup(root, group, name);
+    const config_setting_t *setting = config_member(root, group, name);
 
     *count = 0;
     if (setting == NULL)
         return NULL;
     (void)snprintf(full, sizeof full, "%s.%s", group, name);
     if (!config_setting_is_array(setting) && !config_setting_is_list(setting)) {
-        fail(state, setting, full, "must be a list: [ ... ]");
+        config_fail(state, setting, full, "must be a list: [ ... ]");
         *count = -1;
         return NULL;
     }
     *count = config_setting_length(setting);
     if ((size_t)*count > max) {
-        fail(state, setting, full, "holds more than %zu entries", max);
+        config_fail(state, setting, full, "holds more than %zu entries", max);
         *count = -1;
         return NULL;
     }
@@ -429,7 +427,7 @@ static const char *list_string(struct parse_state *state, const config_setting_t
     const char *value = element ? config_setting_get_string(element) : NULL;
 
     if (value == NULL)
-        fail(state, list, full, "must hold strings");
+        config_fail(state, list, full, "must hold strings");
     return value;
 }
 
@@ -446,10 +444,10 @@ static int get_names(struct parse_state *state, const config_setting_t *root, co
         if (value == NULL)
             return -1;
         if (!user_name_is_valid(value))
-            return fail(state, list, full, "'%s' is not a valid user or group name", value);
+            return config_fail(state, list, full, "'%s' is not a valid user or group name", value);
         out->names[out->count] = strdup(value);
         if (out->names[out->count] == NULL)
-            return fail(state, list, full, "out of memory");
+            return config_fail(state, list, full, "out of memory");
         out->count++;
     }
     return count < 0 ? -1 : 0;
@@ -501,7 +499,7 @@ static int get_networks(struct parse_state *state, const config_setting_t *root,
         if (value == NULL)
             return -1;
         if (parse_network(value, &config->trusted_networks[i]) != 0)
-            return fail(state, list, "access.trusted_networks",
+            return config_fail(state, list, "access.trusted_networks",
                         "'%s' is not an address or CIDR range such as 10.0.0.0/8 or 2001:db8::/32", value);
         config->trusted_network_count++;
     }
@@ -518,14 +516,14 @@ static int get_countries(struct parse_state *state, const config_setting_t *root
         const config_setting_t *element = config_setting_get_elem(list, (unsigned)i);
         int type = config_setting_type(element);
         if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
-            return fail(state, list, "limits.countries", "must hold country calling codes (numbers)");
+            return config_fail(state, list, "limits.countries", "must hold country calling codes (numbers)");
         long long code = config_setting_get_int64(element);
         if (code < 1 || code > 999 || !phone_country_code_is_valid((unsigned)code))
-            return fail(state, list, "limits.countries", "%lld is not a country calling code", code);
+            return config_fail(state, list, "limits.countries", "%lld is not a country calling code", code);
         config->countries[config->country_count++] = (unsigned)code;
     }
     if (list != NULL && count == 0)
-        return fail(state, list, "limits.countries", "an empty list would refuse every phone");
+        return config_fail(state, list, "limits.countries", "an empty list would refuse every phone");
     return count < 0 ? -1 : 0;
 }
 
@@ -541,7 +539,7 @@ static int get_word_bits(struct parse_state *state, const config_setting_t *root
     if (list == NULL)
         return count < 0 ? -1 : 0;
     if (count == 0)
-        return fail(state, list, full, "must not be empty");
+        return config_fail(state, list, full, "must not be empty");
     *bits = 0;
     for (int i = 0; i < count; i++) {
         const char *value = list_string(state, list, i, full);
@@ -552,7 +550,7 @@ static int get_word_bits(struct parse_state *state, const config_setting_t *root
             if (strcmp(value, choices[k]) == 0)
                 found = k;
         if (found < 0)
-            return fail(state, list, full, "'%s' is not one of the allowed words", value);
+            return config_fail(state, list, full, "'%s' is not one of the allowed words", value);
         *bits |= 1u << found;
     }
     return 0;
@@ -569,24 +567,24 @@ static int parse_policy(struct parse_state *state, const config_setting_t *root,
     int choice;
 
     choice = (int)config->verify_user;
-    if (get_choice(state, root, "login", "verify_user", who, &choice) != 0)
+    if (config_get_choice(state, root, "login", "verify_user", who, &choice) != 0)
         return -1;
     config->verify_user = (enum verify_who)choice;
     if (get_names(state, root, "login", "failmode_safe_groups", &config->failmode_safe_groups) != 0 ||
-        get_path(state, root, "state", "directory", &config->state_directory) != 0 ||
-        get_integer(state, root, "lockout", "failures", 0, STATE_MAX_EVENTS, &config->lockout_failures) != 0 ||
-        get_seconds(state, root, "lockout", "window", 10, 86400 * 7, IN_SECONDS, &config->lockout_window_s) != 0 ||
-        get_seconds(state, root, "lockout", "duration", 10, 86400 * 7, IN_SECONDS, &config->lockout_duration_s) != 0 ||
-        get_integer(state, root, "limits", "sends_per_user", 0, STATE_MAX_EVENTS, &config->sends_per_user) != 0 ||
-        get_seconds(state, root, "limits", "window", 10, 86400 * 7, IN_SECONDS, &config->sends_window_s) != 0 ||
+        config_get_path(state, root, "state", "directory", &config->state_directory) != 0 ||
+        config_get_integer(state, root, "lockout", "failures", 0, STATE_MAX_EVENTS, &config->lockout_failures) != 0 ||
+        config_get_seconds(state, root, "lockout", "window", 10, 86400 * 7, IN_SECONDS, &config->lockout_window_s) != 0 ||
+        config_get_seconds(state, root, "lockout", "duration", 10, 86400 * 7, IN_SECONDS, &config->lockout_duration_s) != 0 ||
+        config_get_integer(state, root, "limits", "sends_per_user", 0, STATE_MAX_EVENTS, &config->sends_per_user) != 0 ||
+        config_get_seconds(state, root, "limits", "window", 10, 86400 * 7, IN_SECONDS, &config->sends_window_s) != 0 ||
         get_countries(state, root, config) != 0 ||
         get_word_bits(state, root, "limits", "channels", channels, &config->allowed_channels) != 0)
         return -1;
     choice = (int)config->remember_mode;
-    if (get_choice(state, root, "remember", "mode", modes, &choice) != 0)
+    if (config_get_choice(state, root, "remember", "mode", modes, &choice) != 0)
         return -1;
     config->remember_mode = (enum remember_mode)choice;
-    if (get_integer(state, root, "remember", "days", 1, 90, &days) != 0 ||
+    if (config_get_integer(state, root, "remember", "days", 1, 90, &days) != 0 ||
         get_word_bits(state, root, "remember", "key", parts, &config->remember_parts) != 0)
         return -1;
     if (days != 0)
@@ -594,17 +592,17 @@ static int parse_policy(struct parse_state *state, const config_setting_t *root,
     /* Under sshd the tty is always "ssh" and the service always "sshd": only
      * the client's address tells one network client from another. */
     if (!(config->remember_parts & REMEMBER_RHOST))
-        return fail(state, lookup(root, "remember", "key"), "remember.key",
+        return config_fail(state, config_member(root, "remember", "key"), "remember.key",
                     "must include \"rhost\": service and tty alone do not tell one client from another");
     static const char *const slots[] = {"primary", "alternate", "office", NULL};
     unsigned self_slots = config->self_service_slots;
     if (get_word_bits(state, root, "setup", "self_service_slots", slots, &self_slots) != 0)
         return -1;
     config->self_service_slots = self_slots;
-    const config_setting_t *self_register = lookup(root, "setup", "self_register");
+    const config_setting_t *self_register = config_member(root, "setup", "self_register");
     if (self_register != NULL) {
         if (config_setting_type(self_register) != CONFIG_TYPE_BOOL)
-            return fail(state, self_register, "setup.self_register", "must be true or false");
+            return config_fail(state, self_register, "setup.self_register", "must be true or false");
         config->self_register = config_setting_get_bool(self_register) != 0;
     }
     if (get_names(state, root, "access", "exempt_users", &config->exempt_users) != 0 ||
@@ -615,7 +613,7 @@ static int parse_policy(struct parse_state *state, const config_setting_t *root,
     if (config->state_directory == NULL) {
         config->state_directory = strdup(PHONEMFA_DEFAULT_STATE);
         if (config->state_directory == NULL)
-            return fail(state, NULL, "state.directory", "out of memory");
+            return config_fail(state, NULL, "state.directory", "out of memory");
     }
     return 0;
 }
@@ -654,64 +652,90 @@ static int parse_settings(struct parse_state *state, const config_setting_t *roo
     int choice;
 
     if (config_setting_get_member(root, "service") == NULL)
-        return fail(state, NULL, "service", "is required");
+        return config_fail(state, NULL, "service", "is required");
 
     choice = (int)config->provider;
-    if (get_choice(state, root, "service", "provider", providers, &choice) != 0)
+    if (config_get_choice(state, root, "service", "provider", providers, &choice) != 0)
         return -1;
     config->provider = (enum provider_kind)choice;
     if (get_urls(state, root, config) != 0 || load_token(state, root, config, token_file) != 0 ||
         parse_twilio(state, root, config) != 0 ||
-        get_path(state, root, "service", "ca_file", &config->ca_file) != 0 ||
-        get_seconds(state, root, "service", "connect_timeout", 0.1, 60, IN_MILLISECONDS, &config->connect_timeout_ms) != 0 ||
-        get_seconds(state, root, "service", "request_timeout", 0.5, 120, IN_MILLISECONDS, &config->request_timeout_ms) != 0)
+        config_get_path(state, root, "service", "ca_file", &config->ca_file) != 0 ||
+        config_get_seconds(state, root, "service", "connect_timeout", 0.1, 60, IN_MILLISECONDS, &config->connect_timeout_ms) != 0 ||
+        config_get_seconds(state, root, "service", "request_timeout", 0.5, 120, IN_MILLISECONDS, &config->request_timeout_ms) != 0)
         return -1;
 
-    if (get_integer(state, root, "login", "code_attempts", 1, 10, &config->code_attempts) != 0 ||
-        get_integer(state, root, "login", "verifications_per_login", 1, 10,
+    if (config_get_integer(state, root, "login", "code_attempts", 1, 10, &config->code_attempts) != 0 ||
+        config_get_integer(state, root, "login", "verifications_per_login", 1, 10,
                     &config->verifications_per_login) != 0 ||
-        get_integer(state, root, "login", "menu_attempts", 1, 10, &config->menu_attempts) != 0 ||
-        get_seconds(state, root, "login", "call_answer_timeout", 5, 300, IN_MILLISECONDS,
+        config_get_integer(state, root, "login", "menu_attempts", 1, 10, &config->menu_attempts) != 0 ||
+        config_get_seconds(state, root, "login", "call_answer_timeout", 5, 300, IN_MILLISECONDS,
                     &config->call_answer_timeout_ms) != 0 ||
-        get_seconds(state, root, "login", "answer_timeout", 5, 3600, IN_MILLISECONDS,
+        config_get_seconds(state, root, "login", "answer_timeout", 5, 3600, IN_MILLISECONDS,
                     &config->answer_timeout_ms) != 0 ||
-        get_seconds(state, root, "login", "poll_interval", 0.2, 30, IN_MILLISECONDS, &config->poll_interval_ms) != 0)
+        config_get_seconds(state, root, "login", "poll_interval", 0.2, 30, IN_MILLISECONDS, &config->poll_interval_ms) != 0)
         return -1;
     choice = (int)config->failmode;
-    if (get_choice(state, root, "login", "failmode", failmodes, &choice) != 0)
+    if (config_get_choice(state, root, "login", "failmode", failmodes, &choice) != 0)
         return -1;
     config->failmode = (enum failmode)choice;
     choice = (int)config->unenrolled;
-    if (get_choice(state, root, "login", "unenrolled", unenrolled, &choice) != 0)
+    if (config_get_choice(state, root, "login", "unenrolled", unenrolled, &choice) != 0)
         return -1;
     config->unenrolled = (enum unenrolled_policy)choice;
-    if (get_integer(state, root, "login", "default_country_code", 1, 999,
+    if (config_get_integer(state, root, "login", "default_country_code", 1, 999,
                     &config->default_country_code) != 0)
         return -1;
     if (config->default_country_code != 0 &&
         !phone_country_code_is_valid(config->default_country_code))
-        return fail(state, lookup(root, "login", "default_country_code"), "login.default_country_code",
+        return config_fail(state, config_member(root, "login", "default_country_code"), "login.default_country_code",
                     "%u is not a country calling code", config->default_country_code);
-    if (get_string(state, root, "login", "locale", 16, false, &config->locale) != 0)
+    if (config_get_string(state, root, "login", "locale", 16, false, &config->locale) != 0)
         return -1;
     if (config->locale != NULL && !locale_is_valid(config->locale))
-        return fail(state, lookup(root, "login", "locale"), "login.locale",
+        return config_fail(state, config_member(root, "login", "locale"), "login.locale",
                     "must be a language tag such as \"en\", \"ja\" or \"pt-BR\"");
 
-    if (get_path(state, root, "store", "directory", &config->store_directory) != 0)
+    if (config_parse_directory(state, root, config) != 0)
+        return -1;
+    if (config_get_path(state, root, "store", "directory", &config->store_directory) != 0)
         return -1;
     if (config->store_directory == NULL) {
         config->store_directory = strdup(PHONEMFA_DEFAULT_STORE);
         if (config->store_directory == NULL)
-            return fail(state, NULL, "store.directory", "out of memory");
+            return config_fail(state, NULL, "store.directory", "out of memory");
     }
 
     if (parse_policy(state, root, config) != 0)
         return -1;
 
-    if (get_string(state, root, "texts", "menu_header", TEXT_SETTING_MAX, true, &config->menu_header) != 0 ||
-        get_string(state, root, "texts", "menu_footer", TEXT_SETTING_MAX, true, &config->menu_footer) != 0)
+    if (config_get_string(state, root, "texts", "menu_header", TEXT_SETTING_MAX, true, &config->menu_header) != 0 ||
+        config_get_string(state, root, "texts", "menu_footer", TEXT_SETTING_MAX, true, &config->menu_footer) != 0)
         return -1;
+    return 0;
+}
+
+/* A secret kept in a file of its own (root's, mode 0600 or stricter): one
+ * line of printable characters without spaces. */
+int config_read_secret(struct parse_state *state, const char *name, const char *file, size_t max_length,
+                       const char *what, char **out)
+{
+    struct safe_file_error file_error;
+    size_t length = 0;
+
+    if (safe_read_file(file, CONFIG_SECRET_FILE_MAX, SAFE_FILE_PRIVATE, out, &length, NULL, &file_error) != 0) {
+        (void)snprintf(state->error->message, sizeof state->error->message, "%s: %s: %s", state->path, name,
+                       file_error.message);
+        return -1;
+    }
+    while (length > 0 && ((*out)[length - 1] == '\n' || (*out)[length - 1] == '\r'))
+        (*out)[--length] = '\0';
+    if (length == 0 || length > max_length || !config_clean_text(*out, false)) {
+        (void)snprintf(state->error->message, sizeof state->error->message,
+                       "%s: %s: %s must hold one %s line of printable characters without spaces", state->path,
+                       name, file, what);
+        return -1;
+    }
     return 0;
 }
 
@@ -840,24 +864,8 @@ int config_parse_text(const char *path, const char *text, struct phonemfa_config
     if (check_schema(&state, root) != 0 || parse_settings(&state, root, config, &token_file) != 0)
         goto out;
 
-    if (token_file != NULL) {
-        struct safe_file_error file_error;
-        size_t length = 0;
-        if (safe_read_file(token_file, CONFIG_SECRET_FILE_MAX, SAFE_FILE_PRIVATE, &config->token,
-                           &length, NULL, &file_error) != 0) {
-            (void)snprintf(error->message, sizeof error->message,
-                           "%s: service.token_file: %s", path, file_error.message);
-            goto out;
-        }
-        while (length > 0 && (config->token[length - 1] == '\n' || config->token[length - 1] == '\r'))
-            config->token[--length] = '\0';
-        if (length == 0 || length > TOKEN_MAX || !is_clean_text(config->token, false)) {
-            (void)snprintf(error->message, sizeof error->message,
-                           "%s: service.token_file: %s must hold one token line of printable "
-                           "characters without spaces", path, token_file);
-            goto out;
-        }
-    }
+    if (token_file != NULL && config_read_secret(&state, "service.token_file", token_file, TOKEN_MAX, "token", &config->token) != 0)
+        goto out;
     *out = config;
     config = NULL;
     result = 0;
@@ -910,6 +918,7 @@ void config_free(struct phonemfa_config *config)
     free(config->twilio_account_sid);
     free(config->twilio_api_key_sid);
     free(config->locale);
+    config_free_directory(config);
     free(config->store_directory);
     free(config->state_directory);
     const struct name_list *lists[] = {&config->failmode_safe_groups, &config->exempt_users,

@@ -19,6 +19,7 @@
 #define CONFIG_SECRET_FILE_MAX 4096
 
 enum failmode { FAILMODE_SECURE, FAILMODE_SAFE };
+enum directory_backend { DIRECTORY_FILES, DIRECTORY_LDAP, DIRECTORY_ENTRA };
 enum unenrolled_policy { UNENROLLED_DENY, UNENROLLED_IGNORE };
 enum provider_kind { PROVIDER_PHONEMFA, PROVIDER_TWILIO };
 
@@ -38,6 +39,43 @@ struct network {
     int family; /* AF_INET or AF_INET6 */
     unsigned char address[16];
     unsigned prefix_length;
+};
+
+#define CONFIG_MAX_LDAP_URIS 8
+#define CONFIG_DIRECTORY_SLOTS 3 /* primary, alternate, office (enum phone_slot) */
+enum ldap_search_scope { LDAP_SEARCH_BASE, LDAP_SEARCH_ONE, LDAP_SEARCH_SUB };
+
+/* directory.backend = "ldap": the organisation's LDAP directory (AD,
+ * OpenLDAP, FreeIPA). Secrets are wiped on free. */
+struct ldap_settings {
+    char *uris[CONFIG_MAX_LDAP_URIS]; /* ldaps://, or ldap:// with StartTLS always required */
+    size_t uri_count;
+    char *ca_file;
+    bool sasl_external;              /* bind with the client certificate instead of a DN and password */
+    char *bind_dn;
+    char *bind_password;
+    char *client_cert;
+    char *client_key;
+    char *base;
+    enum ldap_search_scope scope;
+    char *filter;                    /* template: %u, %l, %d, %% */
+    char *attributes[CONFIG_DIRECTORY_SLOTS]; /* NULL: that slot is not read */
+    char *write_bind_dn;             /* NULL: the directory is read-only for phonemfa */
+    char *write_bind_password;
+    long timeout_ms;                 /* connect, bind and each search */
+};
+
+/* directory.backend = "entra": Microsoft Entra ID through Microsoft Graph. */
+struct entra_settings {
+    char *tenant;
+    char *client_id;
+    char *client_secret;             /* secret: wiped on free */
+    char *user_template;             /* the user principal name: %u, %l, %d, %% */
+    char *authority_url;             /* https://login.microsoftonline.com */
+    char *graph_url;                 /* https://graph.microsoft.com */
+    char *ca_file;                   /* NULL: the system's trust store */
+    bool write;                      /* phonemfa-setup adds and removes phones in Entra ID */
+    long timeout_ms;                 /* each request */
 };
 
 struct phonemfa_config {
@@ -71,6 +109,12 @@ struct phonemfa_config {
     char *locale;                  /* NULL: let the service decide */
     enum verify_who verify_user;   /* whose phone: PAM_USER, or PAM_RUSER (su) */
     struct name_list failmode_safe_groups; /* failmode safe only for these (empty: all) */
+
+    /* where phones come from */
+    enum directory_backend directory;
+    char *directory_managed_by;  /* who changes phones when phonemfa may not (NULL: the administrator) */
+    struct ldap_settings ldap;
+    struct entra_settings entra;
 
     /* store and state */
     char *store_directory;

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "user_name.h"
 
 #define PHONEMFAD_DEFAULT_SOCKET "/run/phonemfa/phonemfad.sock"
 #define DAEMON_DEFAULT_MAX_LOGINS 512
@@ -78,7 +79,7 @@ struct connection {
     gid_t gid;
     struct connection *next;
     struct log_sink log; /* the daemon's, each line tagged with the client's pid */
-    char account[64];    /* the account this login verifies, once known (under daemon.lock) */
+    char account[USER_NAME_MAX + 1]; /* the account this login verifies, once known (under daemon.lock) */
 };
 
 void daemon_log(const struct daemon *daemon, int priority, const char *format, ...)

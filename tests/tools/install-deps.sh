@@ -6,7 +6,8 @@ set -eu
 packages="make gcc pkg-config libpam0g-dev libcurl4-openssl-dev libjansson-dev libconfig-dev
 libcmocka-dev valgrind python3 python3-pytest openssl ca-certificates binutils gettext
 openssh-server openssh-client sudo login passwd util-linux iproute2 procps python3-paramiko
-python3-pexpect libnss-wrapper clang libclang-rt-14-dev clang-tools cppcheck"
+python3-pexpect libnss-wrapper clang libclang-rt-14-dev clang-tools cppcheck
+slapd ldap-utils libldap-dev"
 
 missing=""
 for p in $packages; do

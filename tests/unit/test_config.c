@@ -331,6 +331,142 @@ static void token_file_must_be_private(void **state)
     assert_contains(error.message, "must hold one token line");
 }
 
+/* -- where phones come from ------------------------------------------------------- */
+
+static void secret_file(const char *name, const char *content)
+{
+    (void)write_file(name, content, 0600);
+}
+
+static void files_is_the_default_directory(void **state)
+{
+    (void)state;
+    struct phonemfa_config *config = parse_ok(MINIMAL);
+    assert_int_equal(config->directory, DIRECTORY_FILES);
+    assert_null(config->directory_managed_by);
+    config_free(config);
+    parse_error(MINIMAL "directory: { backend = \"nis\"; };", "'directory.backend': must be one of: files, ldap, entra");
+    parse_error(MINIMAL "ldap: { base = \"x\"; };", "'ldap': is only used with directory.backend = \"ldap\"");
+    parse_error(MINIMAL "entra: { tenant = \"x\"; };", "'entra': is only used with directory.backend = \"entra\"");
+    parse_error(MINIMAL "directory: { backend = \"ldap\"; };", "'ldap': is required with directory.backend = \"ldap\"");
+}
+
+static void ldap_settings_with_ad_and_freeipa_defaults(void **state)
+{
+    (void)state;
+    secret_file("ldap-password", "s3cret-pw\n");
+    char text[2048];
+    (void)snprintf(text, sizeof text,
+                   MINIMAL "directory: { backend = \"ldap\"; managed_by = \"the IT service desk, x4357\"; };\n"
+                           "ldap: { uris = [\"ldaps://dc1.example.com\", \"ldap://dc2.example.com:389/\"];\n"
+                           "  ca_file = \"/etc/phonemfa/ldap-ca.pem\"; bind_dn = \"cn=svc,dc=example,dc=com\";\n"
+                           "  bind_password_file = \"%s/ldap-password\"; base = \"cn=Users,dc=example,dc=com\";\n"
+                           "  filter = \"(&(objectClass=user)(sAMAccountName=%%l))\"; office = \"none\"; };\n",
+                   directory);
+    struct phonemfa_config *config = parse_ok(text);
+    assert_int_equal(config->directory, DIRECTORY_LDAP);
+    assert_string_equal(config->directory_managed_by, "the IT service desk, x4357");
+    assert_int_equal(config->ldap.uri_count, 2);
+    assert_string_equal(config->ldap.uris[1], "ldap://dc2.example.com:389");
+    assert_string_equal(config->ldap.bind_password, "s3cret-pw");
+    assert_false(config->ldap.sasl_external);
+    assert_int_equal(config->ldap.scope, LDAP_SEARCH_SUB);
+    assert_string_equal(config->ldap.attributes[0], "mobile");
+    assert_string_equal(config->ldap.attributes[1], "otherMobile");
+    assert_null(config->ldap.attributes[2]);
+    assert_null(config->ldap.write_bind_dn);
+    assert_int_equal(config->ldap.timeout_ms, 5000);
+    assert_string_equal(config->store_directory, "/var/lib/phonemfa"); /* state lives beside it */
+    config_free(config);
+}
+
+static void ldap_settings_are_checked(void **state)
+{
+    (void)state;
+    const char *head = MINIMAL "directory: { backend = \"ldap\"; };\nldap: { ca_file = \"/ca.pem\"; "
+                               "bind = \"sasl_external\"; client_cert = \"/c.pem\"; client_key = \"/k.pem\"; "
+                               "base = \"dc=x\"; ";
+    char text[2048];
+#define LDAP_ERROR(rest, expected)                                                  \
+    do {                                                                            \
+        (void)snprintf(text, sizeof text, "%s%s };", head, rest);                   \
+        parse_error(text, expected);                                                \
+    } while (0)
+    LDAP_ERROR("filter = \"(uid=%u)\";", "'ldap.uris': is required");
+    LDAP_ERROR("uris = [\"ldapi:///run/slapd\"]; filter = \"(uid=%u)\";", "is not an ldaps:// or ldap:// URI");
+    LDAP_ERROR("uris = [\"ldaps://a?x\"]; filter = \"(uid=%u)\";", "may not contain");
+    LDAP_ERROR("uris = [\"ldaps://a/dc=x\"]; filter = \"(uid=%u)\";", "give the base, scope and filter as ldap.base");
+    LDAP_ERROR("uris = [\"ldaps://\"]; filter = \"(uid=%u)\";", "has no host");
+    LDAP_ERROR("uris = [\"ldaps://a\"];", "'ldap.filter': is required");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"uid=%u\";", "must be one filter in parentheses");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%u))(x=y\";", "must be one filter in parentheses");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%s)\";", "may use only %u");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%d)\";", "must contain %u or %l");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%u)\"; primary = \"mob_ile\";", "must be an attribute name");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%u)\"; primary = \"1.2..3\";", "must be an attribute name");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%u)\"; primary = \"none\"; alternate = \"none\"; "
+               "office = \"none\";", "at least one of primary, alternate and office");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%u)\"; bind_dn = \"cn=x\";", "is not used with ldap.bind");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%u)\"; write_bind_dn = \"cn=w\";",
+               "set both ldap.write_bind_dn and ldap.write_bind_password_file");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%u)\"; scope = \"subtree\";", "must be one of: base, one, sub");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%u)\"; timeout = 0;", "'ldap.timeout': must be from 1 to 60");
+    LDAP_ERROR("uris = [\"ldaps://a\"]; filter = \"(uid=%u)\"; store_dir = 1;", "'ldap.store_dir': unknown setting");
+#undef LDAP_ERROR
+    parse_error(MINIMAL "directory: { backend = \"ldap\"; };\nldap: { uris = [\"ldaps://a\"]; base = \"dc=x\"; "
+                        "filter = \"(uid=%u)\"; bind_dn = \"cn=x\"; bind_password_file = \"/none\"; };",
+                "'ldap.ca_file': is required");
+    parse_error(MINIMAL "directory: { backend = \"ldap\"; };\nldap: { uris = [\"ldaps://a\"]; base = \"dc=x\"; "
+                        "ca_file = \"/ca.pem\"; filter = \"(uid=%u)\"; };",
+                "ldap.bind_dn and ldap.bind_password_file are required");
+    parse_error(MINIMAL "directory: { backend = \"ldap\"; };\nstore: { directory = \"/srv\"; };\n",
+                "'store.directory': is only used with directory.backend = \"files\"");
+    (void)snprintf(text, sizeof text, "%suris = [\"ldaps://a\"]; filter = \"(uid=%%u)\"; };", head);
+    struct phonemfa_config *config = parse_ok(text);
+    assert_true(config->ldap.sasl_external);
+    assert_string_equal(config->ldap.client_cert, "/c.pem");
+    config_free(config);
+}
+
+static void entra_settings(void **state)
+{
+    (void)state;
+    secret_file("entra-secret", "Abc~def.ghi_jkl\n");
+    char text[2048];
+    (void)snprintf(text, sizeof text,
+                   MINIMAL "directory: { backend = \"entra\"; };\n"
+                           "entra: { tenant = \"contoso.onmicrosoft.com\"; client_id = "
+                           "\"11111111-2222-3333-4444-555555555555\"; client_secret_file = \"%s/entra-secret\"; "
+                           "user = \"%%l@contoso.com\"; graph_url = \"https://127.0.0.1:8443/\"; write = true; };\n",
+                   directory);
+    struct phonemfa_config *config = parse_ok(text);
+    assert_int_equal(config->directory, DIRECTORY_ENTRA);
+    assert_string_equal(config->entra.client_secret, "Abc~def.ghi_jkl");
+    assert_string_equal(config->entra.user_template, "%l@contoso.com");
+    assert_string_equal(config->entra.authority_url, "https://login.microsoftonline.com");
+    assert_string_equal(config->entra.graph_url, "https://127.0.0.1:8443");
+    assert_true(config->entra.write);
+    assert_int_equal(config->entra.timeout_ms, 5000);
+    config_free(config);
+
+    const char *head = MINIMAL "directory: { backend = \"entra\"; };\nentra: { ";
+#define ENTRA_ERROR(rest, expected)                                                 \
+    do {                                                                            \
+        (void)snprintf(text, sizeof text, "%s%s };", head, rest);                   \
+        parse_error(text, expected);                                                \
+    } while (0)
+    ENTRA_ERROR("client_id = \"11111111-2222-3333-4444-555555555555\";", "'entra.tenant': is required");
+    ENTRA_ERROR("tenant = \"../x\"; client_id = \"11111111-2222-3333-4444-555555555555\";",
+                "'entra.tenant': is required: the tenant ID");
+    ENTRA_ERROR("tenant = \"t\"; client_id = \"app\";", "'entra.client_id': is required: the application (client) ID");
+    ENTRA_ERROR("tenant = \"t\"; client_id = \"11111111-2222-3333-4444-555555555555\";",
+                "'entra.client_secret_file': is required");
+    ENTRA_ERROR("tenant = \"t\"; user = \"%x\";", "may use only %u");
+    ENTRA_ERROR("tenant = \"t\"; graph_url = \"http://graph\";", "must be an https:// URL");
+    ENTRA_ERROR("tenant = \"t\"; write = \"yes\";", "'entra.write': must be true or false");
+#undef ENTRA_ERROR
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +478,10 @@ int main(void)
         cmocka_unit_test(policy_settings),
         cmocka_unit_test(load_checks_ownership_and_mode),
         cmocka_unit_test(token_file_must_be_private),
+        cmocka_unit_test(files_is_the_default_directory),
+        cmocka_unit_test(ldap_settings_with_ad_and_freeipa_defaults),
+        cmocka_unit_test(ldap_settings_are_checked),
+        cmocka_unit_test(entra_settings),
     };
     return cmocka_run_group_tests_name("config", tests, make_directory, remove_directory);
 }
