@@ -16,7 +16,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= /etc/systemd/system
 PYTHON     ?= /usr/bin/python3
-PKGS       := libcurl jansson libconfig pam
+PKGS       := libcurl jansson libconfig ldap pam
 # Evaluated when used, so `make deps` can install pkg-config first.
 PAMDIR      = $(shell pkg-config --variable=libdir pam)/security
 
@@ -29,12 +29,12 @@ WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmiss
 HARDEN   := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
             -D_FORTIFY_SOURCE=2 -fPIC -fno-strict-aliasing
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -g $(WARNINGS) \
-              $(shell pkg-config --cflags $(PKGS))
+              -I$(SRC) -I$(SRC)/directory $(shell pkg-config --cflags $(PKGS))
 CFLAGS_RELEASE = $(BASE_CFLAGS) -O2 $(HARDEN) -fvisibility=hidden
 CFLAGS_ASAN    = $(BASE_CFLAGS) -O1 -fPIC -fno-omit-frame-pointer -fsanitize=address,undefined \
                  -fno-sanitize-recover=all
 LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
-LIBS      = $(shell pkg-config --libs libcurl jansson libconfig) -pthread
+LIBS      = $(shell pkg-config --libs libcurl jansson libconfig ldap) -pthread
 
 # make coverage builds everything once more, instrumented for gcov.
 ifeq ($(COVERAGE),1)
@@ -43,13 +43,13 @@ CFLAGS_ASAN    = $(BASE_CFLAGS) -O0 -fPIC --coverage
 LDHARDEN       := --coverage
 endif
 
-CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name nss_lookup phone_number config config_directory \
+CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name url_encode nss_lookup phone_number config config_directory \
         phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
-        menu auth_flow
+        menu auth_flow directory/phone_directory directory/directory_ldap directory/directory_entra
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
 CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
-HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h)
+HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h)
 # The module links libpam and libc only: these few libc-only files of the
 # core, never the library.
 MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o $(BUILD)/obj/login_outcome.o \
@@ -69,7 +69,7 @@ FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 8
 CFLAGS_FUZZ  = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -g -O1 -fno-omit-frame-pointer \
-               $(WARNINGS) $(shell pkg-config --cflags $(PKGS)) -fsanitize=address,undefined -fno-sanitize-recover=all
+               $(WARNINGS) -I$(SRC) -I$(SRC)/directory $(shell pkg-config --cflags $(PKGS)) -fsanitize=address,undefined -fno-sanitize-recover=all
 CORE_OBJ_FUZZ := $(CORE:%=$(BUILD)/fuzz/obj/%.o)
 FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 

@@ -9,7 +9,7 @@
 #include "i18n.h"
 #include "menu.h"
 #include "nss_lookup.h"
-#include "phone_store.h"
+#include "phone_directory.h"
 #include "policy.h"
 #include "user_state.h"
 #include "secure_mem.h"
@@ -22,6 +22,7 @@
 /* Everything one login needs, passed between the steps of the flow. */
 struct flow {
     const struct phonemfa_config *config;
+    struct phone_directory *directory;
     const struct login_request *request;
     const struct prompter *prompter;
     const struct log_sink *log;
@@ -76,13 +77,13 @@ static void sleep_ms(long milliseconds)
  * only ever answer an outage nobody at this login could have caused: it is
  * decided in phonemfad, about the service phonemfad itself failed to reach,
  * and never once a request may have reached it. */
-static bool failmode_safe_applies(struct flow *flow, const struct verify_failure *failure)
+static bool failmode_safe_applies(struct flow *flow, bool request_sent)
 {
     const char *why = NULL;
     char error[NSS_ERROR_MAX];
     bool member = true;
 
-    if (flow->may_have_sent || failure->request_sent)
+    if (flow->may_have_sent || request_sent)
         why = "a verification request may already have reached the service in this login";
     else if (flow->config->failmode_safe_groups.count > 0 &&
              nss_user_in_groups(flow->request->user, &flow->config->failmode_safe_groups, false, &member,
@@ -108,7 +109,7 @@ static enum login_outcome service_failure(struct flow *flow, const struct verify
                 failure->detail);
     flow->reason = verify_failure_name(failure->kind);
     if (verify_failure_uses_failmode(failure->kind)) {
-        bool safe_applies = flow->config->failmode == FAILMODE_SAFE && failmode_safe_applies(flow, failure);
+        bool safe_applies = flow->config->failmode == FAILMODE_SAFE && failmode_safe_applies(flow, failure->request_sent);
         if (safe_applies) {
             log_message(flow->log, LOG_WARNING,
                         "FAILMODE SAFE: verification service unavailable, user %s passes "
@@ -468,24 +469,35 @@ static enum login_outcome choose_and_verify(struct flow *flow)
     }
 }
 
+/* The phone directory did not answer: an outage like the service's, so
+ * the failmode decides (nothing was sent to anyone yet). */
+static enum login_outcome directory_unavailable(struct flow *flow, const struct directory_error *error)
+{
+    log_message(flow->log, LOG_ERR, "phone directory unavailable: %s", error->message);
+    flow->reason = "directory_unavailable";
+    if (flow->config->failmode == FAILMODE_SAFE && failmode_safe_applies(flow, false)) {
+        log_message(flow->log, LOG_WARNING,
+                    "FAILMODE SAFE: phone directory unavailable, user %s passes without a second factor "
+                    "(login.failmode = \"safe\")",
+                    flow->request->user);
+        flow->reason = "directory_unavailable_failmode_safe";
+        return LOGIN_IGNORED;
+    }
+    tell(flow, _("Phone verification is not available right now. Try again later."));
+    return LOGIN_SERVICE_UNAVAILABLE;
+}
+
 /* 0 when the user has a record; otherwise -1 with *outcome set. */
 static int load_record(struct flow *flow, enum login_outcome *outcome)
 {
-    struct phone_store store;
-    struct store_error error;
+    struct directory_error error;
+    bool local = flow->config->directory == DIRECTORY_FILES;
 
     *outcome = LOGIN_INTERNAL_ERROR;
-    flow->reason = "store_error";
-    if (phone_store_open(flow->config->store_directory, &store, &error) != 0) {
-        log_message(flow->log, LOG_ERR, "store error: %s", error.message);
-        return -1;
-    }
-    enum store_read_result read = phone_store_read(&store, flow->request->user, &flow->record, &error);
-    phone_store_close(&store);
-    switch (read) {
-    case STORE_FOUND:
+    switch (phone_directory_read(flow->directory, flow->request->user, &flow->record, &error)) {
+    case DIRECTORY_FOUND:
         return 0;
-    case STORE_NOT_ENROLLED:
+    case DIRECTORY_NOT_ENROLLED:
         flow->reason = "not_enrolled";
         if (flow->config->unenrolled == UNENROLLED_IGNORE) {
             *outcome = LOGIN_IGNORED;
@@ -494,10 +506,14 @@ static int load_record(struct flow *flow, enum login_outcome *outcome)
         tell(flow, _("No phone is registered for your account. Contact your administrator."));
         *outcome = LOGIN_DENIED;
         return -1;
-    case STORE_ERROR:
+    case DIRECTORY_UNAVAILABLE:
+        *outcome = directory_unavailable(flow, &error);
+        return -1;
+    case DIRECTORY_FAILED:
         break;
     }
-    log_message(flow->log, LOG_ERR, "store error: %s", error.message);
+    flow->reason = local ? "store_error" : "directory_error";
+    log_message(flow->log, LOG_ERR, "%s error: %s", local ? "store" : "phone directory", error.message);
     return -1;
 }
 
@@ -681,12 +697,12 @@ static int check_exemption(struct flow *flow, enum exemption *exemption)
     return 0;
 }
 
-enum login_outcome login_verify(const struct phonemfa_config *config,
+enum login_outcome login_verify(const struct phonemfa_config *config, struct phone_directory *directory,
                                 const struct login_request *request, const struct prompter *prompter,
                                 struct http_pool *pool, const struct log_sink *log)
 {
     struct flow flow = {
-        .config = config, .request = request, .prompter = prompter, .log = log,
+        .config = config, .directory = directory, .request = request, .prompter = prompter, .log = log,
         .reason = "internal_error",
     };
     enum login_outcome outcome = LOGIN_INTERNAL_ERROR;

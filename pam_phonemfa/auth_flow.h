@@ -25,12 +25,14 @@ struct prompter {
 };
 
 struct http_pool;
+struct phone_directory;
 
 /* The user (and target) are looked up in NSS first and continue under
  * their canonical names; an unknown user is denied before anything is sent.
- * pool: the daemon's shared keep-alive connections (NULL: a connection of
- * this login's own). */
-enum login_outcome login_verify(const struct phonemfa_config *config,
+ * directory: where the phones come from (made from config). pool: the
+ * daemon's shared keep-alive connections (NULL: a connection of this
+ * login's own). */
+enum login_outcome login_verify(const struct phonemfa_config *config, struct phone_directory *directory,
                                 const struct login_request *request, const struct prompter *prompter,
                                 struct http_pool *pool, const struct log_sink *log);
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "phone_directory.h"
 #include "phone_store.h"
 #include "policy.h"
 #include "secure_mem.h"
@@ -17,17 +18,6 @@
 #include "verify_client.h"
 
 #define INPUT_MAX 64
-
-static int open_store(const struct setup_context *context, struct phone_store *store)
-{
-    struct store_error error;
-
-    if (phone_store_open(context->config->store_directory, store, &error) != 0) {
-        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
-        return -1;
-    }
-    return 0;
-}
 
 static int open_state(const struct setup_context *context, struct record_dir *state)
 {
@@ -58,14 +48,40 @@ void setup_log_change(const struct setup_context *context, const char *change, c
 
 /* -- list -------------------------------------------------------------------- */
 
-static void print_phone(enum phone_slot slot, const struct phone_entry *entry)
+/* A directory keeps the numbers only: the record as JSON without the
+ * verification facts the local store has. */
+static json_t *directory_json(const struct phone_record *record)
+{
+    json_t *phones = json_object();
+
+    for (int slot = 0; phones != NULL && slot < SLOT_COUNT; slot++) {
+        const struct phone_entry *entry = &record->phones[slot];
+        if (!entry->present)
+            continue;
+        json_t *channels = json_array();
+        if (entry->channels & CHANNEL_TEXT)
+            (void)json_array_append_new(channels, json_string("text"));
+        if (entry->channels & CHANNEL_CALL)
+            (void)json_array_append_new(channels, json_string("call"));
+        (void)json_object_set_new(phones, phone_slot_name((enum phone_slot)slot),
+                                  json_pack("{s:s, s:s?, s:o}", "number", entry->number.e164, "extension",
+                                            entry->number.extension[0] ? entry->number.extension : NULL,
+                                            "channels", channels));
+    }
+    return json_pack("{s:o}", "phones", phones);
+}
+
+static void print_phone(enum phone_slot slot, const struct phone_entry *entry, bool details)
 {
     char added[21], verified[21];
 
     phone_record_format_time(entry->added_at, added);
     phone_record_format_time(entry->verified_at, verified);
-    printf("  %-10s %s%s%s  %s  ", phone_slot_name(slot), entry->number.e164,
-           entry->number.extension[0] ? " ext. " : "", entry->number.extension, channels_text(entry->channels));
+    printf("  %-10s %s%s%s  %s%s", phone_slot_name(slot), entry->number.e164,
+           entry->number.extension[0] ? " ext. " : "", entry->number.extension, channels_text(entry->channels),
+           details ? "  " : "\n");
+    if (!details)
+        return;
     if (entry->verified_by == VERIFIED_NONE)
         printf("NOT VERIFIED (added by %s on %s without verification)\n", entry->added_by, added);
     else
@@ -75,22 +91,19 @@ static void print_phone(enum phone_slot slot, const struct phone_entry *entry)
 
 int setup_list(const struct setup_context *context, bool json)
 {
-    struct phone_store store;
-    struct store_error error;
+    struct directory_error error;
     struct phone_record record;
     struct user_state *state = calloc(1, sizeof *state);
     int result = SETUP_BROKEN;
 
-    if (state == NULL || open_store(context, &store) != 0) {
-        free(state);
+    if (state == NULL)
         return SETUP_BROKEN;
-    }
-    enum store_read_result read = phone_store_read(&store, context->user, &record, &error);
-    phone_store_close(&store);
-    if (read == STORE_ERROR) {
+    enum directory_result read = phone_directory_read(context->directory, context->user, &record, &error);
+    if (read == DIRECTORY_FAILED || read == DIRECTORY_UNAVAILABLE) {
         fprintf(stderr, "phonemfa-setup: %s\n", error.message);
         goto out;
     }
+    bool details = phone_directory_keeps_details(context->directory);
     struct record_dir state_dir;
     if (policy_uses_state(context->config) && access(context->config->state_directory, F_OK) == 0) {
         struct record_dir_error state_error;
@@ -108,9 +121,11 @@ int setup_list(const struct setup_context *context, bool json)
     phone_record_format_time(state->locked_until, until);
     if (json) {
         struct phone_record_error record_error;
-        char *text = read == STORE_FOUND ? phone_record_serialize(&record, &record_error) : NULL;
-        json_t *root = json_pack("{s:s, s:o, s:{s:b, s:o}, s:i}", "user", context->user,
-                                 "record", text ? json_loads(text, 0, NULL) : json_null(),
+        char *text = read == DIRECTORY_FOUND && details ? phone_record_serialize(&record, &record_error) : NULL;
+        json_t *record_json = text ? json_loads(text, 0, NULL) : read == DIRECTORY_FOUND ? directory_json(&record)
+                                                                                       : json_null();
+        json_t *root = json_pack("{s:s, s:s, s:o, s:{s:b, s:o}, s:i}", "user", context->user, "source",
+                                 phone_directory_where(context->directory), "record", record_json,
                                  "lockout", "locked", state->locked_until > now,
                                  "until", state->locked_until > now ? json_string(until) : json_null(),
                                  "remembered_logins", (int)state->remembered_count);
@@ -123,13 +138,13 @@ int setup_list(const struct setup_context *context, bool json)
         result = dump != NULL ? SETUP_OK : SETUP_BROKEN;
         goto out;
     }
-    printf("%s\n", context->user);
-    if (read == STORE_NOT_ENROLLED) {
+    printf("%s (phones in %s)\n", context->user, phone_directory_where(context->directory));
+    if (read == DIRECTORY_NOT_ENROLLED) {
         printf("  no phone registered\n");
     } else {
         for (int slot = 0; slot < SLOT_COUNT; slot++)
             if (record.phones[slot].present)
-                print_phone((enum phone_slot)slot, &record.phones[slot]);
+                print_phone((enum phone_slot)slot, &record.phones[slot], details);
         if (record.has_preferred)
             printf("  preferred: %s, %s\n", phone_slot_name(record.preferred_slot),
                    phone_channel_name(record.preferred_channel));
@@ -147,45 +162,33 @@ out:
 
 /* -- changes to the phone record ------------------------------------------------ */
 
-/* Lock the user's record, read it (absent: empty), let change() edit it,
- * write or remove it, unlock. change returns a setup_exit. */
+struct edit {
+    const struct setup_context *context;
+    int (*change)(const struct setup_context *, struct phone_record *, bool *exists, void *);
+    void *argument;
+};
+
+static int edit_change(void *argument, struct phone_record *record, bool *exists)
+{
+    const struct edit *edit = argument;
+    return edit->change(edit->context, record, exists, edit->argument);
+}
+
+/* Read the user's record (absent: empty), let change() edit it, save it
+ * where the phones are kept (the local store: under the user's lock). change
+ * returns a setup_exit. */
 int setup_edit_record(const struct setup_context *context,
                       int (*change)(const struct setup_context *, struct phone_record *, bool *exists, void *),
                       void *argument)
 {
-    struct phone_store store;
-    struct store_error error;
-    struct phone_record record;
-    int result = SETUP_BROKEN;
+    struct edit edit = {.context = context, .change = change, .argument = argument};
+    struct directory_error error;
 
-    if (open_store(context, &store) != 0)
-        return SETUP_BROKEN;
-    int lock = phone_store_lock(&store, context->user, &error);
-    if (lock < 0) {
+    int result = phone_directory_edit(context->directory, context->user, edit_change, &edit, &error);
+    if (result == DIRECTORY_EDIT_FAILED) {
         fprintf(stderr, "phonemfa-setup: %s\n", error.message);
-        phone_store_close(&store);
         return SETUP_BROKEN;
     }
-    enum store_read_result read = phone_store_read(&store, context->user, &record, &error);
-    if (read == STORE_ERROR) {
-        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
-        goto out;
-    }
-    if (read == STORE_NOT_ENROLLED)
-        memset(&record, 0, sizeof record);
-    bool exists = read == STORE_FOUND;
-    result = change(context, &record, &exists, argument);
-    if (result != SETUP_OK)
-        goto out;
-    int written = exists ? phone_store_write_locked(&store, context->user, &record, &error)
-                         : phone_store_remove_locked(&store, context->user, &error);
-    if (written != 0) {
-        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
-        result = SETUP_BROKEN;
-    }
-out:
-    phone_store_unlock(lock);
-    phone_store_close(&store);
     return result;
 }
 
@@ -507,6 +510,30 @@ static unsigned check_store(const struct phonemfa_config *config)
     return problems;
 }
 
+/* A lookup of a user nobody is: it needs the directory reachable, its
+ * certificate trusted and phonemfa's credentials accepted. */
+static unsigned check_directory(const struct phonemfa_config *config, const struct log_sink *log)
+{
+    struct directory_error error;
+    struct phone_record record;
+    struct phone_directory *directory = phone_directory_new(config, NULL, log, &error);
+    enum directory_result read = DIRECTORY_FAILED;
+
+    if (directory != NULL)
+        read = phone_directory_read(directory, "phonemfa-check.nobody", &record, &error);
+    if (read == DIRECTORY_FOUND || read == DIRECTORY_NOT_ENROLLED)
+        printf("ok       phones in %s: reachable, certificate and credentials accepted; phonemfa-setup may change "
+               "%s\n", phone_directory_where(directory),
+               phone_directory_writable_slots(directory) == 0 ? "no phone (read-only)" : "phones there");
+    else
+        printf("PROBLEM  phone directory: %s\n         %s\n", error.message,
+               read == DIRECTORY_UNAVAILABLE ? "Logins follow login.failmode while it does not answer: check the URIs, "
+                                               "the network path and the CA file."
+                                             : "Every login through pam_phonemfa is denied until this is fixed.");
+    phone_directory_free(directory);
+    return read == DIRECTORY_FOUND || read == DIRECTORY_NOT_ENROLLED ? 0 : 1;
+}
+
 int setup_check(const char *config_path, const struct log_sink *log)
 {
     struct phonemfa_config *config = NULL;
@@ -519,7 +546,7 @@ int setup_check(const char *config_path, const struct log_sink *log)
         return SETUP_BROKEN;
     }
     printf("ok       configuration %s\n", config_path);
-    problems += check_store(config);
+    problems += config->directory == DIRECTORY_FILES ? check_store(config) : check_directory(config, log);
     if (policy_uses_state(config)) {
         struct record_dir state;
         struct record_dir_error state_error;

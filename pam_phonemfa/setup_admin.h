@@ -19,8 +19,11 @@ enum setup_exit {
     SETUP_NOT_PERMITTED = 5,
 };
 
+struct phone_directory;
+
 struct setup_context {
     const struct phonemfa_config *config;
+    struct phone_directory *directory; /* where the phones are: read and changed only through it */
     const struct log_sink *log;
     const char *actor; /* who runs the command */
     const char *user;  /* whose phones */

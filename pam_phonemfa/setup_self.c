@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "phone_store.h"
+#include "phone_directory.h"
 #include "secure_mem.h"
 #include "setup_terminal.h"
 #include "setup_verify.h"
@@ -89,21 +89,15 @@ static bool reauthenticate(const struct setup_context *context)
 
 static int load(const struct setup_context *context, struct phone_record *record, bool *enrolled)
 {
-    struct phone_store store;
-    struct store_error error;
+    struct directory_error error;
     int result = -1;
 
     if (privileges_raise() != 0)
         return -1;
-    if (phone_store_open(context->config->store_directory, &store, &error) == 0) {
-        enum store_read_result read = phone_store_read(&store, context->user, record, &error);
-        phone_store_close(&store);
-        if (read != STORE_ERROR) {
-            *enrolled = read == STORE_FOUND;
-            if (!*enrolled)
-                memset(record, 0, sizeof *record);
-            result = 0;
-        }
+    enum directory_result read = phone_directory_read(context->directory, context->user, record, &error);
+    if (read == DIRECTORY_FOUND || read == DIRECTORY_NOT_ENROLLED) {
+        *enrolled = read == DIRECTORY_FOUND;
+        result = 0;
     }
     if (privileges_lower() != 0)
         return -1;
@@ -114,7 +108,7 @@ static int load(const struct setup_context *context, struct phone_record *record
 
 static void show(const struct setup_context *context, const struct phone_record *record)
 {
-    printf("\nPhones for %s:\n", context->user);
+    printf("\nPhones for %s (kept in %s):\n", context->user, phone_directory_where(context->directory));
     for (int slot = 0; slot < SLOT_COUNT; slot++) {
         const struct phone_entry *entry = &record->phones[slot];
         char masked[PHONE_MASK_MAX] = "none";
@@ -138,10 +132,14 @@ struct menu_entry {
 static size_t build_menu(const struct setup_context *context, const struct phone_record *record, bool enrolled,
                          struct menu_entry *entries)
 {
-    unsigned allowed = context->config->self_service_slots;
+    unsigned writable = phone_directory_writable_slots(context->directory);
+    unsigned allowed = context->config->self_service_slots & writable;
     size_t count = 0;
 
-    if (!enrolled && context->config->self_register)
+    if (writable == 0)
+        printf("Your phones are managed by %s; they cannot be changed here.\n",
+               phone_directory_managed_by(context->directory));
+    if (!enrolled && context->config->self_register && (writable & (1u << SLOT_PRIMARY)))
         entries[count++] = (struct menu_entry){ADD_PRIMARY, "Register your primary phone"};
     if (enrolled && (allowed & (1u << SLOT_ALTERNATE)))
         entries[count++] = (struct menu_entry){ADD_ALTERNATE, "Add or change the alternate phone"};
@@ -151,7 +149,7 @@ static size_t build_menu(const struct setup_context *context, const struct phone
         entries[count++] = (struct menu_entry){REMOVE_ALTERNATE, "Remove the alternate phone"};
     if (record->phones[SLOT_OFFICE].present && (allowed & (1u << SLOT_OFFICE)))
         entries[count++] = (struct menu_entry){REMOVE_OFFICE, "Remove the office phone"};
-    if (enrolled)
+    if (enrolled && phone_directory_keeps_details(context->directory))
         entries[count++] = (struct menu_entry){PREFERRED, "Choose what Enter picks at login"};
     if (enrolled)
         entries[count++] = (struct menu_entry){FORGET, "Forget remembered logins"};

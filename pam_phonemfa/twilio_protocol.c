@@ -8,44 +8,6 @@
 #include "json_answer.h"
 #include "verify_provider.h"
 
-int twilio_form_add(char *form, size_t form_size, const char *key, const char *value)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t used = strnlen(form, form_size);
-    const char *parts[2] = {key, value};
-
-    if (used >= form_size)
-        return -1;
-    if (used > 0) {
-        if (used + 1 >= form_size)
-            return -1;
-        form[used++] = '&';
-    }
-    for (int part = 0; part < 2; part++) {
-        if (part == 1) {
-            if (used + 1 >= form_size)
-                return -1;
-            form[used++] = '=';
-        }
-        for (const unsigned char *p = (const unsigned char *)parts[part]; *p != '\0'; p++) {
-            bool unreserved = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-                              *p == '~';
-            if (used + (unreserved ? 1 : 3) >= form_size)
-                return -1;
-            if (unreserved) {
-                form[used++] = (char)*p;
-            } else {
-                form[used++] = '%';
-                form[used++] = hex[*p >> 4];
-                form[used++] = hex[*p & 15];
-            }
-        }
-    }
-    form[used] = '\0';
-    return 0;
-}
-
 char *twilio_basic_authorization(const char *user, const char *secret)
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -37,10 +37,6 @@ struct twilio_answer {
     enum twilio_status status;
 };
 
-/* Append "&key=value" (no "&" first), percent-encoding everything but
- * unreserved characters, so "+1555..." arrives as "%2B1555...". */
-int twilio_form_add(char *form, size_t form_size, const char *key, const char *value);
-
 /* "Authorization: Basic base64(user:secret)" (caller wipes and frees). */
 char *twilio_basic_authorization(const char *user, const char *secret);
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "twilio_protocol.h"
+#include "url_encode.h"
 #include "verify_provider.h"
 
 /* 20429 means "not processed": retried at most this often, waiting what
@@ -80,11 +81,11 @@ static enum http_failure twilio_start(struct verify_client *client, size_t serve
     /* Two "w" wait a second after the call is answered before dialling. */
     (void)snprintf(digits, sizeof digits, "ww%s", request->number->extension);
     if (service_path(client->config, "/Verifications", path, sizeof path) != 0 ||
-        twilio_form_add(form, sizeof form, "To", request->number->e164) != 0 ||
-        twilio_form_add(form, sizeof form, "Channel", call ? "call" : "sms") != 0 ||
-        (request->locale && twilio_form_add(form, sizeof form, "Locale", request->locale) != 0) ||
+        url_form_add(form, sizeof form, "To", request->number->e164) != 0 ||
+        url_form_add(form, sizeof form, "Channel", call ? "call" : "sms") != 0 ||
+        (request->locale && url_form_add(form, sizeof form, "Locale", request->locale) != 0) ||
         (call && request->number->extension[0] &&
-         twilio_form_add(form, sizeof form, "SendDigits", digits) != 0)) {
+         url_form_add(form, sizeof form, "SendDigits", digits) != 0)) {
         verify_fail(failure, VERIFY_REJECTED, "Twilio request too long");
         return HTTP_BROKEN;
     }
@@ -120,8 +121,8 @@ static int twilio_check(struct verify_client *client, const struct verification 
     }
     if (!twilio_sid_is_valid(verification->id, "VE") ||
         service_path(client->config, "/VerificationCheck", path, sizeof path) != 0 ||
-        twilio_form_add(form, sizeof form, "VerificationSid", verification->id) != 0 ||
-        twilio_form_add(form, sizeof form, "Code", code) != 0)
+        url_form_add(form, sizeof form, "VerificationSid", verification->id) != 0 ||
+        url_form_add(form, sizeof form, "Code", code) != 0)
         return verify_fail(failure, VERIFY_REJECTED, "invalid check request");
     if (send_form(client, verification->server, path, form, HTTP_REUSE_CONNECTION, &response,
                   failure) != HTTP_OK)
@@ -178,7 +179,7 @@ static void twilio_cancel(struct verify_client *client, const struct verificatio
     (void)snprintf(suffix, sizeof suffix, "/Verifications/%s", verification->id);
     if (!twilio_sid_is_valid(verification->id, "VE") ||
         service_path(client->config, suffix, path, sizeof path) != 0 ||
-        twilio_form_add(form, sizeof form, "Status", "canceled") != 0)
+        url_form_add(form, sizeof form, "Status", "canceled") != 0)
         return;
     enum http_failure transport = send_form(client, verification->server, path, form,
                                             HTTP_REUSE_CONNECTION, &response, &failure);

@@ -40,11 +40,13 @@ struct daemon_options {
  * reload swaps in a new one while older logins finish with theirs. */
 struct loaded_config {
     struct phonemfa_config *config; /* NULL: it did not load (error says why) */
+    struct phone_directory *directory; /* made from config: the phones' source, its connection and token */
     char error[CONFIG_ERROR_MAX];
     unsigned references;            /* under daemon.lock */
 };
 
 struct connection;
+struct phone_directory;
 
 struct daemon {
     struct daemon_options options;

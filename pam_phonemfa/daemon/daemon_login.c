@@ -241,7 +241,7 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
     }
     relay->answer_timeout_ms = config.answer_timeout_ms;
     struct prompter prompter = {.context = relay, .ask = relay_ask, .tell = relay_tell, .gone = relay_gone};
-    outcome = login_verify(&config, &login, &prompter, daemon->pool, &connection->log);
+    outcome = login_verify(&config, loaded->directory, &login, &prompter, daemon->pool, &connection->log);
 out:
     if (loaded != NULL)
         daemon_config_release(daemon, loaded);

@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "daemon_socket.h"
+#include "phone_directory.h"
 #include "http_client.h"
 #include "setup_worker.h"
 #include "i18n.h"
@@ -66,10 +67,13 @@ static void emit_connection_line(void *context, int priority, const char *line)
     daemon_log(connection->daemon, priority, "[%ld] %s", (long)connection->pid, line);
 }
 
-static struct loaded_config *load_config(const char *path)
+/* The configuration and the phone directory made from it: a directory
+ * that cannot be made is a configuration that did not load. */
+static struct loaded_config *load_config(struct daemon *daemon, const char *path)
 {
     struct loaded_config *loaded = calloc(1, sizeof *loaded);
     struct config_error error;
+    struct directory_error directory_error;
 
     if (loaded == NULL)
         return NULL;
@@ -77,6 +81,14 @@ static struct loaded_config *load_config(const char *path)
     if (config_load(path, &loaded->config, &error) != 0) {
         loaded->config = NULL;
         (void)snprintf(loaded->error, sizeof loaded->error, "%s", error.message);
+        return loaded;
+    }
+    loaded->directory = phone_directory_new(loaded->config, daemon->pool, &daemon->log, &directory_error);
+    if (loaded->directory == NULL) {
+        (void)snprintf(loaded->error, sizeof loaded->error, "%s: the phone directory: %s", path,
+                       directory_error.message);
+        config_free(loaded->config);
+        loaded->config = NULL;
     }
     return loaded;
 }
@@ -96,6 +108,7 @@ void daemon_config_release(struct daemon *daemon, struct loaded_config *loaded)
     bool last = --loaded->references == 0;
     (void)pthread_mutex_unlock(&daemon->lock);
     if (last) {
+        phone_directory_free(loaded->directory);
         config_free(loaded->config);
         free(loaded);
     }
@@ -111,7 +124,7 @@ static void reload(struct daemon *daemon, const char *notify_socket)
     (void)snprintf(message, sizeof message, "RELOADING=1\nMONOTONIC_USEC=%lld",
                    (long long)now.tv_sec * 1000000LL + now.tv_nsec / 1000);
     daemon_notify(notify_socket, message);
-    struct loaded_config *fresh = load_config(daemon->options.config_path);
+    struct loaded_config *fresh = load_config(daemon, daemon->options.config_path);
     if (fresh == NULL) {
         daemon_log(daemon, LOG_ERR, "configuration reload FAILED: out of memory; keeping the one loaded before");
     } else if (fresh->config == NULL && daemon->config->config != NULL) {
@@ -403,7 +416,10 @@ static int clean_process(const char *const *keep, size_t keep_count)
         if (kept[count - 1][0] == NULL || kept[count - 1][1] == NULL)
             rc = -1;
     }
-    if (rc == 0 && (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0))
+    /* LDAPNOINIT: libldap reads no ldap.conf, ldaprc or LDAP* variables;
+     * every LDAP option is phonemfa.conf's (directory_ldap.c). */
+    if (rc == 0 && (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0 ||
+                    setenv("LDAPNOINIT", "1", 1) != 0))
         rc = -1;
     for (size_t i = 0; i < count; i++) {
         if (rc == 0 && setenv(kept[i][0], kept[i][1], 1) != 0)
@@ -493,7 +509,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
-        struct loaded_config *loaded = load_config(daemon.options.config_path);
+        struct loaded_config *loaded = load_config(&daemon, daemon.options.config_path);
         int rc = loaded != NULL && loaded->config != NULL ? 0 : 1;
         if (loaded != NULL && loaded->config == NULL)
             fprintf(stderr, "phonemfad: %s\n", loaded->error);
@@ -532,8 +548,8 @@ int main(int argc, char **argv)
         from_systemd = false;
         listen_fd = daemon_socket_bind(daemon.options.socket_path, error, sizeof error);
     }
-    daemon.config = load_config(daemon.options.config_path);
     daemon.pool = http_pool_new(DAEMON_POOL_IDLE_MAX);
+    daemon.config = load_config(&daemon, daemon.options.config_path);
     /* One user lookup before any thread exists: NSS modules are loaded and
      * set up lazily by the first lookup, and not every module does that
      * safely when many threads make their first lookup at once. */

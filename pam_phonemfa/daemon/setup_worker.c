@@ -1,4 +1,5 @@
 #include "setup_worker.h"
+#include "phone_directory.h"
 
 #include <getopt.h>
 #include <pwd.h>
@@ -204,8 +205,16 @@ static int run(struct setup_context *context, const char *config_path, const cha
         fprintf(stderr, "phonemfa-setup: %s\n", error.message);
         return SETUP_BROKEN;
     }
+    struct directory_error directory_error;
     context->config = config;
+    context->directory = phone_directory_new(config, NULL, context->log, &directory_error);
+    if (context->directory == NULL) {
+        fprintf(stderr, "phonemfa-setup: the phone directory: %s\n", directory_error.message);
+        config_free(config);
+        return SETUP_BROKEN;
+    }
     int result = is_root ? run_command(context, argc - i, argv + i) : setup_self_service(context);
+    phone_directory_free(context->directory);
     config_free(config);
     return result;
 }

@@ -93,8 +93,13 @@ def enroll_alice(env):
 INVALID_USERS = [
     "a/b", "../alice", "alice/../root", "..", ".", "/alice", "alice/",
     "al\x01ice", "alice\x1b[2J", "alice\t", "alice\n", "alice\r", "alice\x7f", " alice", "alice ",
-    "a" * 33, "a" * 1000, "-alice", "--help", ".alice",
+    "a" * 65, "a" * 1000, "a@" + "b" * 127, "-alice", "--help", ".alice",
     "\u00e1lice", "\u0430lice", "alice\u200b", "ali$ce", "$alice", "alice$$", "",
+    # user@domain names as sssd gives them, but broken: each would mean
+    # something else in a path, an LDAP filter or a URL
+    "alice@", "@example.com", "alice@@example.com", "alice@example..com", "alice@.example.com",
+    "alice@example.com/../x", "alice)(uid=*@example.com", "alice@ex*ample.com", "CORP\\alice",
+    "alice@example.com%00", "alice@exam ple.com", "a@b@c",
 ]
 
 

@@ -1,5 +1,6 @@
 #include "unit_helpers.h"
 #include "twilio_protocol.h"
+#include "url_encode.h"
 
 #define JSON "application/json"
 #define VE "VE0123456789abcdef0123456789abcdef"
@@ -9,13 +10,13 @@ static void form_encoding_keeps_plus_signs(void **state)
     (void)state;
     char form[TWILIO_FORM_MAX] = "";
 
-    assert_int_equal(twilio_form_add(form, sizeof form, "To", "+15555550117"), 0);
-    assert_int_equal(twilio_form_add(form, sizeof form, "Channel", "sms"), 0);
-    assert_int_equal(twilio_form_add(form, sizeof form, "Odd", "a b&c=d/é~"), 0);
+    assert_int_equal(url_form_add(form, sizeof form, "To", "+15555550117"), 0);
+    assert_int_equal(url_form_add(form, sizeof form, "Channel", "sms"), 0);
+    assert_int_equal(url_form_add(form, sizeof form, "Odd", "a b&c=d/é~"), 0);
     assert_string_equal(form, "To=%2B15555550117&Channel=sms&Odd=a%20b%26c%3Dd%2F%C3%A9~");
 
     char small[16] = "";
-    assert_int_equal(twilio_form_add(small, sizeof small, "To", "+15555550117"), -1);
+    assert_int_equal(url_form_add(small, sizeof small, "To", "+15555550117"), -1);
 }
 
 static void basic_authorization(void **state)

@@ -1,0 +1,353 @@
+/* Phones from an LDAP directory (Active Directory, OpenLDAP, FreeIPA) with
+ * libldap. TLS always (ldaps://, or ldap:// with StartTLS required), the
+ * certificate and host name always verified against ldap.ca_file alone:
+ * every option is set on the handle and its TLS context is made from the
+ * handle's own settings (LDAP_OPT_X_TLS_NEWCTX), so neither ldap.conf nor
+ * LDAP* variables nor an ldaprc can change what is trusted (phonemfad also
+ * runs with LDAPNOINIT set). No referrals, bounded in time and size. One
+ * connection, bound as the reader, is kept for the next login; a change
+ * (phonemfa-setup) binds a connection of its own as the writer. */
+#include <ldap.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "directory_backend.h"
+#include "secure_mem.h"
+
+#define FILTER_MAX 2048
+/* Two are asked for: a second entry means the filter is ambiguous. */
+#define SIZE_LIMIT 2
+
+struct ldap_backend {
+    const struct phonemfa_config *config;
+    const struct ldap_settings *settings;
+    const struct log_sink *log;
+    pthread_mutex_t lock; /* over reader: one libldap handle is never used by two threads */
+    LDAP *reader;         /* bound, kept between logins; NULL until needed */
+};
+
+static const char *slot_attribute(const struct ldap_backend *backend, int slot)
+{
+    return backend->settings->attributes[slot];
+}
+
+/* A connection error (nothing answered, or the connection went away):
+ * another server may be tried, and the failmode decides if none answers.
+ * A TLS failure looks the same to libldap: the diagnostic says which. */
+static bool is_unreachable(int rc)
+{
+    return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE ||
+           rc == LDAP_BUSY || rc == LDAP_TIMELIMIT_EXCEEDED;
+}
+
+/* The server's diagnostic is the server's text: sanitised before it
+ * reaches a log. */
+static void describe(LDAP *ld, int rc, const char *what, const char *uri, struct directory_error *error)
+{
+    char *diagnostic = NULL, clean[200] = "";
+
+    if (ld != NULL && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic) == LDAP_OPT_SUCCESS &&
+        diagnostic != NULL) {
+        (void)snprintf(clean, sizeof clean, "%s", diagnostic);
+        log_sanitize_service_text(clean);
+    }
+    ldap_memfree(diagnostic);
+    directory_fail(error, "%s %s: %s (%d)%s%s", what, uri, ldap_err2string(rc), rc, clean[0] ? ": " : "", clean);
+}
+
+static int set_options(LDAP *ld, const struct ldap_settings *settings)
+{
+    int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+    int never = LDAP_DEREF_NEVER, new_context = 0;
+    struct timeval timeout = {.tv_sec = settings->timeout_ms / 1000, .tv_usec = (settings->timeout_ms % 1000) * 1000};
+
+    /* Asynchronous connect: only then does libldap (2.5) bound the TLS
+     * handshake by the network timeout; a silent server would hold a login
+     * for ever otherwise (measured: shared/notes/ldap-and-entra-testing.md). */
+    if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_DEREF, &never) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, settings->ca_file) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12) != LDAP_OPT_SUCCESS)
+        return -1;
+    if (settings->client_cert != NULL &&
+        (ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, settings->client_cert) != LDAP_OPT_SUCCESS ||
+         ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, settings->client_key) != LDAP_OPT_SUCCESS))
+        return -1;
+    return ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &new_context) == LDAP_OPT_SUCCESS ? 0 : -1;
+}
+
+/* Connected, TLS verified, bound (as dn with password; with the client
+ * certificate, SASL EXTERNAL, when dn is NULL): one server after the
+ * other in the configured order. rc is the last server's answer. */
+static LDAP *connect_bound(const struct ldap_settings *settings, const char *dn, const char *password,
+                           struct directory_error *error, int *rc)
+{
+    *rc = LDAP_SERVER_DOWN;
+    directory_fail(error, "no LDAP server configured");
+    for (size_t i = 0; i < settings->uri_count; i++) {
+        const char *uri = settings->uris[i];
+        LDAP *ld = NULL;
+        *rc = ldap_initialize(&ld, uri);
+        if (*rc != LDAP_SUCCESS || ld == NULL) {
+            describe(NULL, *rc, "cannot use", uri, error);
+            continue;
+        }
+        if (set_options(ld, settings) != 0) {
+            *rc = LDAP_LOCAL_ERROR;
+            directory_fail(error, "cannot set the TLS and time options for %s (ldap.ca_file %s, client "
+                                  "certificate or key unreadable?)", uri, settings->ca_file);
+            (void)ldap_unbind_ext_s(ld, NULL, NULL);
+            continue;
+        }
+        if (strncmp(uri, "ldap://", 7) == 0) {
+            *rc = ldap_start_tls_s(ld, NULL, NULL);
+            if (*rc != LDAP_SUCCESS) {
+                describe(ld, *rc, "StartTLS failed with", uri, error);
+                (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                if (!is_unreachable(*rc))
+                    *rc = LDAP_CONNECT_ERROR; /* refused StartTLS: this server cannot be used */
+                continue;
+            }
+        }
+        if (dn == NULL) {
+            struct berval none = {0, NULL};
+            *rc = ldap_sasl_bind_s(ld, NULL, "EXTERNAL", &none, NULL, NULL, NULL);
+        } else {
+            struct berval credentials = {strlen(password), (char *)password};
+            *rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &credentials, NULL, NULL, NULL);
+        }
+        if (*rc == LDAP_SUCCESS)
+            return ld;
+        describe(ld, *rc, "bind refused by", uri, error);
+        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+        if (!is_unreachable(*rc))
+            return NULL; /* wrong credentials are wrong on every server */
+    }
+    return NULL;
+}
+
+static bool escape_filter_value(const char *in, char *out, size_t size)
+{
+    struct berval value = {strlen(in), (char *)in}, escaped = {0, NULL};
+
+    if (ldap_bv2escaped_filter_value(&value, &escaped) != 0)
+        return false;
+    bool fits = escaped.bv_len < size;
+    if (fits)
+        (void)snprintf(out, size, "%s", escaped.bv_val);
+    ldap_memfree(escaped.bv_val);
+    return fits;
+}
+
+/* The first value of the attribute that is a usable number; the others
+ * are reported and left alone. */
+static void read_slot(struct ldap_backend *backend, LDAP *ld, LDAPMessage *found, int slot,
+                      struct directory_entry *entry)
+{
+    const char *attribute = slot_attribute(backend, slot);
+    struct berval **values = attribute != NULL ? ldap_get_values_len(ld, found, attribute) : NULL;
+    struct phone_entry *phone = &entry->record.phones[slot];
+
+    for (size_t i = 0; values != NULL && values[i] != NULL; i++) {
+        const struct berval *value = values[i];
+        char text[DIRECTORY_RAW_MAX], clean[DIRECTORY_RAW_MAX];
+        const char *why = "longer than a phone number";
+        bool usable = value->bv_len < sizeof text && memchr(value->bv_val, '\0', value->bv_len) == NULL;
+        if (usable) {
+            memcpy(text, value->bv_val, value->bv_len);
+            text[value->bv_len] = '\0';
+            usable = directory_parse_number(text, backend->config->default_country_code, &phone->number, &why);
+        }
+        if (usable && !phone->present) {
+            phone->present = true;
+            phone->channels = slot == SLOT_OFFICE ? CHANNEL_CALL : CHANNEL_TEXT | CHANNEL_CALL;
+            phone->verified_by = VERIFIED_NONE;
+            (void)snprintf(entry->raw[slot], sizeof entry->raw[slot], "%s", text);
+        } else if (!usable) {
+            log_clean_value(clean, sizeof clean, value->bv_len < sizeof text ? text : "(too long)");
+            log_message(backend->log, LOG_WARNING, "directory: %s of %s is not a usable phone number (%s): \"%s\"",
+                        attribute, entry->key, why, clean);
+        }
+    }
+    ldap_value_free_len(values);
+}
+
+static enum directory_result search(struct ldap_backend *backend, LDAP *ld, const char *user,
+                                    struct directory_entry *entry, struct directory_error *error, int *rc)
+{
+    static const int scopes[] = {LDAP_SCOPE_BASE, LDAP_SCOPE_ONELEVEL, LDAP_SCOPE_SUBTREE};
+    const struct ldap_settings *settings = backend->settings;
+    char filter[FILTER_MAX];
+    char *attributes[SLOT_COUNT + 1] = {NULL};
+    size_t count = 0;
+    LDAPMessage *answer = NULL;
+    struct timeval timeout = {.tv_sec = settings->timeout_ms / 1000, .tv_usec = (settings->timeout_ms % 1000) * 1000};
+    enum directory_result result = DIRECTORY_FAILED;
+
+    if (!directory_expand(settings->filter, user, escape_filter_value, filter, sizeof filter)) {
+        directory_fail(error, "the filter for %s does not fit in %d bytes", user, FILTER_MAX);
+        return DIRECTORY_FAILED;
+    }
+    for (int slot = 0; slot < SLOT_COUNT; slot++)
+        if (slot_attribute(backend, slot) != NULL)
+            attributes[count++] = (char *)slot_attribute(backend, slot);
+    *rc = ldap_search_ext_s(ld, settings->base, scopes[settings->scope], filter, attributes, 0, NULL, NULL, &timeout,
+                            SIZE_LIMIT, &answer);
+    if (*rc == LDAP_SIZELIMIT_EXCEEDED || (*rc == LDAP_SUCCESS && ldap_count_entries(ld, answer) > 1)) {
+        directory_fail(error, "ldap.filter matches more than one entry for %s: %s", user, filter);
+    } else if (*rc != LDAP_SUCCESS) {
+        describe(ld, *rc, "search failed under", settings->base, error);
+        result = is_unreachable(*rc) ? DIRECTORY_UNAVAILABLE : DIRECTORY_FAILED;
+    } else {
+        LDAPMessage *found = ldap_first_entry(ld, answer);
+        char *dn = found != NULL ? ldap_get_dn(ld, found) : NULL;
+        result = DIRECTORY_NOT_ENROLLED;
+        if (dn != NULL && strlen(dn) < sizeof entry->key) {
+            (void)snprintf(entry->key, sizeof entry->key, "%s", dn);
+            for (int slot = 0; slot < SLOT_COUNT; slot++)
+                read_slot(backend, ld, found, slot, entry);
+            for (int slot = 0; slot < SLOT_COUNT; slot++)
+                if (entry->record.phones[slot].present)
+                    result = DIRECTORY_FOUND;
+        } else if (dn != NULL) {
+            directory_fail(error, "the DN of %s is longer than %zu bytes", user, sizeof entry->key - 1);
+            result = DIRECTORY_FAILED;
+        }
+        ldap_memfree(dn);
+    }
+    ldap_msgfree(answer);
+    return result;
+}
+
+static enum directory_result ldap_read(void *opaque, const char *user, struct directory_entry *entry,
+                                       struct directory_error *error)
+{
+    struct ldap_backend *backend = opaque;
+    enum directory_result result = DIRECTORY_UNAVAILABLE;
+    int rc = LDAP_SERVER_DOWN;
+
+    (void)pthread_mutex_lock(&backend->lock);
+    /* A kept connection the server has since closed fails at once: the
+     * search is then made once more on a fresh one. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool kept = backend->reader != NULL;
+        if (!kept) {
+            const struct ldap_settings *settings = backend->settings;
+            backend->reader = connect_bound(settings, settings->sasl_external ? NULL : settings->bind_dn,
+                                            settings->bind_password, error, &rc);
+            if (backend->reader == NULL) {
+                result = is_unreachable(rc) ? DIRECTORY_UNAVAILABLE : DIRECTORY_FAILED;
+                break;
+            }
+        }
+        memset(entry, 0, sizeof *entry);
+        result = search(backend, backend->reader, user, entry, error, &rc);
+        if (!is_unreachable(rc))
+            break;
+        (void)ldap_unbind_ext_s(backend->reader, NULL, NULL);
+        backend->reader = NULL;
+        if (!kept)
+            break;
+    }
+    (void)pthread_mutex_unlock(&backend->lock);
+    return result;
+}
+
+/* "+447700900123", "+15555550100 x1234": what phonemfa writes. */
+static void format_number(const struct phone_number *number, char *out, size_t size)
+{
+    (void)snprintf(out, size, "%s%s%s", number->e164, number->extension[0] ? " x" : "", number->extension);
+}
+
+/* Each changed slot: its old value out, its new value in, in one modify
+ * (atomic on the server); the attribute's other values stay. */
+static int ldap_write(void *opaque, const struct directory_entry *before, const struct phone_record *after,
+                      struct directory_error *error)
+{
+    struct ldap_backend *backend = opaque;
+    const struct ldap_settings *settings = backend->settings;
+    LDAPMod mods[2 * SLOT_COUNT];
+    LDAPMod *list[2 * SLOT_COUNT + 1];
+    char formatted[SLOT_COUNT][DIRECTORY_RAW_MAX];
+    char *old_values[SLOT_COUNT][2], *new_values[SLOT_COUNT][2];
+    size_t count = 0;
+    int rc = LDAP_OTHER;
+
+    if (settings->write_bind_dn == NULL) {
+        directory_fail(error, "phonemfa may not write to this directory (no ldap.write_bind_dn)");
+        return -1;
+    }
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        const struct phone_entry *old = &before->record.phones[slot], *new = &after->phones[slot];
+        char *attribute = (char *)slot_attribute(backend, slot);
+        if (!directory_slot_changed(&before->record, after, slot))
+            continue;
+        if (old->present) {
+            old_values[slot][0] = (char *)before->raw[slot];
+            old_values[slot][1] = NULL;
+            mods[count] = (LDAPMod){.mod_op = LDAP_MOD_DELETE, .mod_type = attribute, .mod_values = old_values[slot]};
+            list[count] = &mods[count];
+            count++;
+        }
+        if (new->present) {
+            format_number(&new->number, formatted[slot], sizeof formatted[slot]);
+            new_values[slot][0] = formatted[slot];
+            new_values[slot][1] = NULL;
+            mods[count] = (LDAPMod){.mod_op = LDAP_MOD_ADD, .mod_type = attribute, .mod_values = new_values[slot]};
+            list[count] = &mods[count];
+            count++;
+        }
+    }
+    if (count == 0)
+        return 0;
+    list[count] = NULL;
+    LDAP *writer = connect_bound(settings, settings->write_bind_dn, settings->write_bind_password, error, &rc);
+    if (writer == NULL)
+        return -1;
+    rc = ldap_modify_ext_s(writer, before->key, list, NULL, NULL);
+    if (rc != LDAP_SUCCESS)
+        describe(writer, rc, rc == LDAP_INSUFFICIENT_ACCESS ? "ldap.write_bind_dn may not change the phones of"
+                                                            : "the directory refused the change of",
+                 before->key, error);
+    (void)ldap_unbind_ext_s(writer, NULL, NULL);
+    return rc == LDAP_SUCCESS ? 0 : -1;
+}
+
+static void ldap_free_backend(void *opaque)
+{
+    struct ldap_backend *backend = opaque;
+
+    if (backend->reader != NULL)
+        (void)ldap_unbind_ext_s(backend->reader, NULL, NULL);
+    (void)pthread_mutex_destroy(&backend->lock);
+    free(backend);
+}
+
+void *directory_ldap_new(const struct phonemfa_config *config, const struct log_sink *log,
+                         struct directory_error *error)
+{
+    struct ldap_backend *backend = calloc(1, sizeof *backend);
+
+    if (backend == NULL || pthread_mutex_init(&backend->lock, NULL) != 0) {
+        free(backend);
+        directory_fail(error, "out of memory");
+        return NULL;
+    }
+    backend->config = config;
+    backend->settings = &config->ldap;
+    backend->log = log;
+    return backend;
+}
+
+const struct directory_ops directory_ldap_ops = {
+    .read = ldap_read,
+    .write = ldap_write,
+    .free = ldap_free_backend,
+};
