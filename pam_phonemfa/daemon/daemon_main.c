@@ -421,6 +421,9 @@ static int clean_process(const char *const *keep, size_t keep_count)
     if (rc == 0 && (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0 ||
                     setenv("LDAPNOINIT", "1", 1) != 0))
         rc = -1;
+    /* No file is ever looked for relative to where root started it. */
+    if (rc == 0 && chdir("/") != 0)
+        rc = -1;
     for (size_t i = 0; i < count; i++) {
         if (rc == 0 && setenv(kept[i][0], kept[i][1], 1) != 0)
             rc = -1;

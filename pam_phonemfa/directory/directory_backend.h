@@ -6,13 +6,13 @@
 
 #include "phone_directory.h"
 
-/* The raw value each slot was read from, so a change replaces exactly that
- * value and leaves the others an attribute holds alone. */
+/* A user's entry as a backend read it. raw: what a change of the slot
+ * needs besides the number (Graph: the phone method's id). */
 #define DIRECTORY_RAW_MAX 128
 struct directory_entry {
     struct phone_record record;
     char raw[SLOT_COUNT][DIRECTORY_RAW_MAX]; /* "" for an empty slot */
-    char key[256];                           /* the entry's DN, or the user's principal name */
+    char key[256]; /* the entry's DN, or the user's principal name; "" when the user is not there */
 };
 
 struct directory_ops {

@@ -169,7 +169,6 @@ static void read_slot(struct ldap_backend *backend, LDAP *ld, LDAPMessage *found
             phone->present = true;
             phone->channels = slot == SLOT_OFFICE ? CHANNEL_CALL : CHANNEL_TEXT | CHANNEL_CALL;
             phone->verified_by = VERIFIED_NONE;
-            (void)snprintf(entry->raw[slot], sizeof entry->raw[slot], "%s", text);
         } else if (!usable) {
             log_clean_value(clean, sizeof clean, value->bv_len < sizeof text ? text : "(too long)");
             log_message(backend->log, LOG_WARNING, "directory: %s of %s is not a usable phone number (%s): \"%s\"",
@@ -266,17 +265,19 @@ static void format_number(const struct phone_number *number, char *out, size_t s
     (void)snprintf(out, size, "%s%s%s", number->e164, number->extension[0] ? " x" : "", number->extension);
 }
 
-/* Each changed slot: its old value out, its new value in, in one modify
- * (atomic on the server); the attribute's other values stay. */
+/* Each changed slot's attribute is replaced by the one new number, or
+ * removed with the phone, in one modify (atomic on the server): what
+ * phonemfa reads back at the next login is exactly what was written, never
+ * another value that happened to come first. */
 static int ldap_write(void *opaque, const struct directory_entry *before, const struct phone_record *after,
                       struct directory_error *error)
 {
     struct ldap_backend *backend = opaque;
     const struct ldap_settings *settings = backend->settings;
-    LDAPMod mods[2 * SLOT_COUNT];
-    LDAPMod *list[2 * SLOT_COUNT + 1];
+    LDAPMod mods[SLOT_COUNT];
+    LDAPMod *list[SLOT_COUNT + 1];
     char formatted[SLOT_COUNT][DIRECTORY_RAW_MAX];
-    char *old_values[SLOT_COUNT][2], *new_values[SLOT_COUNT][2];
+    char *values[SLOT_COUNT][2];
     size_t count = 0;
     int rc = LDAP_OTHER;
 
@@ -285,25 +286,17 @@ static int ldap_write(void *opaque, const struct directory_entry *before, const 
         return -1;
     }
     for (int slot = 0; slot < SLOT_COUNT; slot++) {
-        const struct phone_entry *old = &before->record.phones[slot], *new = &after->phones[slot];
-        char *attribute = (char *)slot_attribute(backend, slot);
+        const struct phone_entry *new = &after->phones[slot];
         if (!directory_slot_changed(&before->record, after, slot))
             continue;
-        if (old->present) {
-            old_values[slot][0] = (char *)before->raw[slot];
-            old_values[slot][1] = NULL;
-            mods[count] = (LDAPMod){.mod_op = LDAP_MOD_DELETE, .mod_type = attribute, .mod_values = old_values[slot]};
-            list[count] = &mods[count];
-            count++;
-        }
-        if (new->present) {
-            format_number(&new->number, formatted[slot], sizeof formatted[slot]);
-            new_values[slot][0] = formatted[slot];
-            new_values[slot][1] = NULL;
-            mods[count] = (LDAPMod){.mod_op = LDAP_MOD_ADD, .mod_type = attribute, .mod_values = new_values[slot]};
-            list[count] = &mods[count];
-            count++;
-        }
+        format_number(&new->number, formatted[slot], sizeof formatted[slot]);
+        values[slot][0] = formatted[slot];
+        values[slot][1] = NULL;
+        mods[count] = (LDAPMod){.mod_op = new->present ? LDAP_MOD_REPLACE : LDAP_MOD_DELETE,
+                                .mod_type = (char *)slot_attribute(backend, slot),
+                                .mod_values = new->present ? values[slot] : NULL};
+        list[count] = &mods[count];
+        count++;
     }
     if (count == 0)
         return 0;
@@ -312,6 +305,8 @@ static int ldap_write(void *opaque, const struct directory_entry *before, const 
     if (writer == NULL)
         return -1;
     rc = ldap_modify_ext_s(writer, before->key, list, NULL, NULL);
+    if (rc == LDAP_NO_SUCH_ATTRIBUTE)
+        rc = LDAP_SUCCESS; /* a phone removed that was gone already: what was asked */
     if (rc != LDAP_SUCCESS)
         describe(writer, rc, rc == LDAP_INSUFFICIENT_ACCESS ? "ldap.write_bind_dn may not change the phones of"
                                                             : "the directory refused the change of",

@@ -1,0 +1,393 @@
+"""Phones from an LDAP directory (directory.backend = "ldap"): logins
+through the real libpam, phonemfad and a real slapd (tests/fake_service/
+slapd.py) with TLS from a test CA, in an AD-like and a FreeIPA-like tree.
+Each slot and the extension, missing and unusable values, names that try
+LDAP injection, user@domain names, the directory down in both failmodes,
+TLS and StartTLS failures, refused credentials, failover, and enrollment
+into the directory with phonemfa-setup."""
+import os
+import re
+import subprocess
+import tempfile
+
+import pytest
+
+from harness import BUILD, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_IGNORE, PAM_SUCCESS
+from slapd import RefusedPort, SilentServer, Slapd
+
+PRIMARY = "+15555550117"
+ALTERNATE = "+15555550119"
+OFFICE = "+15555550123"
+UNAVAILABLE = "Phone verification is not available right now. Try again later."
+NOT_ENROLLED = "No phone is registered for your account. Contact your administrator."
+SETUP = os.path.join(BUILD, "phonemfa-setup")
+
+AD_FILTER = "(&(objectClass=inetOrgPerson)(sAMAccountName=%l))"
+
+
+@pytest.fixture(scope="module")
+def slapd():
+    server = Slapd(tempfile.mkdtemp(prefix="slapd-"), users=100).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def directory(slapd):
+    """alice in the AD-like tree with the three phones as AD keeps them;
+    alice again in the FreeIPA-like tree; removed afterwards."""
+    added = [slapd.add_user("ad", "alice", mobile="+1 555 555 0117", otherMobile="+1 (555) 555-0119",
+                            telephoneNumber="+1 555 555 0123 x4321"),
+             slapd.add_user("ipa", "alice", mobile="+1 555 555 0117", telephoneNumber="+1 555 555 0123")]
+    yield slapd
+    for dn in added:
+        slapd.delete_user(dn)
+
+
+def ad_dn(server, name):
+    return f"cn={name},{server.ad_base}"
+
+
+def ldap_config(env, server, uris=None, base=None, filter_=AD_FILTER, ca=None, extra_ldap="", extra="",
+                password=None, write=False):
+    """phonemfa.conf with the phones in slapd: read as the reader (the
+    password in a root-only file), written (write=True) as the writer."""
+    env.set_config()
+    env.write("etc/ldap.secret", (password or server.reader_password) + "\n", 0o600)
+    env.write("etc/ldap-write.secret", server.writer_password + "\n", 0o600)
+    uri_list = ", ".join(f'"{uri}"' for uri in (uris or [server.ldaps_uri]))
+    writer = (f'write_bind_dn = "{server.writer_dn}"; '
+              f'write_bind_password_file = "{env.etc}/ldap-write.secret";') if write else ""
+    text = open(env.config_path).read().replace(f'store: {{ directory = "{env.store}"; }};', "")
+    text += f"""
+directory: {{ backend = "ldap"; managed_by = "the IT service desk (x4357)"; }};
+ldap: {{
+  uris = [ {uri_list} ];
+  ca_file = "{ca or server.ca_file}";
+  bind_dn = "{server.reader_dn}";
+  bind_password_file = "{env.etc}/ldap.secret";
+  base = "{base or server.ad_base}";
+  filter = "{filter_}";
+  timeout = 2;
+  {writer}
+  {extra_ldap}
+}};
+{extra}
+"""
+    env.set_config(text=text)
+
+
+def start(env, user="alice"):
+    login = env.login(user=user)
+    return login, login.prompt()
+
+
+def finish_with_code(env, login, choice, number):
+    login.answer(choice)
+    login.prompt()
+    login.answer(env.network.last_code(number))
+    return login.finish()
+
+
+def assert_no_local_record(env):
+    assert os.listdir(env.store) == [], "a directory login must not write the local phone store"
+
+
+# -- each slot, as AD and FreeIPA keep them --------------------------------------------
+
+
+def test_ad_phones_make_the_menu_and_a_login(env, directory):
+    ldap_config(env, directory)
+    login, menu = start(env)
+    assert menu["text"] == ("Verify your identity:\n"
+                            "  1) Text +X XXXXXXXX17\n"
+                            "  2) Call +X XXXXXXXX17\n"
+                            "  3) Text +X XXXXXXXX19 (alternate)\n"
+                            "  4) Call +X XXXXXXXX19 (alternate)\n"
+                            "  5) Call +X XXXXXXXX23 (office)\n"
+                            "Choose 1-5 [1]: ")
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+    outcome = login.outcome()
+    assert (outcome["outcome"], outcome["reason"], outcome["user"]) == ("success", "approved", "alice")
+    assert_no_local_record(env)
+
+
+def test_office_phone_is_called_with_its_extension(env, directory):
+    ldap_config(env, directory)
+    login, _ = start(env)
+    login.answer("5")
+    login.prompt()
+    call = env.network.deliveries[-1]
+    assert (call["to"], call["channel"], call["extension"]) == (OFFICE, "call", "4321"), call
+    login.answer(env.network.last_code(OFFICE))
+    assert login.finish() == PAM_SUCCESS
+
+
+def test_freeipa_layout(env, directory):
+    ldap_config(env, directory, base=directory.ipa_base, filter_="(uid=%u)",
+                extra_ldap='alternate = "none";')
+    login, menu = start(env)
+    assert "(alternate)" not in menu["text"]
+    assert "5) " not in menu["text"] and "3) Call +X XXXXXXXX23 (office)" in menu["text"]
+    assert finish_with_code(env, login, "2", PRIMARY) == PAM_SUCCESS
+
+
+def test_starttls_on_ldap_uri(env, directory):
+    ldap_config(env, directory, uris=[directory.ldap_uri])
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+
+
+# -- values the directory holds ------------------------------------------------------------
+
+
+def test_user_without_phone_attributes_is_not_enrolled(env, directory):
+    dn = directory.add_user("ad", "bob")
+    try:
+        ldap_config(env, directory)
+        login = env.login(user="bob")
+        assert login.finish() == PAM_AUTH_ERR
+        assert NOT_ENROLLED in login.messages()
+        assert login.outcome()["reason"] == "not_enrolled"
+        ldap_config(env, directory, extra='login: { unenrolled = "ignore"; };')
+        login = env.login(user="bob")
+        login.finish()
+        assert login.module_result() == PAM_IGNORE
+    finally:
+        directory.delete_user(dn)
+
+
+def test_user_not_in_the_directory_is_not_enrolled(env, directory):
+    ldap_config(env, directory)
+    login = env.login(user="carol")  # in NSS, not in the directory
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.outcome()["reason"] == "not_enrolled"
+
+
+def test_unusable_numbers_are_skipped_and_logged(env, directory):
+    directory.set_attrs(ad_dn(directory, "alice"), mobile=["call me maybe"],
+                        otherMobile=["12", "+1 555 555 0119"])
+    ldap_config(env, directory)
+    login, menu = start(env)
+    assert "+X XXXXXXXX17" not in menu["text"]
+    assert "1) Text +X XXXXXXXX19 (alternate)" in menu["text"]
+    assert finish_with_code(env, login, "1", ALTERNATE) == PAM_SUCCESS
+    logs = "\n".join(login.daemon.lines())
+    assert re.search(r'directory: mobile of cn=alice,cn=Users,dc=corp,dc=example,dc=test is not a usable phone '
+                     r'number \(.*\): "call\?me\?maybe"', logs), logs
+
+
+def test_national_numbers_take_the_default_country(env, directory):
+    directory.set_attrs(ad_dn(directory, "alice"), mobile=["(555) 555-0117"], otherMobile=[],
+                        telephoneNumber=[])
+    ldap_config(env, directory, extra="login: { default_country_code = 1; };")
+    login, menu = start(env)
+    assert menu["text"].count(")") >= 2 and "+X XXXXXXXX17" in menu["text"]
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+
+
+def test_two_mobile_values_the_first_usable_one_is_used(env, directory):
+    directory.set_attrs(ad_dn(directory, "alice"), mobile=["n/a", "+1 555 555 0117"])
+    ldap_config(env, directory)
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+
+
+# -- names that are not what they seem -------------------------------------------------------
+
+
+@pytest.mark.parametrize("user", ["*", "alice)(uid=*", "alice*", "al\\2aice", "alice)(|(uid=*"])
+def test_ldap_injection_in_the_user_name_is_refused(env, directory, user):
+    ldap_config(env, directory)
+    login = env.login(user=user)
+    assert login.finish() != PAM_SUCCESS
+    assert login.outcome()["reason"] == "invalid_user"
+    assert not env.requests(), "nothing may be sent for such a name"
+
+
+def test_a_filter_matching_two_entries_denies(env, directory):
+    ldap_config(env, directory, filter_="(|(sAMAccountName=%l)(sAMAccountName=user00001))")
+    login = env.login()
+    assert login.finish() != PAM_SUCCESS
+    outcome = login.outcome()
+    assert (outcome["outcome"], outcome["reason"]) == ("error", "directory_error")
+    assert any("ldap.filter matches more than one entry for alice" in line for line in login.logs())
+
+
+def test_user_at_domain_names_from_sssd(env, directory):
+    dn = directory.add_user("ad", "dave", mobile="+1 555 555 0117",
+                            userPrincipalName="dave@corp.example.test")
+    try:
+        env.add_user("dave@corp.example.test", 1201)
+        ldap_config(env, directory, filter_="(userPrincipalName=%u)")
+        login, _ = start(env, user="dave@corp.example.test")
+        assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+        assert login.outcome()["user"] == "dave@corp.example.test"
+        ldap_config(env, directory, filter_="(sAMAccountName=%l)")
+        login, _ = start(env, user="dave@corp.example.test")
+        assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+    finally:
+        directory.delete_user(dn)
+
+
+# -- the directory down, and TLS ------------------------------------------------------------
+
+
+def assert_unavailable(login, reason="directory_unavailable"):
+    assert login.finish() == PAM_AUTHINFO_UNAVAIL
+    assert UNAVAILABLE in login.messages()
+    outcome = login.outcome()
+    assert (outcome["outcome"], outcome["reason"]) == ("denied", reason)
+
+
+def test_directory_down_failmode_secure(env, directory):
+    refused = RefusedPort()
+    ldap_config(env, directory, uris=[refused.uri])
+    login = env.login()
+    assert_unavailable(login)
+    assert any(line.startswith("phonemfad: phone directory unavailable: ") for line in login.logs())
+    assert not env.requests()
+
+
+def test_directory_down_failmode_safe(env, directory):
+    refused = RefusedPort()
+    ldap_config(env, directory, uris=[refused.uri], extra='login: { failmode = "safe"; };')
+    login = env.login()
+    login.finish()
+    assert login.module_result() == PAM_IGNORE, "failmode safe never returns PAM_SUCCESS"
+    outcome = login.outcome()
+    assert (outcome["outcome"], outcome["reason"]) == ("ignored", "directory_unavailable_failmode_safe")
+    assert any("FAILMODE SAFE: phone directory unavailable, user alice passes" in line for line in login.logs())
+
+
+def test_failover_to_the_next_uri(env, directory):
+    refused = RefusedPort()
+    ldap_config(env, directory, uris=[refused.uri, directory.ldaps_uri])
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+
+
+def test_a_silent_server_is_given_up_after_the_timeout(env, directory):
+    silent = SilentServer()
+    try:
+        ldap_config(env, directory, uris=[silent.uri, directory.ldaps_uri])
+        login, _ = start(env)
+        assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+        ldap_config(env, directory, uris=[silent.uri])
+        assert_unavailable(env.login())
+    finally:
+        silent.stop()
+
+
+def test_a_certificate_from_another_ca_is_refused(env, directory):
+    ldap_config(env, directory, ca=directory.rogue_ca_file)
+    login = env.login()
+    assert_unavailable(login)
+    ldap_config(env, directory, uris=[directory.ldap_uri], ca=directory.rogue_ca_file)
+    assert_unavailable(env.login())
+
+
+def test_ldap_conf_and_environment_cannot_change_what_is_trusted(env, directory, monkeypatch):
+    """LDAPTLS_REQCERT=never, LDAPTLS_CACERT and an LDAPRC file even kept in
+    phonemfad's environment (--keep-env): still the configured CA only
+    (phonemfad runs with LDAPNOINIT and sets every option on the handle)."""
+    rc = env.write("ldaprc", f"TLS_REQCERT never\nTLS_CACERT {directory.ca_file}\n")
+    for name, value in (("LDAPTLS_REQCERT", "never"), ("LDAPTLS_CACERT", directory.ca_file), ("LDAPRC", rc)):
+        monkeypatch.setenv(name, value)
+        env.daemon_args += ["--keep-env", name]
+    ldap_config(env, directory, ca=directory.rogue_ca_file)
+    assert_unavailable(env.login())
+
+
+def test_starttls_refused_is_never_plain(env):
+    plain = Slapd(tempfile.mkdtemp(prefix="slapd-plain-"), users=1, tls=False).start()
+    try:
+        ldap_config(env, plain, uris=[plain.ldap_uri])
+        login = env.login()
+        assert_unavailable(login)
+        assert any("StartTLS failed with " + plain.ldap_uri in line for line in login.logs())
+    finally:
+        plain.stop()
+
+
+def test_refused_credentials_deny_even_in_failmode_safe(env, directory):
+    ldap_config(env, directory, password="wrong-password", extra='login: { failmode = "safe"; };')
+    login = env.login()
+    assert login.finish() not in (PAM_SUCCESS, PAM_IGNORE)
+    outcome = login.outcome()
+    assert (outcome["outcome"], outcome["reason"]) == ("error", "directory_error")
+    assert any("bind refused by " in line and "Invalid credentials (49)" in line for line in login.logs())
+
+
+def test_the_directory_back_after_an_outage(env, directory):
+    """The daemon keeps its connection: once slapd is back, the next login
+    reconnects."""
+    ldap_config(env, directory)
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+    directory.restart()
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+
+
+# -- phonemfa-setup with the directory ---------------------------------------------------
+
+
+def run_setup(env, *args):
+    env.start_daemon()
+    return subprocess.run([SETUP, "--socket", env.socket, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_enrollment_writes_other_mobile_and_the_next_login_uses_it(env, directory):
+    dn = ad_dn(directory, "alice")
+    directory.set_attrs(dn, otherMobile=["+1 555 555 0199", "+44 20 7946 0000"])
+    ldap_config(env, directory, write=True)
+    added = run_setup(env, "--user", "alice", "add", "alternate", "+44 7700 900123", "--no-verify")
+    assert added.returncode == 0, added.stdout + added.stderr
+    attrs = directory.get_attrs(dn)
+    assert attrs["otherMobile"] == ["+447700900123"], "the slot's attribute holds the number written, only"
+    login, menu = start(env)
+    assert "+XX XXXXXXXX23 (alternate)" in menu["text"]
+    assert finish_with_code(env, login, "3", "+447700900123") == PAM_SUCCESS
+    listed = run_setup(env, "--user", "alice", "list")
+    assert "alice (phones in the LDAP directory (" in listed.stdout
+    assert "alternate  +447700900123  text, call" in listed.stdout
+    removed = run_setup(env, "--user", "alice", "remove", "alternate")
+    assert removed.returncode == 0, removed.stderr
+    assert "otherMobile" not in directory.get_attrs(dn)
+    assert_no_local_record(env)
+
+
+def test_a_read_only_directory_says_who_manages_phones(env, directory):
+    ldap_config(env, directory)
+    refused = run_setup(env, "--user", "alice", "add", "alternate", "+44 7700 900123", "--no-verify")
+    assert refused.returncode == 3
+    assert ("phonemfa-setup: the alternate phone cannot be changed in the LDAP directory (" in refused.stderr and
+            "by phonemfa; it is managed by the IT service desk (x4357)" in refused.stderr), refused.stderr
+    preferred = run_setup(env, "--user", "alice", "preferred", "primary", "call")
+    assert preferred.returncode == 3
+    assert "a preferred method is kept only in the local phone store" in preferred.stderr
+
+
+def test_writes_the_writer_may_not_make_are_refused(env, directory):
+    """The writer may change phone attributes only: a slot mapped to
+    another attribute is refused by the directory, and nothing changes."""
+    dn = ad_dn(directory, "alice")
+    before = directory.get_attrs(dn)
+    ldap_config(env, directory, write=True, extra_ldap='office = "description";')
+    refused = run_setup(env, "--user", "alice", "add", "office", "+1 555 555 0100 x12", "--no-verify")
+    assert refused.returncode == 3
+    assert "ldap.write_bind_dn may not change the phones of cn=alice" in refused.stderr, refused.stderr
+    assert directory.get_attrs(dn) == before
+
+
+def test_check_reports_the_directory(env, directory):
+    ldap_config(env, directory)
+    good = run_setup(env, "check")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert (f"ok       phones in the LDAP directory ({directory.ldaps_uri}): reachable, certificate and "
+            "credentials accepted; phonemfa-setup may change no phone (read-only)") in good.stdout
+    ldap_config(env, directory, password="wrong")
+    bad = run_setup(env, "check")
+    assert bad.returncode == 3
+    assert "PROBLEM  phone directory: bind refused by" in bad.stdout
