@@ -166,6 +166,47 @@ static int ask_codes(struct proof *proof, struct verify_client *client, const st
     return SETUP_NOT_VERIFIED;
 }
 
+static void pause_ms(long milliseconds)
+{
+    struct timespec delay = {.tv_sec = milliseconds / 1000, .tv_nsec = (milliseconds % 1000) * 1000000L};
+    while (nanosleep(&delay, &delay) != 0)
+        ;
+}
+
+/* A service that verifies calls by key press (the seeds' "we're calling
+ * your phone, answer and press #"): the call is the proof once the service
+ * reports it approved, within login.call_answer_timeout. */
+static int await_approval(const struct setup_context *context, struct verify_client *client,
+                          const struct verification *verification, const char *masked)
+{
+    const struct phonemfa_config *config = context->config;
+    long waited = 0;
+
+    printf("Calling %s. Answer it and press # to confirm the phone.\n", masked);
+    (void)fflush(stdout);
+    while (waited < config->call_answer_timeout_ms) {
+        enum verify_call_status status = CALL_PENDING;
+        struct verify_failure failure = {0};
+        if (verify_call_status(client, verification, &status, &failure) != 0) {
+            fprintf(stderr, "phonemfa-setup: the call's status is unknown (%s): %s\n",
+                    verify_failure_name(failure.kind), failure.detail);
+            return SETUP_BROKEN;
+        }
+        if (status == CALL_APPROVED)
+            return SETUP_OK;
+        if (status == CALL_DENIED) {
+            printf("The call was declined.\n");
+            return SETUP_NOT_VERIFIED;
+        }
+        if (status == CALL_EXPIRED)
+            break;
+        pause_ms(config->poll_interval_ms);
+        waited += config->poll_interval_ms;
+    }
+    printf("The call to %s was not answered.\n", masked);
+    return SETUP_NOT_VERIFIED;
+}
+
 int setup_prove_possession(const struct setup_context *context, const struct phone_number *number,
                            enum phone_channel channel)
 {
@@ -208,13 +249,10 @@ int setup_prove_possession(const struct setup_context *context, const struct pho
                 verify_failure_name(failure.kind), failure.detail);
         goto out;
     }
-    if (verification.mode != VERIFY_MODE_CODE) {
-        fprintf(stderr, "phonemfa-setup: this service verifies calls by key press; use --verify text\n");
-        verify_cancel(client, &verification);
-        result = SETUP_NOT_VERIFIED;
-        goto out;
-    }
-    result = ask_codes(&proof, client, &verification, channel, masked);
+    if (verification.mode == VERIFY_MODE_CALL_APPROVAL)
+        result = await_approval(context, client, &verification, masked);
+    else
+        result = ask_codes(&proof, client, &verification, channel, masked);
     if (result != SETUP_OK) {
         verify_cancel(client, &verification);
         if (result == SETUP_NOT_VERIFIED)

@@ -45,7 +45,10 @@ struct entra_backend {
 };
 
 /* Graph's and the token endpoint's error bodies, for the log: code (or
- * error) and message (or error_description), sanitised and cut short. */
+ * error) and message (or error_description), sanitised (a number in them
+ * is masked) and cut short; the token endpoint's first error code is added
+ * after that, as a number the sanitiser would have hidden (7000215: a wrong
+ * client secret). */
 static void service_error(const struct http_response *response, char *out, size_t size)
 {
     json_t *root = json_answer_content_type_ok(response->content_type)
@@ -61,9 +64,13 @@ static void service_error(const struct http_response *response, char *out, size_
         code = json_string_value(error);
         message = json_string_value(json_object_get(root, "error_description"));
     }
-    (void)snprintf(out, size, "HTTP %ld%s%.60s%s%.200s", response->status, code ? " " : "", code ? code : "",
-                   message ? ": " : "", message ? message : "");
+    int length = snprintf(out, size, "HTTP %ld%s%.60s%s%.200s", response->status, code ? " " : "",
+                          code ? code : "", message ? ": " : "", message ? message : "");
     log_sanitize_service_text(out);
+    json_t *first = json_array_get(json_object_get(root, "error_codes"), 0);
+    if (json_is_integer(first) && length > 0 && (size_t)length < size)
+        (void)snprintf(out + length, size - (size_t)length, " (error code %lld)",
+                       (long long)json_integer_value(first));
     json_decref(root);
 }
 
