@@ -46,7 +46,8 @@ endif
 CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name url_encode nss_lookup phone_number config config_directory \
         phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
-        menu auth_flow directory/phone_directory directory/directory_ldap directory/directory_entra
+        menu auth_flow directory/phone_directory directory/directory_ldap directory/entra_answers \
+        directory/directory_entra
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
 CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
 HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h)
@@ -64,7 +65,7 @@ UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 # libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
 FUZZ        := phone_number config phone_record user_state native_answers twilio_answers menu user_name \
-               log_sanitize policy wire
+               log_sanitize policy wire entra_answers
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 8

@@ -15,16 +15,16 @@
 #include <time.h>
 
 #include "directory_backend.h"
+#include "entra_answers.h"
 #include "http_client.h"
-#include "json_answer.h"
 #include "secure_mem.h"
 #include "url_encode.h"
 #include "user_name.h"
 #include "wire.h"
 
 #define URL_MAX 1024
+_Static_assert(ENTRA_ID_MAX == DIRECTORY_RAW_MAX, "a phone method's id is kept in the entry's raw value");
 #define FORM_MAX 1024
-#define TOKEN_MAX 8192
 #define GRAPH_SCOPE "https://graph.microsoft.com/.default"
 /* A throttled request is tried once more only if Graph asks for a short
  * wait: a login is not held longer than this for it. */
@@ -32,7 +32,6 @@
 /* A token is renewed this long before Graph would refuse it. */
 #define TOKEN_MARGIN_S 300
 
-static const char *const phone_types[SLOT_COUNT] = {"mobile", "alternateMobile", "office"};
 
 struct entra_backend {
     const struct phonemfa_config *config;
@@ -43,36 +42,6 @@ struct entra_backend {
     char *token;           /* secret; NULL until fetched */
     long token_valid_until_ms;
 };
-
-/* Graph's and the token endpoint's error bodies, for the log: code (or
- * error) and message (or error_description), sanitised (a number in them
- * is masked) and cut short; the token endpoint's first error code is added
- * after that, as a number the sanitiser would have hidden (7000215: a wrong
- * client secret). */
-static void service_error(const struct http_response *response, char *out, size_t size)
-{
-    json_t *root = json_answer_content_type_ok(response->content_type)
-                       ? json_loadb(response->body, response->length, JSON_REJECT_DUPLICATES, NULL)
-                       : NULL;
-    json_t *error = json_object_get(root, "error");
-    const char *code = NULL, *message = NULL;
-
-    if (json_is_object(error)) {
-        code = json_string_value(json_object_get(error, "code"));
-        message = json_string_value(json_object_get(error, "message"));
-    } else {
-        code = json_string_value(error);
-        message = json_string_value(json_object_get(root, "error_description"));
-    }
-    int length = snprintf(out, size, "HTTP %ld%s%.60s%s%.200s", response->status, code ? " " : "",
-                          code ? code : "", message ? ": " : "", message ? message : "");
-    log_sanitize_service_text(out);
-    json_t *first = json_array_get(json_object_get(root, "error_codes"), 0);
-    if (json_is_integer(first) && length > 0 && (size_t)length < size)
-        (void)snprintf(out + length, size - (size_t)length, " (error code %lld)",
-                       (long long)json_integer_value(first));
-    json_decref(root);
-}
 
 static struct http_session *open_session(const struct entra_backend *backend)
 {
@@ -121,34 +90,27 @@ static enum directory_result fetch_token(struct entra_backend *backend, struct h
     explicit_bzero(form, sizeof form);
     if (sent != HTTP_OK)
         return transport_failed(sent, "Entra ID token endpoint", detail, error);
-    json_t *root = NULL;
-    if (response.status == 200 && json_answer_content_type_ok(response.content_type))
-        root = json_loadb(response.body, response.length, JSON_REJECT_DUPLICATES, NULL);
-    const char *token = json_string_value(json_object_get(root, "access_token"));
-    json_t *expires = json_object_get(root, "expires_in");
-    long long lifetime = json_is_integer(expires) ? json_integer_value(expires) : -1;
-    if (response.status == 200 && token != NULL && strlen(token) < TOKEN_MAX && strpbrk(token, " \r\n") == NULL &&
-        lifetime > 0 && lifetime <= 86400) {
+    char *token = NULL;
+    long long lifetime = 0;
+    if (response.status == 200 &&
+        entra_parse_token(response.content_type, response.body, response.length, &token, &lifetime) == 0) {
         secure_free_string(backend->token);
-        backend->token = strdup(token);
+        backend->token = token;
         long margin = lifetime > 2 * TOKEN_MARGIN_S ? TOKEN_MARGIN_S : (long)lifetime / 2;
         backend->token_valid_until_ms = wire_now_ms() + ((long)lifetime - margin) * 1000;
-        result = backend->token != NULL ? DIRECTORY_FOUND : DIRECTORY_FAILED;
-        if (backend->token == NULL)
-            directory_fail(error, "out of memory");
+        result = DIRECTORY_FOUND;
     } else if (response.status == 429 || response.status >= 500) {
         char why[320];
-        service_error(&response, why, sizeof why);
+        entra_service_error(&response, why, sizeof why);
         directory_fail(error, "Entra ID token endpoint: %s", why);
         result = DIRECTORY_UNAVAILABLE;
     } else {
         char why[320];
-        service_error(&response, why, sizeof why);
+        entra_service_error(&response, why, sizeof why);
         directory_fail(error, "Entra ID refused the app's credentials (entra.tenant, entra.client_id, "
                               "entra.client_secret_file): %s", response.status == 200 ? "a token answer without a "
                               "usable access_token and expires_in" : why);
     }
-    json_decref(root);
     if (response.body != NULL)
         explicit_bzero(response.body, response.length);
     http_response_clear(&response);
@@ -188,7 +150,7 @@ static enum directory_result graph(struct entra_backend *backend, struct http_se
                                    const char *path, const char *body, struct http_response *response,
                                    struct directory_error *error)
 {
-    char url[URL_MAX], detail[HTTP_DETAIL_MAX] = "", bearer[TOKEN_MAX + 32];
+    char url[URL_MAX], detail[HTTP_DETAIL_MAX] = "", bearer[ENTRA_TOKEN_MAX + 32];
     bool renewed = false, waited = false;
     enum directory_result result = DIRECTORY_FAILED;
 
@@ -252,7 +214,7 @@ static enum directory_result answer_failed(const struct http_response *response,
 {
     char why[320];
 
-    service_error(response, why, sizeof why);
+    entra_service_error(response, why, sizeof why);
     if (response->status == 403)
         directory_fail(error, "%s: %s (the app registration needs the application permission %s, with admin "
                               "consent)", what, why, permission);
@@ -261,52 +223,19 @@ static enum directory_result answer_failed(const struct http_response *response,
     return response->status == 429 || response->status >= 500 ? DIRECTORY_UNAVAILABLE : DIRECTORY_FAILED;
 }
 
-/* Graph shows some callers "+1 XXXXXXX117": such a number must never be
- * dialled. (A lowercase 'x' is Graph's extension mark.) */
-static bool is_masked(const char *number)
-{
-    return strpbrk(number, "X*") != NULL;
-}
+struct skipped_context {
+    const struct entra_backend *backend;
+    const char *principal;
+};
 
-static void read_methods(struct entra_backend *backend, json_t *methods, struct directory_entry *entry,
-                         unsigned *masked)
+static void report_skipped(void *context, const char *type, const char *number, const char *why)
 {
-    size_t index;
-    json_t *method;
+    const struct skipped_context *skipped = context;
+    char clean[96];
 
-    json_array_foreach(methods, index, method) {
-        const char *type = json_string_value(json_object_get(method, "phoneType"));
-        const char *number = json_string_value(json_object_get(method, "phoneNumber"));
-        const char *id = json_string_value(json_object_get(method, "id"));
-        int slot = -1;
-        for (int s = 0; type != NULL && s < SLOT_COUNT; s++)
-            if (strcmp(type, phone_types[s]) == 0)
-                slot = s;
-        if (slot < 0 || number == NULL || id == NULL || entry->record.phones[slot].present)
-            continue;
-        struct phone_entry *phone = &entry->record.phones[slot];
-        const char *why = "an id that is not one";
-        char clean[96];
-        bool usable = !is_masked(number) && strlen(id) < sizeof entry->raw[slot] &&
-                      strspn(id, "0123456789abcdefABCDEF-") == strlen(id);
-        if (is_masked(number)) {
-            why = "masked: the app may read only masked numbers";
-            ++*masked;
-        }
-        if (usable)
-            usable = directory_parse_number(number, 0, &phone->number, &why);
-        if (!usable) {
-            memset(phone, 0, sizeof *phone);
-            log_clean_value(clean, sizeof clean, number);
-            log_message(backend->log, LOG_WARNING, "directory: the %s phone of %s is not usable (%s): \"%s\"", type,
-                        entry->key, why, clean);
-            continue;
-        }
-        phone->present = true;
-        phone->channels = slot == SLOT_PRIMARY ? CHANNEL_TEXT | CHANNEL_CALL : CHANNEL_CALL;
-        phone->verified_by = VERIFIED_NONE;
-        (void)snprintf(entry->raw[slot], sizeof entry->raw[slot], "%s", id);
-    }
+    log_clean_value(clean, sizeof clean, number);
+    log_message(skipped->backend->log, LOG_WARNING, "directory: the %s phone of %s is not usable (%s): \"%s\"",
+                type, skipped->principal, why, clean);
 }
 
 static enum directory_result entra_read(void *opaque, const char *user, struct directory_entry *entry,
@@ -337,27 +266,23 @@ static enum directory_result entra_read(void *opaque, const char *user, struct d
         result = answer_failed(&response, "Microsoft Graph", "UserAuthMethod-Phone.Read.All", error);
         goto out;
     }
-    json_t *root = json_answer_content_type_ok(response.content_type)
-                       ? json_loadb(response.body, response.length, JSON_REJECT_DUPLICATES, NULL)
-                       : NULL;
-    json_t *methods = json_object_get(root, "value");
-    if (!json_is_array(methods)) {
+    struct skipped_context skipped = {.backend = backend, .principal = principal};
+    if (entra_parse_methods(response.content_type, response.body, response.length, &entry->record, entry->raw,
+                            &masked, report_skipped, &skipped) != 0) {
         directory_fail(error, "Microsoft Graph: the phone methods answer is not {\"value\": [...]}");
         result = DIRECTORY_FAILED;
-    } else {
-        (void)snprintf(entry->key, sizeof entry->key, "%s", principal);
-        read_methods(backend, methods, entry, &masked);
-        result = DIRECTORY_NOT_ENROLLED;
-        for (int slot = 0; slot < SLOT_COUNT; slot++)
-            if (entry->record.phones[slot].present)
-                result = DIRECTORY_FOUND;
-        if (result == DIRECTORY_NOT_ENROLLED && masked > 0) {
-            directory_fail(error, "Microsoft Graph shows only masked numbers for %s: give the app the application "
-                                  "permission UserAuthMethod-Phone.Read.All", principal);
-            result = DIRECTORY_FAILED;
-        }
+        goto out;
     }
-    json_decref(root);
+    (void)snprintf(entry->key, sizeof entry->key, "%s", principal);
+    result = DIRECTORY_NOT_ENROLLED;
+    for (int slot = 0; slot < SLOT_COUNT; slot++)
+        if (entry->record.phones[slot].present)
+            result = DIRECTORY_FOUND;
+    if (result == DIRECTORY_NOT_ENROLLED && masked > 0) {
+        directory_fail(error, "Microsoft Graph shows only masked numbers for %s: give the app the application "
+                              "permission UserAuthMethod-Phone.Read.All", principal);
+        result = DIRECTORY_FAILED;
+    }
 out:
     http_response_clear(&response);
     http_session_free(session);
@@ -392,7 +317,7 @@ static int write_slot(struct entra_backend *backend, struct http_session *sessio
     }
     if (new->present) {
         graph_number(&new->number, number, sizeof number);
-        json_t *object = json_pack("{s:s, s:s}", "phoneNumber", number, "phoneType", phone_types[slot]);
+        json_t *object = json_pack("{s:s, s:s}", "phoneNumber", number, "phoneType", entra_phone_types[slot]);
         body = object != NULL ? json_dumps(object, JSON_COMPACT) : NULL;
         json_decref(object);
         if (body == NULL) {

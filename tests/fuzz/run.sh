@@ -20,7 +20,7 @@ for name in "$@"; do
     case "$name" in
         phone_number) dictionary="-dict=$here/phone_number.dict" ;;
         config|policy) dictionary="-dict=$here/config.dict" ;;
-        phone_record|user_state|native_answers|twilio_answers) dictionary="-dict=$here/json.dict" ;;
+        phone_record|user_state|native_answers|twilio_answers|entra_answers) dictionary="-dict=$here/json.dict" ;;
     esac
     scratch=$(mktemp -d "${TMPDIR:-/tmp}/phonemfa-fuzz-$name.XXXXXX")
     log="$build/fuzz/$name.log"
