@@ -262,6 +262,9 @@ install: all
 	install -m 0644 docs/phonemfa.conf.5 $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
 	install -m 0644 docs/phonemfa-verify-api.yaml docs/phonemfad-protocol.md conf/phonemfa.conf \
 	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/directory
+	install -m 0644 conf/directory/active-directory.conf conf/directory/freeipa.conf conf/directory/entra.conf \
+	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/directory/
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/phonemfa
 	install -d -m 0700 $(DESTDIR)/var/lib/phonemfa
 
