@@ -31,6 +31,7 @@ _Static_assert(ENTRA_ID_MAX == DIRECTORY_RAW_MAX, "a phone method's id is kept i
 #define RETRY_AFTER_MAX_S 2
 /* A token is renewed this long before Graph would refuse it. */
 #define TOKEN_MARGIN_S 300
+#define FETCH_BACKOFF_MS 5000
 
 
 struct entra_backend {
@@ -41,6 +42,11 @@ struct entra_backend {
     pthread_mutex_t lock;  /* over the token: one thread fetches, the others wait for it */
     char *token;           /* secret; NULL until fetched */
     long token_valid_until_ms;
+    /* After a fetch that got no answer, the logins waiting for the lock do
+     * not each wait out the timeout again: for this long they are told the
+     * endpoint is unavailable at once. */
+    long fetch_failed_until_ms;
+    char fetch_failure[DIRECTORY_ERROR_MAX];
 };
 
 static struct http_session *open_session(const struct entra_backend *backend)
@@ -126,8 +132,18 @@ static enum directory_result authorization(struct entra_backend *backend, struct
     enum directory_result result = DIRECTORY_FOUND;
 
     (void)pthread_mutex_lock(&backend->lock);
-    if (renew || backend->token == NULL || wire_now_ms() >= backend->token_valid_until_ms)
+    long now = wire_now_ms();
+    if ((renew || backend->token == NULL || now >= backend->token_valid_until_ms) &&
+        now < backend->fetch_failed_until_ms) {
+        directory_fail(error, "%s (a moment ago; not asked again yet)", backend->fetch_failure);
+        result = DIRECTORY_UNAVAILABLE;
+    } else if (renew || backend->token == NULL || now >= backend->token_valid_until_ms) {
         result = fetch_token(backend, session, error);
+        if (result == DIRECTORY_UNAVAILABLE) {
+            backend->fetch_failed_until_ms = wire_now_ms() + FETCH_BACKOFF_MS;
+            (void)snprintf(backend->fetch_failure, sizeof backend->fetch_failure, "%s", error->message);
+        }
+    }
     if (result == DIRECTORY_FOUND && snprintf(out, size, "Authorization: Bearer %s", backend->token) >= (int)size) {
         directory_fail(error, "the access token is too long");
         result = DIRECTORY_FAILED;

@@ -4,9 +4,11 @@
  * every option is set on the handle and its TLS context is made from the
  * handle's own settings (LDAP_OPT_X_TLS_NEWCTX), so neither ldap.conf nor
  * LDAP* variables nor an ldaprc can change what is trusted (phonemfad also
- * runs with LDAPNOINIT set). No referrals, bounded in time and size. One
- * connection, bound as the reader, is kept for the next login; a change
- * (phonemfa-setup) binds a connection of its own as the writer. */
+ * runs with LDAPNOINIT set). No referrals, bounded in time and size.
+ * Connections bound as the reader are kept for the next logins, each lent
+ * to one login at a time (a libldap handle is not for two threads at once),
+ * so logins never queue behind one slow search; a change (phonemfa-setup)
+ * binds a connection of its own as the writer. */
 #include <ldap.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,13 +21,16 @@
 #define FILTER_MAX 2048
 /* Two are asked for: a second entry means the filter is ambiguous. */
 #define SIZE_LIMIT 2
+/* Idle reader connections kept: as many as logins usually look up at once. */
+#define IDLE_READERS_MAX 8
 
 struct ldap_backend {
     const struct phonemfa_config *config;
     const struct ldap_settings *settings;
     const struct log_sink *log;
-    pthread_mutex_t lock; /* over reader: one libldap handle is never used by two threads */
-    LDAP *reader;         /* bound, kept between logins; NULL until needed */
+    pthread_mutex_t lock; /* over idle */
+    LDAP *idle[IDLE_READERS_MAX]; /* bound reader connections no login is using */
+    size_t idle_count;
 };
 
 static const char *slot_attribute(const struct ldap_backend *backend, int slot)
@@ -225,37 +230,60 @@ static enum directory_result search(struct ldap_backend *backend, LDAP *ld, cons
     return result;
 }
 
+/* A kept reader connection, or NULL (the caller makes one). */
+static LDAP *take_reader(struct ldap_backend *backend)
+{
+    LDAP *ld = NULL;
+
+    (void)pthread_mutex_lock(&backend->lock);
+    if (backend->idle_count > 0)
+        ld = backend->idle[--backend->idle_count];
+    (void)pthread_mutex_unlock(&backend->lock);
+    return ld;
+}
+
+static void give_back_reader(struct ldap_backend *backend, LDAP *ld)
+{
+    (void)pthread_mutex_lock(&backend->lock);
+    bool kept = backend->idle_count < IDLE_READERS_MAX;
+    if (kept)
+        backend->idle[backend->idle_count++] = ld;
+    (void)pthread_mutex_unlock(&backend->lock);
+    if (!kept)
+        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+}
+
 static enum directory_result ldap_read(void *opaque, const char *user, struct directory_entry *entry,
                                        struct directory_error *error)
 {
     struct ldap_backend *backend = opaque;
+    const struct ldap_settings *settings = backend->settings;
     enum directory_result result = DIRECTORY_UNAVAILABLE;
     int rc = LDAP_SERVER_DOWN;
 
-    (void)pthread_mutex_lock(&backend->lock);
     /* A kept connection the server has since closed fails at once: the
      * search is then made once more on a fresh one. */
     for (int attempt = 0; attempt < 2; attempt++) {
-        bool kept = backend->reader != NULL;
+        LDAP *ld = take_reader(backend);
+        bool kept = ld != NULL;
         if (!kept) {
-            const struct ldap_settings *settings = backend->settings;
-            backend->reader = connect_bound(settings, settings->sasl_external ? NULL : settings->bind_dn,
-                                            settings->bind_password, error, &rc);
-            if (backend->reader == NULL) {
+            ld = connect_bound(settings, settings->sasl_external ? NULL : settings->bind_dn,
+                               settings->bind_password, error, &rc);
+            if (ld == NULL) {
                 result = is_unreachable(rc) ? DIRECTORY_UNAVAILABLE : DIRECTORY_FAILED;
                 break;
             }
         }
         memset(entry, 0, sizeof *entry);
-        result = search(backend, backend->reader, user, entry, error, &rc);
-        if (!is_unreachable(rc))
+        result = search(backend, ld, user, entry, error, &rc);
+        if (!is_unreachable(rc)) {
+            give_back_reader(backend, ld);
             break;
-        (void)ldap_unbind_ext_s(backend->reader, NULL, NULL);
-        backend->reader = NULL;
+        }
+        (void)ldap_unbind_ext_s(ld, NULL, NULL);
         if (!kept)
             break;
     }
-    (void)pthread_mutex_unlock(&backend->lock);
     return result;
 }
 
@@ -319,8 +347,8 @@ static void ldap_free_backend(void *opaque)
 {
     struct ldap_backend *backend = opaque;
 
-    if (backend->reader != NULL)
-        (void)ldap_unbind_ext_s(backend->reader, NULL, NULL);
+    for (size_t i = 0; i < backend->idle_count; i++)
+        (void)ldap_unbind_ext_s(backend->idle[i], NULL, NULL);
     (void)pthread_mutex_destroy(&backend->lock);
     free(backend);
 }

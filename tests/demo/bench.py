@@ -16,6 +16,11 @@ loopback through a warm phonemfad. Figures (targets of issue 11 beside them):
                     together (full pamclient runs), against 256 pam_permit runs
   daemon RSS        phonemfad's resident memory after 1,000 and after
                     BENCH_RSS_LOGINS (10,000) logins (target: flat)
+  directories       (issue 12) from pam_start to the menu, which includes
+                    finding the user's phones, on a warm daemon: the local
+                    store, a real slapd on loopback (ldaps, AD layout) and
+                    the Graph fake, each with 100 and with 10,000 users
+                    (target: at most 1 ms more than files; flat in users)
 
 Nothing here is a test: the figures are printed, never asserted.
 """
@@ -31,7 +36,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "pam"))
 sys.path.insert(0, os.path.join(HERE, "..", "fake_service"))
 
 from harness import BUILD, MODULE, PAM_SUCCESS, Environment  # noqa: E402
+from graph_fake import GraphService  # noqa: E402
 from phonenet import PhoneNetworkService  # noqa: E402
+from slapd import Slapd  # noqa: E402
+from test_directory_entra import entra_config  # noqa: E402
+from test_directory_ldap import ldap_config  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 RSS_LOGINS = int(os.environ.get("BENCH_RSS_LOGINS", "10000"))
@@ -112,6 +121,62 @@ def at_once(count, action):
     return count / elapsed, percentile(latencies, 0.99)
 
 
+LIMITS = ("lockout: { failures = 200; window = 60; duration = 10; };\n"
+          "limits: { sends_per_user = 200; window = 10; };")
+
+
+def time_to_menu(env):
+    """ms from starting the client to the menu (the phones found), then the
+    login finished as a user would."""
+    started = time.perf_counter()
+    login = env.login(user="bench")
+    login.prompt()
+    shown = time.perf_counter()
+    login.answer("1")
+    login.prompt()
+    login.answer(env.network.last_code(NUMBER))
+    if login.finish() != PAM_SUCCESS:
+        raise SystemExit(f"bench: a directory login failed: {login.logs()}")
+    return (shown - started) * 1000
+
+
+def directory_figures(service, work):
+    """{label: median ms to the menu} for each backend and size."""
+    figures = {}
+    servers = []
+    try:
+        for users in (100, 10000):
+            ldap = Slapd(os.path.join(work, f"slapd-{users}"), users=users).start()
+            graph = GraphService(os.path.join(work, f"graph-{users}")).start()
+            servers += [ldap, graph]
+            ldap.add_user("ad", "bench", mobile=NUMBER)
+            graph.add_users_bulk(users)
+            graph.add_user("bench@example.test", phones={"mobile": "+1 5555550117"})
+            for label, configure in ((f"files {users}", None),
+                                     (f"ldap {users}", lambda env, s=ldap: ldap_config(
+                                         env, s, filter_="(sAMAccountName=%l)", extra=LIMITS)),
+                                     (f"entra {users}", lambda env, s=graph: entra_config(
+                                         env, s, timeout=10, extra=LIMITS))):
+                env = Environment(service, prefix="phonemfa-bench-")
+                try:
+                    if configure is None:
+                        env.set_config(extra=LIMITS)
+                        for i in range(users):
+                            env.enroll(f"user{i:05d}", {"primary": f"+1555501{i:05d}"})
+                        env.enroll("bench", {"primary": NUMBER})
+                    else:
+                        configure(env)
+                    env.start_daemon()
+                    time_to_menu(env)  # warm: connections, token
+                    figures[label] = statistics.median(time_to_menu(env) for _ in range(RUNS // 2))
+                finally:
+                    env.cleanup()
+    finally:
+        for server in servers:
+            server.stop()
+    return figures
+
+
 def main():
     if os.geteuid() != 0:
         raise SystemExit("make bench must run as root (root-owned config and store)")
@@ -167,6 +232,8 @@ def main():
                     thread.join()
                 done += batch
             rss[target] = daemon_rss_kib(env)
+        env.cleanup()
+        directories = directory_figures(service, os.path.join("/tmp", f"phonemfa-bench-{os.getpid()}"))
     finally:
         service.stop()
         env.cleanup()
@@ -184,6 +251,12 @@ def main():
           f"| pam_permit {permit_rate:.0f} logins/s, p99 {permit_p99:.0f} ms with {CONCURRENT} at once")
     print(f"bench: phonemfad RSS: {rss_start} KiB warm, {rss[1000]} KiB after 1,000 logins, "
           f"{rss[RSS_LOGINS]} KiB after {RSS_LOGINS:,} (target: flat)")
+    for users in (100, 10000):
+        files = directories[f"files {users}"]
+        print(f"bench: to the menu with {users:,} users: files {files:.2f} ms | "
+              f"ldap {directories[f'ldap {users}']:.2f} ms (+{directories[f'ldap {users}'] - files:.2f}) | "
+              f"entra {directories[f'entra {users}']:.2f} ms (+{directories[f'entra {users}'] - files:.2f}) "
+              f"(target: at most +1 ms; flat from 100 to 10,000 users)")
 
 
 if __name__ == "__main__":

@@ -435,6 +435,11 @@ class SilentServer:
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
 
+    @property
+    def connections(self):
+        """How many connections it has accepted so far."""
+        return len(self._held)
+
     def _accept(self):
         while not self._stopping.is_set():
             try:

@@ -234,6 +234,18 @@ def test_graph_unreachable_or_silent(env, graph):
     assert_unavailable(env.login())
 
 
+def test_a_silent_token_endpoint_is_asked_once_not_once_per_login(env, graph):
+    """The logins waiting while one asks for the token are not each made
+    to wait out the timeout again: one request, every login told at once."""
+    entra_config(env, graph, timeout=1)
+    graph.add_fault({"op": "token", "kind": "hang", "seconds": 10})
+    logins = [env.login() for _ in range(3)]
+    for login in logins:
+        assert_unavailable(login)
+    assert len(graph_calls(graph, "token")) == 1
+    assert any("(a moment ago; not asked again yet)" in line for line in login.daemon.lines())
+
+
 def test_a_malformed_answer_denies(env, graph):
     entra_config(env, graph, extra='login: { failmode = "safe"; };')
     graph.add_fault({"op": "list", "kind": "malformed"})

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -49,7 +50,7 @@ def ad_dn(server, name):
 
 
 def ldap_config(env, server, uris=None, base=None, filter_=AD_FILTER, ca=None, extra_ldap="", extra="",
-                password=None, write=False):
+                password=None, write=False, timeout=2):
     """phonemfa.conf with the phones in slapd: read as the reader (the
     password in a root-only file), written (write=True) as the writer."""
     env.set_config()
@@ -68,7 +69,7 @@ ldap: {{
   bind_password_file = "{env.etc}/ldap.secret";
   base = "{base or server.ad_base}";
   filter = "{filter_}";
-  timeout = 2;
+  timeout = {timeout};
   {writer}
   {extra_ldap}
 }};
@@ -277,6 +278,25 @@ def test_a_silent_server_is_given_up_after_the_timeout(env, directory):
         assert_unavailable(env.login())
     finally:
         silent.stop()
+
+
+def test_logins_do_not_queue_behind_a_silent_server(env, directory):
+    """Each login has a connection of its own: three logins against a
+    directory that never answers all reach it at once, instead of each
+    waiting for the one before to time out (a queue any user could make
+    grow by starting logins)."""
+    silent = SilentServer()
+    try:
+        ldap_config(env, directory, uris=[silent.uri], timeout=20)
+        logins = [env.login() for _ in range(3)]
+        deadline = time.monotonic() + 10
+        while silent.connections < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert silent.connections == 3, f"only {silent.connections} of 3 logins reached the directory at once"
+    finally:
+        silent.stop()  # the connections close: each login ends at once
+    for login in logins:
+        assert_unavailable(login)
 
 
 def test_a_certificate_from_another_ca_is_refused(env, directory):
