@@ -214,7 +214,11 @@ check-exports: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
 check-docs:
 	@$(PYTHON) tests/tools/check_docs.py
 
+# The fakes' own contract tests first: a PAM test is only as good as the
+# fake (or fixture) it talks to.
 check-pam: all $(PAM_TEST_PROGRAMS)
+	cd tests && $(PYTHON) -m pytest -q -p no:cacheprovider fake_service/test_graph_fake.py \
+	    fake_service/test_slapd_fixture.py
 	cd tests && $(PYTHON) -m pytest -q -p no:cacheprovider pam
 
 check-pam-valgrind: all $(PAM_TEST_PROGRAMS)

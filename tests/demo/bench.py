@@ -254,8 +254,8 @@ def main():
     for users in (100, 10000):
         files = directories[f"files {users}"]
         print(f"bench: to the menu with {users:,} users: files {files:.2f} ms | "
-              f"ldap {directories[f'ldap {users}']:.2f} ms (+{directories[f'ldap {users}'] - files:.2f}) | "
-              f"entra {directories[f'entra {users}']:.2f} ms (+{directories[f'entra {users}'] - files:.2f}) "
+              f"ldap {directories[f'ldap {users}']:.2f} ms ({directories[f'ldap {users}'] - files:+.2f}) | "
+              f"entra {directories[f'entra {users}']:.2f} ms ({directories[f'entra {users}'] - files:+.2f}) "
               f"(target: at most +1 ms; flat from 100 to 10,000 users)")
 
 

@@ -218,22 +218,12 @@ def test_schema_names_parsed_from_an_olc_schema_ldif(tmp_path):
     assert schema_attribute_names(ldif) == ["phonemfaA", "phonemfaB", "pmB"]
 
 
-def test_phonemfa_schema_loaded_when_present(server):
-    extra = server.writable_attrs[len(PHONE_ATTRS):]
-    if not extra:
-        pytest.skip("conf/ldap/phonemfa-schema.ldif does not exist (yet)")
-    result = search(server, "reader", "cn=Subschema", "(objectClass=*)", "attributeTypes")
-    for name in extra:
-        assert f"'{name}'" in result.stdout, name
-
-
 # -- bulk, restart ------------------------------------------------------------
 
-def test_bulk_10000_users_start_fast(tmp_path, pki):
-    began = time.monotonic()
+def test_bulk_10000_users(tmp_path, pki):
+    """(How fast they load is make bench's to say, not a test's.)"""
     d = Slapd(str(tmp_path), users=10_000, pki=pki).start()
     try:
-        assert time.monotonic() - began < 3
         name, mobile = bulk_user("ipa", 9999)
         ipa = search(d, "reader", d.ipa_base, f"(uid={name})", "mobile")
         assert dns(ipa) == [f"uid=user09999,{d.ipa_base}"] and f"mobile: {mobile}" in ipa.stdout
@@ -279,7 +269,7 @@ def test_silent_server_never_answers():
                            "-o", "TIMEOUT=1", "-b", "dc=example,dc=test", timeout=10)
         assert result.returncode != 0
         assert "Timed out" in result.stderr
-        assert 0.9 < time.monotonic() - began < 5
+        assert time.monotonic() - began > 0.9, "it gave up only once the timeout passed"
         # Over TLS the ClientHello gets no answer either.
         port = int(silent.uri.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
@@ -291,14 +281,14 @@ def test_silent_server_never_answers():
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
-def test_refused_port_refuses_at_once():
+def test_refused_port_refuses():
     refused = RefusedPort()
     try:
-        began = time.monotonic()
         for uri in (refused.uri, refused.ldap_uri):
-            result = ldap_tool("ldapwhoami", "-x", "-H", uri, "-o", "nettimeout=1")
+            # A connect timeout far longer than any test: a refusal, not a
+            # timeout, is what ends it.
+            result = ldap_tool("ldapwhoami", "-x", "-H", uri, "-o", "nettimeout=60", timeout=30)
             assert result.returncode != 0
             assert "Can't contact LDAP server" in result.stderr
-        assert time.monotonic() - began < 1
     finally:
         refused.stop()

@@ -16,7 +16,7 @@ class User:
     """Answers prompts: the password, then menu choices and codes."""
 
     def __init__(self, system, password, choices=("1",), wrong_codes=0, call_action="approve",
-                 alternate=ALTERNATE):
+                 alternate=ALTERNATE, phones=None):
         self.system = system
         self.network = system.network
         self.password = password
@@ -25,6 +25,9 @@ class User:
         self.call_action = call_action
         self.number = PRIMARY
         self.alternate = alternate
+        # The number each menu choice reaches where it is not the primary:
+        # the store's menu by default; a directory's menus differ.
+        self.phones = phones or {"3": alternate, "4": alternate}
         self.seen = []
 
     def shown(self, text):
@@ -38,7 +41,7 @@ class User:
             return self.password
         if re.search(r"Choose 1-\d+ \[\d+\]: ?$", prompt):
             choice = self.choices.pop(0)
-            self.number = self.alternate if choice in ("3", "4") else PRIMARY
+            self.number = self.phones.get(choice, PRIMARY)
             return choice
         if "press # to approve" in prompt:
             self.network.answer_call(self.number, self.call_action)

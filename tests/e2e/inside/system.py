@@ -45,6 +45,27 @@ def without_group(text, name):
     return text[:match.start()] + (rest[1:] if rest.startswith(";") else rest)
 
 
+def directory_example(name, values):
+    """conf/directory/NAME.conf as a test installs it: verbatim but for the
+    site-specific values, `values` mapping the example's text to the test's.
+    A value the example no longer holds is an error, so a changed example
+    cannot silently keep a production host name or DN."""
+    with open(os.path.join(CONF, "directory", name + ".conf")) as f:
+        text = f.read()
+    for old, new in values.items():
+        if old not in text:
+            raise ValueError(f"conf/directory/{name}.conf has no {old!r} any more")
+        text = text.replace(old, new)
+    return text
+
+
+def secret_file(path, value):
+    """A one-line secret in a root-only file (mode 0600), as phonemfa demands."""
+    with open(path, "w") as f:
+        f.write(value + "\n")
+    os.chmod(path, 0o600)
+
+
 def run(*argv, **kwargs):
     return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs)
 
@@ -131,16 +152,17 @@ class System:
         self.install_pam("phonemfa-setup")
 
     def _configure(self, failmode="secure", unenrolled="deny", urls=None, extra="", login_extra="",
-                   request_timeout=None):
+                   request_timeout=None, directory=""):
         """The stock configuration with the test service. extra: groups
         appended to the file, each replacing the file's own group of that name
         (libconfig refuses a group defined twice); login_extra: settings added
-        to the login group; request_timeout: seconds, replacing the stock value."""
+        to the login group; request_timeout: seconds, replacing the stock value;
+        directory: a phone directory's groups (directory_example()), put in
+        place of the store group as the examples say (phonemfa refuses
+        store.directory together with another backend)."""
         os.makedirs("/etc/phonemfa", mode=0o755, exist_ok=True)
         os.makedirs("/var/lib/phonemfa", mode=0o700, exist_ok=True)
-        with open("/etc/phonemfa/service.token", "w") as f:
-            f.write(self.network.token + "\n")
-        os.chmod("/etc/phonemfa/service.token", 0o600)
+        secret_file("/etc/phonemfa/service.token", self.network.token)
         install(self.service.ca_file, "/etc/phonemfa/ca.pem")
         with open(os.path.join(CONF, "phonemfa.conf")) as f:
             text = f.read()
@@ -158,6 +180,8 @@ class System:
             text = text.replace("login: {\n", "login: {\n  " + login_extra + "\n", 1)
         if request_timeout is not None:
             text = text.replace("request_timeout = 15;", f"request_timeout = {request_timeout};")
+        if directory:
+            text = without_group(text, "store") + "\n" + directory + "\n"
         if extra:
             for name in re.findall(r"(?m)^\s*(\w+):\s*\{", extra):
                 text = without_group(text, name)

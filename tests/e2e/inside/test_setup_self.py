@@ -61,7 +61,9 @@ class Session:
         return self.child.exitstatus, output
 
 
-def add_alternate(session, channel="1", number="7700 900123", country="44"):
+def add_alternate(session, channel="1", number="7700 900123", country="44", until=r"Enter the code: "):
+    """Asks for the alternate phone up to `until`: the code's prompt, or
+    what a call answered with # says instead."""
     session.choose("Add or change the alternate phone")
     session.expect(r"Country calling code \[1\]: ")
     session.send(country)
@@ -69,7 +71,7 @@ def add_alternate(session, channel="1", number="7700 900123", country="44"):
     session.send(number)
     session.expect(r"Verify it by 1\) text or 2\) call: ")
     session.send(channel)
-    shown = session.expect(r"Enter the code: ")
+    shown = session.expect(until)
     assert "used only for account security. Standard call and text charges may apply." in shown
     return shown
 
