@@ -242,13 +242,15 @@ static enum directory_result answer_failed(const struct http_response *response,
 struct skipped_context {
     const struct entra_backend *backend;
     const char *principal;
+    unsigned count;
 };
 
 static void report_skipped(void *context, const char *type, const char *number, const char *why)
 {
-    const struct skipped_context *skipped = context;
+    struct skipped_context *skipped = context;
     char clean[96];
 
+    skipped->count++;
     log_clean_value(clean, sizeof clean, number);
     log_message(skipped->backend->log, LOG_WARNING, "directory: the %s phone of %s is not usable (%s): \"%s\"",
                 type, skipped->principal, why, clean);
@@ -294,9 +296,14 @@ static enum directory_result entra_read(void *opaque, const char *user, struct d
     for (int slot = 0; slot < SLOT_COUNT; slot++)
         if (entry->record.phones[slot].present)
             result = DIRECTORY_FOUND;
+    /* "Not enrolled" may let a user pass (login.unenrolled = ignore): a
+     * user with phones none of which can be used is not that. */
     if (result == DIRECTORY_NOT_ENROLLED && masked > 0) {
         directory_fail(error, "Microsoft Graph shows only masked numbers for %s: give the app the application "
                               "permission UserAuthMethod-Phone.Read.All", principal);
+        result = DIRECTORY_FAILED;
+    } else if (result == DIRECTORY_NOT_ENROLLED && skipped.count > 0) {
+        directory_fail(error, "%s has phones in Entra ID but none is usable", principal);
         result = DIRECTORY_FAILED;
     }
 out:

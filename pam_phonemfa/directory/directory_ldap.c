@@ -152,10 +152,11 @@ static bool escape_filter_value(const char *in, char *out, size_t size)
 }
 
 /* The first value of the attribute that is a usable number; the others
- * are reported and left alone. */
-static void read_slot(struct ldap_backend *backend, LDAP *ld, LDAPMessage *found, int slot,
-                      struct directory_entry *entry)
+ * are reported and left alone. Returns how many values were not usable. */
+static unsigned read_slot(struct ldap_backend *backend, LDAP *ld, LDAPMessage *found, int slot,
+                          struct directory_entry *entry)
 {
+    unsigned unusable = 0;
     const char *attribute = slot_attribute(backend, slot);
     struct berval **values = attribute != NULL ? ldap_get_values_len(ld, found, attribute) : NULL;
     struct phone_entry *phone = &entry->record.phones[slot];
@@ -175,12 +176,14 @@ static void read_slot(struct ldap_backend *backend, LDAP *ld, LDAPMessage *found
             phone->channels = slot == SLOT_OFFICE ? CHANNEL_CALL : CHANNEL_TEXT | CHANNEL_CALL;
             phone->verified_by = VERIFIED_NONE;
         } else if (!usable) {
+            unusable++;
             log_clean_value(clean, sizeof clean, value->bv_len < sizeof text ? text : "(too long)");
             log_message(backend->log, LOG_WARNING, "directory: %s of %s is not a usable phone number (%s): \"%s\"",
                         attribute, entry->key, why, clean);
         }
     }
     ldap_value_free_len(values);
+    return unusable;
 }
 
 static enum directory_result search(struct ldap_backend *backend, LDAP *ld, const char *user,
@@ -212,16 +215,28 @@ static enum directory_result search(struct ldap_backend *backend, LDAP *ld, cons
     } else {
         LDAPMessage *found = ldap_first_entry(ld, answer);
         char *dn = found != NULL ? ldap_get_dn(ld, found) : NULL;
+        unsigned unusable = 0;
+        /* "Not enrolled" may let a user pass (login.unenrolled = ignore):
+         * it is said only when the directory says so plainly. */
         result = DIRECTORY_NOT_ENROLLED;
-        if (dn != NULL && strlen(dn) < sizeof entry->key) {
+        if (found == NULL && ldap_count_references(ld, answer) > 0) {
+            directory_fail(error, "the search for %s was referred to another server (referrals are not followed): "
+                                  "point ldap.uris and ldap.base at the directory that holds the user", user);
+            result = DIRECTORY_FAILED;
+        } else if (dn != NULL && strlen(dn) < sizeof entry->key) {
             (void)snprintf(entry->key, sizeof entry->key, "%s", dn);
             for (int slot = 0; slot < SLOT_COUNT; slot++)
-                read_slot(backend, ld, found, slot, entry);
+                unusable += read_slot(backend, ld, found, slot, entry);
             for (int slot = 0; slot < SLOT_COUNT; slot++)
                 if (entry->record.phones[slot].present)
                     result = DIRECTORY_FOUND;
-        } else if (dn != NULL) {
-            directory_fail(error, "the DN of %s is longer than %zu bytes", user, sizeof entry->key - 1);
+            if (result == DIRECTORY_NOT_ENROLLED && unusable > 0) {
+                directory_fail(error, "%s has phone numbers in the directory but none is usable", dn);
+                result = DIRECTORY_FAILED;
+            }
+        } else if (found != NULL) {
+            directory_fail(error, "the entry of %s has no DN phonemfa can use (none, or longer than %zu bytes)", user,
+                           sizeof entry->key - 1);
             result = DIRECTORY_FAILED;
         }
         ldap_memfree(dn);

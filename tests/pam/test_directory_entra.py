@@ -141,6 +141,16 @@ def test_masked_numbers_are_never_dialled(env, graph):
     assert not env.network.deliveries
 
 
+def test_phones_none_of_which_is_usable_deny_even_when_unenrolled_is_ignore(env, graph):
+    graph.reset()
+    graph.add_user(UPN, phones={"mobile": "+1 555"})
+    entra_config(env, graph, extra='login: { unenrolled = "ignore"; };')
+    login = env.login()
+    assert login.finish() not in (PAM_SUCCESS, PAM_IGNORE)
+    assert login.outcome()["reason"] == "directory_error"
+    assert any("alice@example.test has phones in Entra ID but none is usable" in line for line in login.logs())
+
+
 def test_unusable_number_in_graph_is_skipped(env, graph):
     graph.reset()
     graph.add_user(UPN, phones={"mobile": "+1 555", "alternateMobile": "+1 5555550119"})

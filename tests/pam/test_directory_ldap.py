@@ -178,6 +178,20 @@ def test_unusable_numbers_are_skipped_and_logged(env, directory):
                      r'number \(.*\): "call\?me\?maybe"', logs), logs
 
 
+def test_phones_none_of_which_is_usable_deny_even_when_unenrolled_is_ignore(env, directory):
+    """Not "not enrolled": with unenrolled = ignore that would let the user
+    in without a second factor, and a user who may edit their own mobile
+    (AD's Personal-Information, FreeIPA's self-service) could do it."""
+    directory.set_attrs(ad_dn(directory, "alice"), mobile=["none"], otherMobile=[], telephoneNumber=["ask me"])
+    ldap_config(env, directory, extra='login: { unenrolled = "ignore"; };')
+    login = env.login()
+    assert login.finish() not in (PAM_SUCCESS, PAM_IGNORE)
+    outcome = login.outcome()
+    assert (outcome["outcome"], outcome["reason"]) == ("error", "directory_error")
+    assert any("cn=alice,cn=Users,dc=corp,dc=example,dc=test has phone numbers in the directory but none is usable"
+               in line for line in login.logs())
+
+
 def test_national_numbers_take_the_default_country(env, directory):
     directory.set_attrs(ad_dn(directory, "alice"), mobile=["(555) 555-0117"], otherMobile=[],
                         telephoneNumber=[])

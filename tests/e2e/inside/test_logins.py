@@ -12,7 +12,8 @@ MENU = "Verify your identity:\n  1) Text +X XXXXXXXX17\n  2) Call +X XXXXXXXX17\
 
 def login(system, client, user_name="alice", **behaviour):
     from clients import User
-    user = User(system, behaviour.pop("password", PASSWORD[user_name]), **behaviour)
+    password = behaviour.pop("password") if "password" in behaviour else PASSWORD[user_name]
+    user = User(system, password, **behaviour)
     mark = system.syslog.mark()
     ok = client.login(system, user_name, user)
     return ok, user, system.syslog.outcomes(mark, client.service, user_name), mark
