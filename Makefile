@@ -269,6 +269,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/directory
 	install -m 0644 conf/directory/active-directory.conf conf/directory/freeipa.conf conf/directory/entra.conf \
 	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/directory/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/ldap
+	install -m 0644 conf/ldap/phonemfa-schema.ldif $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/ldap/
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/phonemfa
 	install -d -m 0700 $(DESTDIR)/var/lib/phonemfa
 

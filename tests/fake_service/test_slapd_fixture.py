@@ -218,6 +218,15 @@ def test_schema_names_parsed_from_an_olc_schema_ldif(tmp_path):
     assert schema_attribute_names(ldif) == ["phonemfaA", "phonemfaB", "pmB"]
 
 
+def test_phonemfa_schema_is_loaded(server):
+    """conf/ldap/phonemfa-schema.ldif, included as shipped."""
+    result = ldap_tool("ldapsearch", "-x", "-H", server.ldap_uri, "-LLL", "-o", "ldif_wrap=no", "-s", "base",
+                       "-b", "cn=Subschema", "(objectClass=*)", "attributeTypes")
+    for name in ("phonemfaPrimaryPhone", "phonemfaAlternatePhone", "phonemfaOfficePhone"):
+        assert f"NAME '{name}'" in result.stdout, name
+        assert name in server.writable_attrs
+
+
 # -- bulk, restart ------------------------------------------------------------
 
 def test_bulk_10000_users(tmp_path, pki):

@@ -415,6 +415,30 @@ def test_writes_the_writer_may_not_make_are_refused(env, directory):
     assert directory.get_attrs(dn) == before
 
 
+DEDICATED = 'primary = "phonemfaPrimaryPhone"; alternate = "phonemfaAlternatePhone"; office = "phonemfaOfficePhone";'
+
+
+def test_dedicated_attributes_from_the_shipped_schema(env, directory):
+    """conf/ldap/phonemfa-schema.ldif (loaded into slapd as shipped): the
+    phones in attributes no self-service rule lets a user change; the
+    user's own mobile is then not what the login uses, and enrollment
+    writes the dedicated attribute."""
+    dn = directory.add_user("ad", "erin", objectClass=["inetOrgPerson", "adTestUser", "phonemfaUser"],
+                            mobile="+1 555 555 0199", phonemfaPrimaryPhone="+15555550117")
+    try:
+        env.add_user("erin", 1205)
+        ldap_config(env, directory, write=True, extra_ldap=DEDICATED)
+        login, menu = start(env, user="erin")
+        assert "+X XXXXXXXX17" in menu["text"] and "+X XXXXXXXX99" not in menu["text"]
+        assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+        added = run_setup(env, "--user", "erin", "add", "alternate", "+44 7700 900123", "--no-verify")
+        assert added.returncode == 0, added.stderr
+        attrs = directory.get_attrs(dn)
+        assert attrs["phonemfaAlternatePhone"] == ["+447700900123"] and "otherMobile" not in attrs
+    finally:
+        directory.delete_user(dn)
+
+
 def test_check_reports_the_directory(env, directory):
     ldap_config(env, directory)
     good = run_setup(env, "check")
