@@ -14,6 +14,7 @@
 #define CONFIG_MAX_NETWORKS 32
 #define CONFIG_MAX_COUNTRIES 64
 #define PHONEMFA_DEFAULT_STATE "/var/lib/phonemfa/state"
+#define PHONEMFA_DEFAULT_CACHE "/var/lib/phonemfa/cache"
 #define CONFIG_ERROR_MAX 768
 #define CONFIG_FILE_MAX (256 * 1024)
 #define CONFIG_SECRET_FILE_MAX 4096
@@ -113,6 +114,8 @@ struct phonemfa_config {
     /* where phones come from */
     enum directory_backend directory;
     char *directory_managed_by;  /* who changes phones when phonemfa may not (NULL: the administrator) */
+    long directory_cache_s;      /* last-known phones used while the directory is down, this old at most; 0: off */
+    char *directory_cache_path;
     struct ldap_settings ldap;
     struct entra_settings entra;
 

@@ -357,6 +357,20 @@ int config_parse_directory(struct parse_state *state, const config_setting_t *ro
                           &config->directory_managed_by) != 0)
         return -1;
     config->directory = (enum directory_backend)choice;
+    unsigned hours = 0;
+    if (config_get_integer(state, root, "directory", "cache_hours", 1, 24 * 30, &hours) != 0 ||
+        config_get_path(state, root, "directory", "cache_directory", &config->directory_cache_path) != 0)
+        return -1;
+    config->directory_cache_s = (long)hours * 3600;
+    const config_setting_t *cache = config_member(root, "directory", "cache_hours");
+    if (cache != NULL && config->directory == DIRECTORY_FILES)
+        return config_fail(state, cache, "directory.cache_hours", "is only used with directory.backend = \"ldap\" "
+                                                                  "or \"entra\"");
+    if (config->directory_cache_path == NULL) {
+        config->directory_cache_path = strdup(PHONEMFA_DEFAULT_CACHE);
+        if (config->directory_cache_path == NULL)
+            return config_fail(state, NULL, "directory.cache_directory", "out of memory");
+    }
     const config_setting_t *ldap = config_setting_get_member(root, "ldap");
     const config_setting_t *entra = config_setting_get_member(root, "entra");
     const config_setting_t *store = config_member(root, "store", "directory");
@@ -389,6 +403,7 @@ void config_free_directory(struct phonemfa_config *config)
     struct entra_settings *entra = &config->entra;
 
     free(config->directory_managed_by);
+    free(config->directory_cache_path);
     for (size_t i = 0; i < ldap->uri_count; i++)
         free(ldap->uris[i]);
     free(ldap->ca_file);

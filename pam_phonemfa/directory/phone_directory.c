@@ -6,15 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "directory_backend.h"
 #include "phone_store.h"
+#include "record_dir.h"
 #include "user_name.h"
+
+/* Who "added" a phone in a cache record: the record format wants a name. */
+#define CACHE_WRITER "phonemfad"
 
 #define WHERE_MAX 320
 
 struct phone_directory {
     const struct phonemfa_config *config;
+    const struct log_sink *log;
     const struct directory_ops *ops; /* NULL: the local store */
     void *backend;
     char where[WHERE_MAX];
@@ -40,6 +46,7 @@ struct phone_directory *phone_directory_new(const struct phonemfa_config *config
         return NULL;
     }
     directory->config = config;
+    directory->log = log;
     switch (config->directory) {
     case DIRECTORY_FILES:
         (void)snprintf(directory->where, sizeof directory->where, "the local phone store (%s)",
@@ -96,6 +103,87 @@ static enum directory_result store_read(const struct phone_directory *directory,
     return DIRECTORY_FAILED;
 }
 
+/* -- the last-known phones (directory.cache_hours) ----------------------------------- */
+
+/* The cache is a phone store of its own (root, 0700, one 0600 record per
+ * user, atomic writes), each phone "added" when the directory last gave it. */
+static int open_cache(const struct phone_directory *directory, struct phone_store *cache)
+{
+    struct record_dir created;
+    struct record_dir_error dir_error;
+    struct store_error error;
+
+    if (record_dir_open_or_create(directory->config->directory_cache_path, "phone cache", &created, &dir_error) != 0) {
+        log_message(directory->log, LOG_ERR, "phone cache: %s", dir_error.message);
+        return -1;
+    }
+    record_dir_close(&created);
+    if (phone_store_open(directory->config->directory_cache_path, cache, &error) != 0) {
+        log_message(directory->log, LOG_ERR, "phone cache: %s", error.message);
+        return -1;
+    }
+    return 0;
+}
+
+/* What the directory said now replaces what it said before: a phone gone
+ * there is gone here (record NULL: the user has none). */
+static void cache_update(const struct phone_directory *directory, const char *user, const struct phone_record *record)
+{
+    struct phone_store cache;
+    struct store_error error;
+    struct phone_record copy;
+
+    if (directory->config->directory_cache_s == 0 || open_cache(directory, &cache) != 0)
+        return;
+    int lock = phone_store_lock(&cache, user, &error);
+    int result = lock < 0 ? -1 : 0;
+    if (result == 0 && record != NULL) {
+        copy = *record;
+        time_t now = time(NULL);
+        for (int slot = 0; slot < SLOT_COUNT; slot++) {
+            (void)snprintf(copy.phones[slot].added_by, sizeof copy.phones[slot].added_by, CACHE_WRITER);
+            copy.phones[slot].added_at = now;
+        }
+        result = phone_store_write_locked(&cache, user, &copy, &error);
+        explicit_bzero(&copy, sizeof copy);
+    } else if (result == 0) {
+        result = phone_store_remove_locked(&cache, user, &error);
+    }
+    if (result != 0)
+        log_message(directory->log, LOG_ERR, "phone cache: %s", error.message);
+    if (lock >= 0)
+        phone_store_unlock(lock);
+    phone_store_close(&cache);
+}
+
+/* The phones the directory last gave, if not older than the cache allows. */
+static bool cache_read(const struct phone_directory *directory, const char *user, struct phone_record *record)
+{
+    struct phone_store cache;
+    struct store_error error;
+    time_t given = 0, now = time(NULL);
+
+    if (directory->config->directory_cache_s == 0 || open_cache(directory, &cache) != 0)
+        return false;
+    enum store_read_result read = phone_store_read(&cache, user, record, &error);
+    phone_store_close(&cache);
+    if (read == STORE_ERROR)
+        log_message(directory->log, LOG_ERR, "phone cache: %s", error.message);
+    if (read != STORE_FOUND)
+        return false;
+    for (int slot = 0; slot < SLOT_COUNT; slot++)
+        if (record->phones[slot].present && (given == 0 || record->phones[slot].added_at < given))
+            given = record->phones[slot].added_at;
+    if (given == 0 || given > now || now - given > directory->config->directory_cache_s) {
+        memset(record, 0, sizeof *record);
+        return false;
+    }
+    log_message(directory->log, LOG_WARNING,
+                "phone directory unavailable: %s's phones as it gave them %ld minutes ago (directory.cache_hours)", user,
+                (long)(now - given) / 60);
+    return true;
+}
+
 enum directory_result phone_directory_read(struct phone_directory *directory, const char *user,
                                            struct phone_record *record, struct directory_error *error)
 {
@@ -125,6 +213,10 @@ enum directory_result phone_directory_read(struct phone_directory *directory, co
     result = directory->ops->read(directory->backend, user, entry, error);
     if (result == DIRECTORY_FOUND)
         *record = entry->record;
+    if (result == DIRECTORY_FOUND || result == DIRECTORY_NOT_ENROLLED || result == DIRECTORY_FAILED)
+        cache_update(directory, user, result == DIRECTORY_FOUND ? record : NULL);
+    else if (cache_read(directory, user, record))
+        result = DIRECTORY_FOUND;
     explicit_bzero(entry, sizeof *entry);
     free(entry);
     return result;

@@ -5,6 +5,7 @@ Each slot and the extension, missing and unusable values, names that try
 LDAP injection, user@domain names, the directory down in both failmodes,
 TLS and StartTLS failures, refused credentials, failover, and enrollment
 into the directory with phonemfa-setup."""
+import json
 import os
 import re
 import subprocess
@@ -362,6 +363,81 @@ def test_the_directory_back_after_an_outage(env, directory):
     directory.restart()
     login, _ = start(env)
     assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+
+
+# -- the last-known phones while the directory is down (directory.cache_hours) --------------
+
+
+def cache_config(env, server, hours=2):
+    ldap_config(env, server)
+    text = open(env.config_path).read().replace(
+        'managed_by = "the IT service desk (x4357)"; };',
+        f'managed_by = "the IT service desk (x4357)"; cache_hours = {hours}; '
+        f'cache_directory = "{env.dir}/cache"; }};')
+    env.set_config(text=text)
+
+
+def test_without_the_cache_a_down_directory_is_an_outage(env, directory):
+    ldap_config(env, directory)
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+    directory.stop()
+    try:
+        assert_unavailable(env.login())
+        assert not os.path.exists(os.path.join(env.dir, "cache"))
+    finally:
+        directory.restart()
+
+
+def test_the_cache_carries_logins_through_an_outage_and_forgets_what_the_directory_removed(env, directory):
+    dn = ad_dn(directory, "alice")
+    cache_config(env, directory)
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+    cached = os.path.join(env.dir, "cache", "alice.json")
+    assert os.stat(cached).st_mode & 0o777 == 0o600 and os.stat(os.path.dirname(cached)).st_mode & 0o777 == 0o700
+    directory.stop()
+    try:
+        login, menu = start(env)
+        assert "+X XXXXXXXX17" in menu["text"]
+        assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+        assert any(re.search(r"phone directory unavailable: alice's phones as it gave them \d+ minutes ago", line)
+                   for line in login.daemon.lines())
+    finally:
+        directory.restart()
+    # The primary phone is taken away in the directory: once it has
+    # answered again, the cache never offers it.
+    directory.set_attrs(dn, mobile=[])
+    login, menu = start(env)
+    assert "+X XXXXXXXX17" not in menu["text"]
+    assert login.finish() != PAM_SUCCESS
+    directory.stop()
+    try:
+        login, menu = start(env)
+        assert "+X XXXXXXXX17" not in menu["text"] and "+X XXXXXXXX19 (alternate)" in menu["text"]
+        login.finish()
+    finally:
+        directory.restart()
+    # A user no longer in the directory: no cache left.
+    directory.set_attrs(dn, otherMobile=[], telephoneNumber=[])
+    assert env.login().finish() == PAM_AUTH_ERR
+    assert not os.path.exists(cached)
+
+
+def test_a_cache_older_than_allowed_is_not_used(env, directory):
+    cache_config(env, directory, hours=1)
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+    cached = os.path.join(env.dir, "cache", "alice.json")
+    record = json.load(open(cached))
+    for phone in record["phones"].values():
+        phone["added_at"] = "2020-01-01T00:00:00Z"
+    env.write("cache/alice.json", json.dumps(record), 0o600)
+    directory.stop()
+    try:
+        assert_unavailable(env.login())
+    finally:
+        directory.restart()
 
 
 # -- phonemfa-setup with the directory ---------------------------------------------------

@@ -349,6 +349,9 @@ static void files_is_the_default_directory(void **state)
     parse_error(MINIMAL "ldap: { base = \"x\"; };", "'ldap': is only used with directory.backend = \"ldap\"");
     parse_error(MINIMAL "entra: { tenant = \"x\"; };", "'entra': is only used with directory.backend = \"entra\"");
     parse_error(MINIMAL "directory: { backend = \"ldap\"; };", "'ldap': is required with directory.backend = \"ldap\"");
+    parse_error(MINIMAL "directory: { cache_hours = 2; };", "'directory.cache_hours': is only used with");
+    parse_error(MINIMAL "directory: { backend = \"entra\"; cache_hours = 721; };",
+                "'directory.cache_hours': must be from 1 to 720");
 }
 
 static void ldap_settings_with_ad_and_freeipa_defaults(void **state)
@@ -447,6 +450,8 @@ static void entra_settings(void **state)
     assert_string_equal(config->entra.graph_url, "https://127.0.0.1:8443");
     assert_true(config->entra.write);
     assert_int_equal(config->entra.timeout_ms, 5000);
+    assert_int_equal(config->directory_cache_s, 0);
+    assert_string_equal(config->directory_cache_path, "/var/lib/phonemfa/cache");
     config_free(config);
 
     const char *head = MINIMAL "directory: { backend = \"entra\"; };\nentra: { ";
