@@ -100,6 +100,23 @@ static bool failmode_safe_applies(struct flow *flow, bool request_sent)
     return member;
 }
 
+/* An outage of the service or the directory: failmode safe lets the user
+ * pass on when it applies (what: "verification service", "phone
+ * directory"); otherwise the login is denied as unavailable. */
+static enum login_outcome outage(struct flow *flow, const char *what, bool request_sent, const char *safe_reason)
+{
+    if (flow->config->failmode == FAILMODE_SAFE && failmode_safe_applies(flow, request_sent)) {
+        log_message(flow->log, LOG_WARNING,
+                    "FAILMODE SAFE: %s unavailable, user %s passes without a second factor "
+                    "(login.failmode = \"safe\")",
+                    what, flow->request->user);
+        flow->reason = safe_reason;
+        return LOGIN_IGNORED;
+    }
+    tell(flow, _("Phone verification is not available right now. Try again later."));
+    return LOGIN_SERVICE_UNAVAILABLE;
+}
+
 /* A failure of the service: the failmode decides for outages and nonsense,
  * everything else denies with a sentence the user can act on. */
 static enum login_outcome service_failure(struct flow *flow, const struct verify_failure *failure)
@@ -108,19 +125,8 @@ static enum login_outcome service_failure(struct flow *flow, const struct verify
                 "verification service error (%s): %s", verify_failure_name(failure->kind),
                 failure->detail);
     flow->reason = verify_failure_name(failure->kind);
-    if (verify_failure_uses_failmode(failure->kind)) {
-        bool safe_applies = flow->config->failmode == FAILMODE_SAFE && failmode_safe_applies(flow, failure->request_sent);
-        if (safe_applies) {
-            log_message(flow->log, LOG_WARNING,
-                        "FAILMODE SAFE: verification service unavailable, user %s passes "
-                        "without a second factor (login.failmode = \"safe\")",
-                        flow->request->user);
-            flow->reason = "service_unavailable_failmode_safe";
-            return LOGIN_IGNORED;
-        }
-        tell(flow, _("Phone verification is not available right now. Try again later."));
-        return LOGIN_SERVICE_UNAVAILABLE;
-    }
+    if (verify_failure_uses_failmode(failure->kind))
+        return outage(flow, "verification service", failure->request_sent, "service_unavailable_failmode_safe");
     switch (failure->kind) {
     case VERIFY_RATE_LIMITED:
         tell(flow, _("Too many verification attempts for this phone. Wait a few minutes and try again."));
@@ -475,16 +481,7 @@ static enum login_outcome directory_unavailable(struct flow *flow, const struct 
 {
     log_message(flow->log, LOG_ERR, "phone directory unavailable: %s", error->message);
     flow->reason = "directory_unavailable";
-    if (flow->config->failmode == FAILMODE_SAFE && failmode_safe_applies(flow, false)) {
-        log_message(flow->log, LOG_WARNING,
-                    "FAILMODE SAFE: phone directory unavailable, user %s passes without a second factor "
-                    "(login.failmode = \"safe\")",
-                    flow->request->user);
-        flow->reason = "directory_unavailable_failmode_safe";
-        return LOGIN_IGNORED;
-    }
-    tell(flow, _("Phone verification is not available right now. Try again later."));
-    return LOGIN_SERVICE_UNAVAILABLE;
+    return outage(flow, "phone directory", false, "directory_unavailable_failmode_safe");
 }
 
 /* 0 when the user has a record; otherwise -1 with *outcome set. */

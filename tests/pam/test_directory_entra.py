@@ -7,14 +7,14 @@ permissions, masked numbers, outages in both failmodes, and the seeds'
 flow: enroll an alternate phone proved by a call answered with # (or a
 code), see it in Graph, use it at the next login."""
 import os
-import subprocess
 import tempfile
 
 import pexpect
 import pytest
 
 from graph_fake import GraphService
-from harness import BUILD, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_IGNORE, PAM_SUCCESS
+from directory_helpers import SETUP, assert_unavailable, finish_with_code, run_setup, start
+from harness import PAM_AUTH_ERR, PAM_IGNORE, PAM_SUCCESS
 from slapd import RefusedPort
 
 PRIMARY = "+15555550117"
@@ -22,9 +22,7 @@ ALTERNATE = "+15555550119"
 OFFICE = "+15555550123"
 NEW = "+447700900123"
 UPN = "alice@example.test"
-UNAVAILABLE = "Phone verification is not available right now. Try again later."
 NOT_ENROLLED = "No phone is registered for your account. Contact your administrator."
-SETUP = os.path.join(BUILD, "phonemfa-setup")
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +63,8 @@ entra: {{
     env.set_config(text=text)
 
 
-def start(env, user="alice"):
-    login = env.login(user=user)
-    return login, login.prompt()
 
 
-def finish_with_code(env, login, choice, number):
-    login.answer(choice)
-    login.prompt()
-    login.answer(env.network.last_code(number))
-    return login.finish()
 
 
 def graph_calls(graph, op=None):
@@ -207,11 +197,6 @@ def test_missing_permission_says_which(env, graph):
 # -- throttling and outages --------------------------------------------------------------------
 
 
-def assert_unavailable(login):
-    assert login.finish() == PAM_AUTHINFO_UNAVAIL
-    assert UNAVAILABLE in login.messages()
-    outcome = login.outcome()
-    assert (outcome["outcome"], outcome["reason"]) == ("denied", "directory_unavailable")
 
 
 def test_a_short_retry_after_is_waited_out(env, graph):
@@ -267,9 +252,6 @@ def test_a_malformed_answer_denies(env, graph):
 # -- phonemfa-setup with Entra ID -------------------------------------------------------------
 
 
-def run_setup(env, *args):
-    env.start_daemon()
-    return subprocess.run([SETUP, "--socket", env.socket, *args], capture_output=True, text=True, timeout=60)
 
 
 def test_seeds_flow_alternate_phone_proved_by_pressing_hash(env, graph):

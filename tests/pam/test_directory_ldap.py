@@ -8,21 +8,19 @@ into the directory with phonemfa-setup."""
 import json
 import os
 import re
-import subprocess
 import tempfile
 import time
 
 import pytest
 
-from harness import BUILD, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_IGNORE, PAM_SUCCESS
+from directory_helpers import assert_unavailable, finish_with_code, run_setup, start
+from harness import PAM_AUTH_ERR, PAM_IGNORE, PAM_SUCCESS
 from slapd import RefusedPort, SilentServer, Slapd
 
 PRIMARY = "+15555550117"
 ALTERNATE = "+15555550119"
 OFFICE = "+15555550123"
-UNAVAILABLE = "Phone verification is not available right now. Try again later."
 NOT_ENROLLED = "No phone is registered for your account. Contact your administrator."
-SETUP = os.path.join(BUILD, "phonemfa-setup")
 
 AD_FILTER = "(&(objectClass=inetOrgPerson)(sAMAccountName=%l))"
 
@@ -79,16 +77,8 @@ ldap: {{
     env.set_config(text=text)
 
 
-def start(env, user="alice"):
-    login = env.login(user=user)
-    return login, login.prompt()
 
 
-def finish_with_code(env, login, choice, number):
-    login.answer(choice)
-    login.prompt()
-    login.answer(env.network.last_code(number))
-    return login.finish()
 
 
 def assert_no_local_record(env):
@@ -249,11 +239,6 @@ def test_user_at_domain_names_from_sssd(env, directory):
 # -- the directory down, and TLS ------------------------------------------------------------
 
 
-def assert_unavailable(login, reason="directory_unavailable"):
-    assert login.finish() == PAM_AUTHINFO_UNAVAIL
-    assert UNAVAILABLE in login.messages()
-    outcome = login.outcome()
-    assert (outcome["outcome"], outcome["reason"]) == ("denied", reason)
 
 
 def test_directory_down_failmode_secure(env, directory):
@@ -443,9 +428,6 @@ def test_a_cache_older_than_allowed_is_not_used(env, directory):
 # -- phonemfa-setup with the directory ---------------------------------------------------
 
 
-def run_setup(env, *args):
-    env.start_daemon()
-    return subprocess.run([SETUP, "--socket", env.socket, *args], capture_output=True, text=True, timeout=60)
 
 
 def test_enrollment_writes_other_mobile_and_the_next_login_uses_it(env, directory):

@@ -151,6 +151,21 @@ def site(system, directories):
     system.configure()
 
 
+@pytest.fixture
+def setup_session(site):
+    """Starts phonemfa-setup as alice (after the test has configured the
+    directory); closed at the end even when the test failed half-way, so
+    its worker in phonemfad ends and the next test's settle() is not held."""
+    sessions = []
+
+    def start():
+        sessions.append(Session(site))
+        return sessions[-1]
+    yield start
+    for session in sessions:
+        session.child.close(force=True)
+
+
 def fields(lines):
     """The one outcome line, as a dict; a quoted value (the masked phone) whole."""
     assert len(lines) == 1, f"expected one outcome line, got {lines}"
@@ -250,11 +265,11 @@ def assert_next_login_offers(system, entry):
     assert (result["outcome"], result["phone"]) == ("success", "+XX XXXXXXXX23")
 
 
-def test_self_service_writes_the_alternate_into_active_directory(site, directories):
+def test_self_service_writes_the_alternate_into_active_directory(site, setup_session, directories):
     slapd, _ = directories
     site.configure(directory=active_directory(slapd))  # with the example's write_bind_dn
     mark = site.syslog.mark()
-    session = Session(site)
+    session = setup_session()
     session.reauthenticate()
     assert "Code sent to +XX XXXXXXXX23." in add_alternate(session)
     session.send(site.network.last_code(NEW))
@@ -268,13 +283,13 @@ def test_self_service_writes_the_alternate_into_active_directory(site, directori
     assert_next_login_offers(site, "3) Text +XX XXXXXXXX23 (alternate)")
 
 
-def test_self_service_writes_the_alternate_into_entra_proved_by_a_call(site, directories):
+def test_self_service_writes_the_alternate_into_entra_proved_by_a_call(site, setup_session, directories):
     """As Security info does it: we are calling the new phone, the user
     answers and presses #."""
     _, graph = directories
     site.configure(directory=entra(graph))
     mark = site.syslog.mark()
-    session = Session(site)
+    session = setup_session()
     session.reauthenticate()
     site.network.call_mode = "approval"
     shown = add_alternate(session, channel="2", until=r"press # to confirm the phone\.")
@@ -291,7 +306,7 @@ def test_self_service_writes_the_alternate_into_entra_proved_by_a_call(site, dir
 
 
 @pytest.mark.parametrize("backend", ["freeipa", "entra"])
-def test_a_read_only_directory_says_who_manages_the_phones(site, directories, backend):
+def test_a_read_only_directory_says_who_manages_the_phones(site, setup_session, directories, backend):
     """FreeIPA's example has no write_bind_dn; Entra's with write = false."""
     slapd, graph = directories
     if backend == "freeipa":
@@ -302,7 +317,7 @@ def test_a_read_only_directory_says_who_manages_the_phones(site, directories, ba
         managed_by, held = "Security info, https://mysignins.microsoft.com", lambda: graph.phones(UPN)
     before = held()
     mark = site.syslog.mark()
-    session = Session(site)
+    session = setup_session()
     session.reauthenticate()
     menu = session.expect(r"Choose: ")
     assert "  primary    +X XXXXXXXX17  (texts and calls)" in menu
