@@ -475,11 +475,63 @@ static enum login_outcome choose_and_verify(struct flow *flow)
     }
 }
 
+static int open_state(struct flow *flow)
+{
+    struct record_dir_error error;
+
+    if (!policy_uses_state(flow->config))
+        return 0;
+    if (record_dir_open_or_create(flow->config->state_directory, "state directory", &flow->state, &error) != 0) {
+        log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+        flow->reason = "state_error";
+        return -1;
+    }
+    flow->state_open = true;
+    return 0;
+}
+
+/* -1 with *outcome set when the user is locked out (or the state cannot
+ * be read), 0 otherwise. */
+static int refuse_if_locked_out(struct flow *flow, enum login_outcome *outcome)
+{
+    struct record_dir_error error;
+    time_t until = 0;
+
+    if (flow->config->lockout_failures == 0)
+        return 0;
+    if (!flow->state_open && open_state(flow) != 0) {
+        *outcome = LOGIN_INTERNAL_ERROR;
+        return -1;
+    }
+    struct user_state *state = malloc(sizeof *state);
+    int result = -1;
+    if (state == NULL || user_state_read(&flow->state, flow->request->user, state, &error) != 0) {
+        if (state == NULL)
+            (void)snprintf(error.message, sizeof error.message, "out of memory");
+        *outcome = state_failed(flow, &error);
+    } else if (policy_locked_out(state, time(NULL), &until)) {
+        tell_locked_out(flow, until);
+        *outcome = LOGIN_DENIED;
+    } else {
+        result = 0;
+    }
+    free(state);
+    return result;
+}
+
 /* The phone directory did not answer: an outage like the service's, so
  * the failmode decides (nothing was sent to anyone yet). */
 static enum login_outcome directory_unavailable(struct flow *flow, const struct directory_error *error)
 {
+    enum login_outcome outcome = LOGIN_INTERNAL_ERROR;
+
     log_message(flow->log, LOG_ERR, "phone directory unavailable: %s", error->message);
+    flow->reason = "directory_unavailable";
+    /* Before failmode safe may let anyone through, the lockout (checked
+     * at every other login before anything is sent) is checked here too:
+     * the phones are not known, so remembered logins are not. */
+    if (flow->config->failmode == FAILMODE_SAFE && refuse_if_locked_out(flow, &outcome) != 0)
+        return outcome;
     flow->reason = "directory_unavailable";
     return outage(flow, "phone directory", false, "directory_unavailable_failmode_safe");
 }
@@ -533,21 +585,6 @@ static bool filter_allowed_phones(struct flow *flow)
                                   !(record->phones[record->preferred_slot].channels & record->preferred_channel)))
         record->has_preferred = false;
     return any;
-}
-
-static int open_state(struct flow *flow)
-{
-    struct record_dir_error error;
-
-    if (!policy_uses_state(flow->config))
-        return 0;
-    if (record_dir_open_or_create(flow->config->state_directory, "state directory", &flow->state, &error) != 0) {
-        log_message(flow->log, LOG_ERR, "state error: %s", error.message);
-        flow->reason = "state_error";
-        return -1;
-    }
-    flow->state_open = true;
-    return 0;
 }
 
 /* Before anything is sent: a locked-out user is refused, a remembered

@@ -109,7 +109,7 @@ static enum directory_result fetch_token(struct entra_backend *backend, struct h
         char why[320];
         entra_service_error(&response, why, sizeof why);
         directory_fail(error, "Entra ID token endpoint: %s", why);
-        result = DIRECTORY_UNAVAILABLE;
+        result = DIRECTORY_FAILED; /* it answered: not an outage (see answer_failed) */
     } else {
         char why[320];
         entra_service_error(&response, why, sizeof why);
@@ -236,7 +236,10 @@ static enum directory_result answer_failed(const struct http_response *response,
                               "consent)", what, why, permission);
     else
         directory_fail(error, "%s: %s", what, why);
-    return response->status == 429 || response->status >= 500 ? DIRECTORY_UNAVAILABLE : DIRECTORY_FAILED;
+    /* Graph answered: even 429 and 5xx, which logins anyone starts can
+     * bring about (Graph throttles the app across the tenant), deny rather
+     * than open failmode safe. */
+    return DIRECTORY_FAILED;
 }
 
 struct skipped_context {
@@ -276,7 +279,7 @@ static enum directory_result entra_read(void *opaque, const char *user, struct d
     enum directory_result result = graph(backend, session, "GET", path, NULL, &response, error);
     if (result != DIRECTORY_FOUND)
         goto out;
-    if (response.status == 404) {
+    if (entra_is_no_such_user(&response)) {
         result = DIRECTORY_NOT_ENROLLED; /* no such user: entry->key stays empty */
         goto out;
     }
@@ -375,9 +378,20 @@ static int entra_write(void *opaque, const struct directory_entry *before, const
         directory_fail(error, "cannot start an HTTPS session");
         return -1;
     }
-    for (int slot = 0; slot < SLOT_COUNT && result == 0; slot++)
-        if (directory_slot_changed(&before->record, after, slot))
-            result = write_slot(backend, session, before, after, slot, error);
+    const char *done = NULL;
+    for (int slot = 0; slot < SLOT_COUNT && result == 0; slot++) {
+        if (!directory_slot_changed(&before->record, after, slot))
+            continue;
+        result = write_slot(backend, session, before, after, slot, error);
+        if (result == 0)
+            done = phone_slot_name((enum phone_slot)slot);
+    }
+    /* Graph takes one phone method a request: say what did change. */
+    if (result != 0 && done != NULL) {
+        size_t length = strlen(error->message);
+        (void)snprintf(error->message + length, sizeof error->message - length, " (the %s phone was changed before)",
+                       done);
+    }
     http_session_free(session);
     return result;
 }

@@ -21,6 +21,9 @@
 #define FILTER_MAX 2048
 /* Two are asked for: a second entry means the filter is ambiguous. */
 #define SIZE_LIMIT 2
+/* Lines about unusable values of one attribute, per lookup: an entry
+ * with a thousand of them must not write a thousand lines a login. */
+#define UNUSABLE_LOGGED_MAX 3
 /* Idle reader connections kept: as many as logins usually look up at once. */
 #define IDLE_READERS_MAX 8
 
@@ -40,11 +43,13 @@ static const char *slot_attribute(const struct ldap_backend *backend, int slot)
 
 /* A connection error (nothing answered, or the connection went away):
  * another server may be tried, and the failmode decides if none answers.
- * A TLS failure looks the same to libldap: the diagnostic says which. */
+ * A TLS failure looks the same to libldap: the diagnostic says which. A
+ * server that answers "busy", "unavailable" or "time limit exceeded" did
+ * answer, and a crowd of logins can make it say so: that is an error,
+ * never an outage failmode safe would let users through on. */
 static bool is_unreachable(int rc)
 {
-    return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE ||
-           rc == LDAP_BUSY || rc == LDAP_TIMELIMIT_EXCEEDED;
+    return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT;
 }
 
 /* The server's diagnostic is the server's text: sanitised before it
@@ -138,6 +143,14 @@ static LDAP *connect_bound(const struct ldap_settings *settings, const char *dn,
     return NULL;
 }
 
+/* A DN is the server's text: printable (and numbers masked) before it
+ * goes into a log line or onto a user's terminal. */
+static void shown_dn(const char *dn, char *out, size_t size)
+{
+    (void)snprintf(out, size, "%s", dn);
+    log_sanitize_service_text(out);
+}
+
 static bool escape_filter_value(const char *in, char *out, size_t size)
 {
     struct berval value = {strlen(in), (char *)in}, escaped = {0, NULL};
@@ -175,11 +188,15 @@ static unsigned read_slot(struct ldap_backend *backend, LDAP *ld, LDAPMessage *f
             phone->present = true;
             phone->channels = slot == SLOT_OFFICE ? CHANNEL_CALL : CHANNEL_TEXT | CHANNEL_CALL;
             phone->verified_by = VERIFIED_NONE;
-        } else if (!usable) {
-            unusable++;
+        } else if (!usable && ++unusable <= UNUSABLE_LOGGED_MAX) {
+            /* A value may be a number after all (a national one without a
+             * default country): masked like any number in a log. */
+            char dn[sizeof entry->key];
             log_clean_value(clean, sizeof clean, value->bv_len < sizeof text ? text : "(too long)");
+            log_sanitize_service_text(clean);
+            shown_dn(entry->key, dn, sizeof dn);
             log_message(backend->log, LOG_WARNING, "directory: %s of %s is not a usable phone number (%s): \"%s\"",
-                        attribute, entry->key, why, clean);
+                        attribute, dn, why, clean);
         }
     }
     ldap_value_free_len(values);
@@ -198,6 +215,7 @@ static enum directory_result search(struct ldap_backend *backend, LDAP *ld, cons
     struct timeval timeout = {.tv_sec = settings->timeout_ms / 1000, .tv_usec = (settings->timeout_ms % 1000) * 1000};
     enum directory_result result = DIRECTORY_FAILED;
 
+    *rc = LDAP_OTHER;
     if (!directory_expand(settings->filter, user, escape_filter_value, filter, sizeof filter)) {
         directory_fail(error, "the filter for %s does not fit in %d bytes", user, FILTER_MAX);
         return DIRECTORY_FAILED;
@@ -231,7 +249,9 @@ static enum directory_result search(struct ldap_backend *backend, LDAP *ld, cons
                 if (entry->record.phones[slot].present)
                     result = DIRECTORY_FOUND;
             if (result == DIRECTORY_NOT_ENROLLED && unusable > 0) {
-                directory_fail(error, "%s has phone numbers in the directory but none is usable", dn);
+                char shown[sizeof entry->key];
+                shown_dn(dn, shown, sizeof shown);
+                directory_fail(error, "%s has phone numbers in the directory but none is usable", shown);
                 result = DIRECTORY_FAILED;
             }
         } else if (found != NULL) {
@@ -268,6 +288,20 @@ static void give_back_reader(struct ldap_backend *backend, LDAP *ld)
         (void)ldap_unbind_ext_s(ld, NULL, NULL);
 }
 
+static void drop_idle_readers(struct ldap_backend *backend)
+{
+    LDAP *idle[IDLE_READERS_MAX];
+    size_t count;
+
+    (void)pthread_mutex_lock(&backend->lock);
+    count = backend->idle_count;
+    memcpy(idle, backend->idle, count * sizeof idle[0]);
+    backend->idle_count = 0;
+    (void)pthread_mutex_unlock(&backend->lock);
+    for (size_t i = 0; i < count; i++)
+        (void)ldap_unbind_ext_s(idle[i], NULL, NULL);
+}
+
 static enum directory_result ldap_read(void *opaque, const char *user, struct directory_entry *entry,
                                        struct directory_error *error)
 {
@@ -277,9 +311,10 @@ static enum directory_result ldap_read(void *opaque, const char *user, struct di
     int rc = LDAP_SERVER_DOWN;
 
     /* A kept connection the server has since closed fails at once: the
-     * search is then made once more on a fresh one. */
+     * others kept are most likely closed too (a restart, an idle timeout),
+     * so they are dropped and the search is made once more on a fresh one. */
     for (int attempt = 0; attempt < 2; attempt++) {
-        LDAP *ld = take_reader(backend);
+        LDAP *ld = attempt == 0 ? take_reader(backend) : NULL;
         bool kept = ld != NULL;
         if (!kept) {
             ld = connect_bound(settings, settings->sasl_external ? NULL : settings->bind_dn,
@@ -298,6 +333,7 @@ static enum directory_result ldap_read(void *opaque, const char *user, struct di
         (void)ldap_unbind_ext_s(ld, NULL, NULL);
         if (!kept)
             break;
+        drop_idle_readers(backend);
     }
     return result;
 }
@@ -348,12 +384,17 @@ static int ldap_write(void *opaque, const struct directory_entry *before, const 
     if (writer == NULL)
         return -1;
     rc = ldap_modify_ext_s(writer, before->key, list, NULL, NULL);
-    if (rc == LDAP_NO_SUCH_ATTRIBUTE)
-        rc = LDAP_SUCCESS; /* a phone removed that was gone already: what was asked */
-    if (rc != LDAP_SUCCESS)
+    /* A phone removed that was gone already is what was asked; in a modify
+     * of several slots it would mean none was written (all or nothing). */
+    if (rc == LDAP_NO_SUCH_ATTRIBUTE && count == 1 && mods[0].mod_op == LDAP_MOD_DELETE)
+        rc = LDAP_SUCCESS;
+    if (rc != LDAP_SUCCESS) {
+        char dn[sizeof before->key];
+        shown_dn(before->key, dn, sizeof dn);
         describe(writer, rc, rc == LDAP_INSUFFICIENT_ACCESS ? "ldap.write_bind_dn may not change the phones of"
                                                             : "the directory refused the change of",
-                 before->key, error);
+                 dn, error);
+    }
     (void)ldap_unbind_ext_s(writer, NULL, NULL);
     return rc == LDAP_SUCCESS ? 0 : -1;
 }

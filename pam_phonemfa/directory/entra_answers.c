@@ -43,6 +43,18 @@ void entra_service_error(const struct http_response *response, char *out, size_t
     json_decref(root);
 }
 
+bool entra_is_no_such_user(const struct http_response *response)
+{
+    json_t *root = response->status == 404 && json_answer_content_type_ok(response->content_type)
+                       ? json_loadb(response->body, response->length, JSON_REJECT_DUPLICATES, NULL)
+                       : NULL;
+    const char *code = json_string_value(json_object_get(json_object_get(root, "error"), "code"));
+    bool no_such_user = code != NULL && (strcmp(code, "Request_ResourceNotFound") == 0 ||
+                                         strcmp(code, "ResourceNotFound") == 0);
+    json_decref(root);
+    return no_such_user;
+}
+
 int entra_parse_token(const char *content_type, const char *body, size_t length, char **token,
                       long long *lifetime_s)
 {
@@ -100,8 +112,14 @@ int entra_parse_methods(const char *content_type, const char *body, size_t lengt
         for (int s = 0; type != NULL && s < SLOT_COUNT; s++)
             if (strcmp(type, entra_phone_types[s]) == 0)
                 slot = s;
-        if (slot < 0 || number == NULL || id == NULL || record->phones[slot].present)
+        if (slot < 0 || record->phones[slot].present)
             continue; /* another kind of method, or a second of a type Graph has one of */
+        if (number == NULL || id == NULL) {
+            /* Counted, not ignored: a user whose phones all came back like
+             * this is not "not enrolled". */
+            skipped(context, type, "", number == NULL ? "no phoneNumber" : "no id");
+            continue;
+        }
         struct phone_entry *phone = &record->phones[slot];
         const char *why = "its id is not a GUID";
         bool usable = strlen(id) < ENTRA_ID_MAX && id[0] != '\0' &&

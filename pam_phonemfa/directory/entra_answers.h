@@ -2,6 +2,7 @@
 #ifndef PHONEMFA_ENTRA_ANSWERS_H
 #define PHONEMFA_ENTRA_ANSWERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "http_client.h"
@@ -27,6 +28,12 @@ int entra_parse_methods(const char *content_type, const char *body, size_t lengt
                         char ids[SLOT_COUNT][ENTRA_ID_MAX], unsigned *masked,
                         void (*skipped)(void *context, const char *type, const char *number, const char *why),
                         void *context);
+
+/* Graph's own "no such user": HTTP 404 with the JSON error code
+ * Request_ResourceNotFound (or ResourceNotFound). Any other 404 (a wrong
+ * graph_url, a proxy's page) is not taken for it: "not enrolled" may let
+ * a user pass. */
+bool entra_is_no_such_user(const struct http_response *response);
 
 /* An error answer of either, for the log: "HTTP 401 invalid_client: ...",
  * sanitised, with the token endpoint's first error code. */

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from directory_helpers import assert_unavailable, finish_with_code, run_setup, start
-from harness import PAM_AUTH_ERR, PAM_IGNORE, PAM_SUCCESS
+from harness import PAM_AUTH_ERR, PAM_IGNORE, PAM_SUCCESS, run_parallel
 from slapd import RefusedPort, SilentServer, Slapd
 
 PRIMARY = "+15555550117"
@@ -337,6 +337,39 @@ def test_refused_credentials_deny_even_in_failmode_safe(env, directory):
     outcome = login.outcome()
     assert (outcome["outcome"], outcome["reason"]) == ("error", "directory_error")
     assert any("bind refused by " in line and "Invalid credentials (49)" in line for line in login.logs())
+
+
+def test_dead_kept_connections_are_not_an_outage(env, directory):
+    """Review finding: with two kept connections the server has closed
+    (a restart, an idle timeout), a login must reconnect, not take the
+    second dead one for an outage (which failmode safe would let through)."""
+    ldap_config(env, directory, extra='login: { failmode = "safe"; };')
+    # Lookups at once: as many connections kept (up to 8).
+    run_parallel(8, lambda: env.login().finish())
+    directory.restart()
+    login, menu = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+    assert login.outcome()["reason"] == "approved"
+
+
+def test_failmode_safe_never_lets_a_locked_out_user_in(env, directory):
+    """Review finding: the directory down with failmode safe must not skip
+    the lockout a login checks before anything else."""
+    refused = RefusedPort()
+    ldap_config(env, directory, uris=[refused.uri], extra='login: { failmode = "safe"; };')
+    env.write_state("alice", {"version": 1, "locked_until": "2099-01-01T00:00:00Z"})
+    login = env.login()
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.outcome()["reason"] == "locked_out"
+
+
+def test_a_base_that_does_not_exist_is_an_error_not_an_outage(env, directory):
+    ldap_config(env, directory, extra='login: { failmode = "safe"; };', timeout=2)
+    text = open(env.config_path).read().replace('base = "', 'base = "cn=nosuch,', 1)
+    env.set_config(text=text)
+    login = env.login()
+    assert login.finish() not in (PAM_SUCCESS, PAM_IGNORE)
+    assert login.outcome()["reason"] == "directory_error"
 
 
 def test_the_directory_back_after_an_outage(env, directory):

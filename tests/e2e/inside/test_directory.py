@@ -47,9 +47,6 @@ IPA_MENU = ("Verify your identity:\n  1) Text +X XXXXXXXX17\n  2) Call +X XXXXXX
 ENTRA_MENU = ("Verify your identity:\n  1) Text +X XXXXXXXX17\n  2) Call +X XXXXXXXX17\n"
               "  3) Call +X XXXXXXXX19 (alternate)\n  4) Call +X XXXXXXXX23 (office)\nChoose 1-4 [1]: ")
 
-SSH_CLIENTS = [Ssh(), Paramiko()]
-
-
 def clients(*chosen):
     """Runs the test with these real clients only (see conftest's client)."""
     return pytest.mark.parametrize("client", chosen, indirect=True, ids=lambda c: c.name)
@@ -254,6 +251,17 @@ def test_user_at_domain_names_as_sssd_gives_them(site, client, directories, back
 # -- phonemfa-setup: the user's own phones in the directory -----------------------------------
 
 
+def assert_saved(system, session, mark, verified_by):
+    """phonemfa-setup saved the new alternate phone, logged the change as
+    alice's own, and kept nothing on the host."""
+    session.expect("Saved.")
+    session.choose("Quit")
+    assert session.finish()[0] == 0
+    assert any(f'change=add user=alice slot=alternate phone="+XX XXXXXXXX23" verified_by={verified_by}' in line
+               and "actor=alice" in line for line in change_lines(system, mark))
+    assert_no_local_record()
+
+
 def assert_next_login_offers(system, entry):
     """A sudo login after the change: the menu has the new alternate phone
     (menu entry 3 in both directories), and a code from it lets alice in."""
@@ -273,13 +281,8 @@ def test_self_service_writes_the_alternate_into_active_directory(site, setup_ses
     session.reauthenticate()
     assert "Code sent to +XX XXXXXXXX23." in add_alternate(session)
     session.send(site.network.last_code(NEW))
-    session.expect("Saved.")
-    session.choose("Quit")
-    assert session.finish()[0] == 0
+    assert_saved(site, session, mark, "text")
     assert slapd.get_attrs(ALICE_AD)["otherMobile"] == [NEW]
-    assert any('change=add user=alice slot=alternate phone="+XX XXXXXXXX23" verified_by=text' in line and
-               "actor=alice" in line for line in change_lines(site, mark))
-    assert_no_local_record()
     assert_next_login_offers(site, "3) Text +XX XXXXXXXX23 (alternate)")
 
 
@@ -295,13 +298,8 @@ def test_self_service_writes_the_alternate_into_entra_proved_by_a_call(site, set
     shown = add_alternate(session, channel="2", until=r"press # to confirm the phone\.")
     assert "Calling +XX XXXXXXXX23. Answer it and press # to confirm the phone." in shown
     assert site.network.answer_call(NEW, "approve")
-    session.expect("Saved.")
-    session.choose("Quit")
-    assert session.finish()[0] == 0
+    assert_saved(site, session, mark, "call")
     assert graph.phones(UPN)["alternateMobile"] == "+44 7700900123"
-    assert any('change=add user=alice slot=alternate phone="+XX XXXXXXXX23" verified_by=call' in line and
-               "actor=alice" in line for line in change_lines(site, mark))
-    assert_no_local_record()
     assert_next_login_offers(site, "3) Call +XX XXXXXXXX23 (alternate)")
 
 
@@ -334,17 +332,17 @@ def test_a_read_only_directory_says_who_manages_the_phones(site, setup_session, 
 
 
 @pytest.mark.parametrize("backend", ["ldap", "entra"])
-@clients(*SSH_CLIENTS)
+@clients(Ssh(), Paramiko())
 def test_the_directory_down_denies_the_login(site, client, directories, backend):
     """slapd stopped (both domain controllers of the example), or nothing
     listening where Entra should be: failmode secure denies, nothing is
     sent, and once slapd is back the next login goes through."""
     slapd, graph = directories
-    refused = RefusedPort()
     if backend == "ldap":
         site.configure(directory=active_directory(slapd))
         slapd.stop()
     else:
+        refused = RefusedPort()
         site.configure(directory=entra(graph, url=refused.uri.replace("ldaps://", "https://")))
     try:
         ok, user, lines, mark = login(site, client, choices=["1"])
