@@ -114,6 +114,7 @@ struct phonemfa_config {
     /* where phones come from */
     enum directory_backend directory;
     char *directory_managed_by;  /* who changes phones when phonemfa may not (NULL: the administrator) */
+    char *directory_domain;      /* the one domain of user@domain names a %l-only template may take; NULL: none */
     long directory_cache_s;      /* last-known phones used while the directory is down, this old at most; 0: off */
     char *directory_cache_path;
     struct ldap_settings ldap;

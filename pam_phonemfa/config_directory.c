@@ -9,6 +9,7 @@
 
 #include "config_parse.h"
 #include "secure_mem.h"
+#include "user_name.h"
 
 #define DIRECTORY_TEXT_MAX 256
 #define LDAP_DN_MAX 1024
@@ -357,6 +358,15 @@ int config_parse_directory(struct parse_state *state, const config_setting_t *ro
                           &config->directory_managed_by) != 0)
         return -1;
     config->directory = (enum directory_backend)choice;
+    if (config_get_string(state, root, "directory", "domain", 200, false, &config->directory_domain) != 0)
+        return -1;
+    if (config->directory_domain != NULL) {
+        char name[256];
+        (void)snprintf(name, sizeof name, "a@%s", config->directory_domain);
+        if (!user_name_is_valid(name))
+            return config_fail(state, config_member(root, "directory", "domain"), "directory.domain",
+                               "must be a DNS domain such as \"corp.example.com\"");
+    }
     unsigned hours = 0;
     if (config_get_integer(state, root, "directory", "cache_hours", 1, 24 * 30, &hours) != 0 ||
         config_get_path(state, root, "directory", "cache_directory", &config->directory_cache_path) != 0)
@@ -403,6 +413,7 @@ void config_free_directory(struct phonemfa_config *config)
     struct entra_settings *entra = &config->entra;
 
     free(config->directory_managed_by);
+    free(config->directory_domain);
     free(config->directory_cache_path);
     for (size_t i = 0; i < ldap->uri_count; i++)
         free(ldap->uris[i]);

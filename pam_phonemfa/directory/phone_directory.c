@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "directory_backend.h"
@@ -101,6 +102,32 @@ static enum directory_result store_read(const struct phone_directory *directory,
     (void)directory;
     directory_fail(error, "%s", store_error.message);
     return DIRECTORY_FAILED;
+}
+
+/* A template that takes only the part before '@' (%l) would give
+ * alice@corp and alice@other, two accounts, one entry and its phones: a
+ * name with a domain is taken only in directory.domain. */
+static bool domain_allowed(const struct phone_directory *directory, const char *user, struct directory_error *error)
+{
+    const struct phonemfa_config *config = directory->config;
+    const char *domain = user_name_domain(user);
+    const char *template = config->directory == DIRECTORY_LDAP ? config->ldap.filter : config->entra.user_template;
+
+    if (domain[0] == '\0')
+        return true;
+    if (config->directory_domain != NULL) {
+        if (strcasecmp(domain, config->directory_domain) == 0)
+            return true;
+        directory_fail(error, "%s is not a user of directory.domain %s", user, config->directory_domain);
+        return false;
+    }
+    if (strstr(template, "%l") != NULL && strstr(template, "%u") == NULL && strstr(template, "%d") == NULL) {
+        directory_fail(error, "%s: the %s template takes only the name before '@', which users of other domains "
+                              "share: set directory.domain", user,
+                       config->directory == DIRECTORY_LDAP ? "ldap.filter" : "entra.user");
+        return false;
+    }
+    return true;
 }
 
 /* -- the last-known phones (directory.cache_hours) ----------------------------------- */
@@ -205,6 +232,8 @@ enum directory_result phone_directory_read(struct phone_directory *directory, co
         phone_store_close(&store);
         return result;
     }
+    if (!domain_allowed(directory, user, error))
+        return DIRECTORY_FAILED;
     struct directory_entry *entry = calloc(1, sizeof *entry);
     if (entry == NULL) {
         directory_fail(error, "out of memory");
@@ -272,6 +301,8 @@ int phone_directory_edit(struct phone_directory *directory, const char *user,
     }
     if (directory->ops == NULL)
         return store_edit(directory, user, change, argument, error);
+    if (!domain_allowed(directory, user, error))
+        return DIRECTORY_EDIT_FAILED;
     struct directory_entry *entry = calloc(1, sizeof *entry);
     struct phone_record *after = calloc(1, sizeof *after);
     int result = DIRECTORY_EDIT_FAILED;

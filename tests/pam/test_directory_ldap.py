@@ -229,9 +229,23 @@ def test_user_at_domain_names_from_sssd(env, directory):
         login, _ = start(env, user="dave@corp.example.test")
         assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
         assert login.outcome()["user"] == "dave@corp.example.test"
+        # %l drops the domain: only names of directory.domain are taken.
         ldap_config(env, directory, filter_="(sAMAccountName=%l)")
+        env.add_user("dave@other.example.test", 1202)
+        for name, domain in (("dave@corp.example.test", None), ("dave@other.example.test", "corp.example.test")):
+            if domain:
+                text = open(env.config_path).read().replace('directory: { backend = "ldap";',
+                                                           f'directory: {{ backend = "ldap"; domain = "{domain}";')
+                env.set_config(text=text)
+            login = env.login(user=name)
+            assert login.finish() not in (PAM_SUCCESS, PAM_IGNORE), "another domain's dave must not get these phones"
+            assert login.outcome()["reason"] == "directory_error"
         login, _ = start(env, user="dave@corp.example.test")
         assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+        refused = run_setup(env, "--user", "dave@other.example.test", "add", "alternate", "+44 7700 900123",
+                            "--no-verify")
+        assert refused.returncode == 3
+        assert "dave@other.example.test is not a user of directory.domain corp.example.test" in refused.stderr
     finally:
         directory.delete_user(dn)
 

@@ -350,6 +350,7 @@ static void files_is_the_default_directory(void **state)
     parse_error(MINIMAL "entra: { tenant = \"x\"; };", "'entra': is only used with directory.backend = \"entra\"");
     parse_error(MINIMAL "directory: { backend = \"ldap\"; };", "'ldap': is required with directory.backend = \"ldap\"");
     parse_error(MINIMAL "directory: { cache_hours = 2; };", "'directory.cache_hours': is only used with");
+    parse_error(MINIMAL "directory: { domain = \"corp..example\"; };", "'directory.domain': must be a DNS domain");
     parse_error(MINIMAL "directory: { backend = \"entra\"; cache_hours = 721; };",
                 "'directory.cache_hours': must be from 1 to 720");
 }
