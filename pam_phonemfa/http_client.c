@@ -240,9 +240,16 @@ static size_t collect_body(char *data, size_t size, size_t count, void *user)
         size_t capacity = buffer->capacity ? buffer->capacity : 1024;
         while (capacity < buffer->length + length + 1)
             capacity *= 2;
-        char *grown = realloc(buffer->data, capacity);
+        /* Not realloc: an answer may hold a secret (an access token), and
+         * realloc would leave its first part behind in freed memory. */
+        char *grown = malloc(capacity);
         if (grown == NULL)
             return 0;
+        if (buffer->data != NULL) {
+            memcpy(grown, buffer->data, buffer->length);
+            explicit_bzero(buffer->data, buffer->capacity);
+            free(buffer->data);
+        }
         buffer->data = grown;
         buffer->capacity = capacity;
     }

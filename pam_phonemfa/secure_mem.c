@@ -1,5 +1,8 @@
 #include "secure_mem.h"
 
+#include <jansson.h>
+#include <malloc.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,4 +20,20 @@ void secure_free_buffer(void *buffer, size_t length)
         return;
     explicit_bzero(buffer, length);
     free(buffer);
+}
+
+/* jansson's strings and parse buffers hold what Graph and the token
+ * endpoint answered (an access token among it): wiped before they are
+ * freed. malloc_usable_size is glibc's, as is every target of phonemfad. */
+static void wiping_free(void *pointer)
+{
+    if (pointer == NULL)
+        return;
+    explicit_bzero(pointer, malloc_usable_size(pointer));
+    free(pointer);
+}
+
+void secure_json_allocator(void)
+{
+    json_set_alloc_funcs(malloc, wiping_free);
 }

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "daemon_socket.h"
 #include "phone_directory.h"
+#include "secure_mem.h"
 #include "http_client.h"
 #include "setup_worker.h"
 #include "i18n.h"
@@ -84,6 +85,12 @@ static struct loaded_config *load_config(struct daemon *daemon, const char *path
         return loaded;
     }
     loaded->directory = phone_directory_new(loaded->config, daemon->pool, &daemon->log, &directory_error);
+    if (loaded->directory != NULL && loaded->config->directory != DIRECTORY_FILES &&
+        loaded->config->unenrolled == UNENROLLED_IGNORE)
+        daemon_log(daemon, LOG_WARNING,
+                   "login.unenrolled = \"ignore\" with phones from %s: every user it shows no phone for passes "
+                   "without a second factor (a reader that may not see the phone attributes shows none)",
+                   phone_directory_where(loaded->directory));
     if (loaded->directory == NULL) {
         (void)snprintf(loaded->error, sizeof loaded->error, "%s: the phone directory: %s", path,
                        directory_error.message);
@@ -456,6 +463,7 @@ static bool parse_count(const char *text, unsigned maximum, unsigned *value)
 
 int main(int argc, char **argv)
 {
+    secure_json_allocator(); /* before any thread, and any JSON */
     if (argc > 1 && strcmp(argv[1], SETUP_WORKER_FLAG) == 0)
         return setup_worker_main(argc, argv);
     static const struct option options[] = {

@@ -42,6 +42,7 @@ struct entra_backend {
     pthread_mutex_t lock;  /* over the token: one thread fetches, the others wait for it */
     char *token;           /* secret; NULL until fetched */
     long token_valid_until_ms;
+    unsigned long token_generation; /* how many tokens fetched so far */
     /* After a fetch that got no answer, the logins waiting for the lock do
      * not each wait out the timeout again: for this long they are told the
      * endpoint is unavailable at once. */
@@ -104,6 +105,7 @@ static enum directory_result fetch_token(struct entra_backend *backend, struct h
         backend->token = token;
         long margin = lifetime > 2 * TOKEN_MARGIN_S ? TOKEN_MARGIN_S : (long)lifetime / 2;
         backend->token_valid_until_ms = wire_now_ms() + ((long)lifetime - margin) * 1000;
+        backend->token_generation++;
         result = DIRECTORY_FOUND;
     } else if (response.status == 429 || response.status >= 500) {
         char why[320];
@@ -126,24 +128,28 @@ static enum directory_result fetch_token(struct entra_backend *backend, struct h
 /* "Authorization: Bearer ..." into out (wiped by the caller): the kept
  * token, or a new one when it is about to expire or `renew` says Graph
  * refused it. */
-static enum directory_result authorization(struct entra_backend *backend, struct http_session *session, bool renew,
-                                           char *out, size_t size, struct directory_error *error)
+static enum directory_result authorization(struct entra_backend *backend, struct http_session *session,
+                                           unsigned long *generation, bool renew, char *out, size_t size,
+                                           struct directory_error *error)
 {
     enum directory_result result = DIRECTORY_FOUND;
 
     (void)pthread_mutex_lock(&backend->lock);
     long now = wire_now_ms();
-    if ((renew || backend->token == NULL || now >= backend->token_valid_until_ms) &&
-        now < backend->fetch_failed_until_ms) {
+    /* Refused: renewed only if no other login has renewed it meanwhile. */
+    renew = renew && *generation == backend->token_generation;
+    bool needed = renew || backend->token == NULL || now >= backend->token_valid_until_ms;
+    if (needed && now < backend->fetch_failed_until_ms) {
         directory_fail(error, "%s (a moment ago; not asked again yet)", backend->fetch_failure);
         result = DIRECTORY_UNAVAILABLE;
-    } else if (renew || backend->token == NULL || now >= backend->token_valid_until_ms) {
+    } else if (needed) {
         result = fetch_token(backend, session, error);
         if (result == DIRECTORY_UNAVAILABLE) {
             backend->fetch_failed_until_ms = wire_now_ms() + FETCH_BACKOFF_MS;
             (void)snprintf(backend->fetch_failure, sizeof backend->fetch_failure, "%s", error->message);
         }
     }
+    *generation = backend->token_generation;
     if (result == DIRECTORY_FOUND && snprintf(out, size, "Authorization: Bearer %s", backend->token) >= (int)size) {
         directory_fail(error, "the access token is too long");
         result = DIRECTORY_FAILED;
@@ -168,6 +174,7 @@ static enum directory_result graph(struct entra_backend *backend, struct http_se
 {
     char url[URL_MAX], detail[HTTP_DETAIL_MAX] = "", bearer[ENTRA_TOKEN_MAX + 32];
     bool renewed = false, waited = false;
+    unsigned long generation = 0;
     enum directory_result result = DIRECTORY_FAILED;
 
     if (snprintf(url, sizeof url, "%s/v1.0%s", backend->settings->graph_url, path) >= (int)sizeof url) {
@@ -175,7 +182,7 @@ static enum directory_result graph(struct entra_backend *backend, struct http_se
         return DIRECTORY_FAILED;
     }
     for (;;) {
-        result = authorization(backend, session, renewed, bearer, sizeof bearer, error);
+        result = authorization(backend, session, &generation, renewed, bearer, sizeof bearer, error);
         if (result != DIRECTORY_FOUND)
             break;
         const char *headers[] = {bearer, "Accept: application/json", body ? "Content-Type: application/json" : NULL,

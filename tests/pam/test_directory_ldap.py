@@ -145,6 +145,8 @@ def test_user_without_phone_attributes_is_not_enrolled(env, directory):
         login = env.login(user="bob")
         login.finish()
         assert login.module_result() == PAM_IGNORE
+        assert any('login.unenrolled = "ignore" with phones from the LDAP directory' in line
+                   for line in login.daemon.lines()), "the administrator is warned at start"
     finally:
         directory.delete_user(dn)
 

@@ -47,6 +47,7 @@ IPA_MENU = ("Verify your identity:\n  1) Text +X XXXXXXXX17\n  2) Call +X XXXXXX
 ENTRA_MENU = ("Verify your identity:\n  1) Text +X XXXXXXXX17\n  2) Call +X XXXXXXXX17\n"
               "  3) Call +X XXXXXXXX19 (alternate)\n  4) Call +X XXXXXXXX23 (office)\nChoose 1-4 [1]: ")
 
+
 def clients(*chosen):
     """Runs the test with these real clients only (see conftest's client)."""
     return pytest.mark.parametrize("client", chosen, indirect=True, ids=lambda c: c.name)
