@@ -179,10 +179,11 @@ ANALYZER_FLAGS = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -O1 $(
                  $(shell pkg-config --cflags $(PKGS)) -fanalyzer -Werror
 check-static:
 	cppcheck --enable=warning,performance,portability --std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' \
-	    -I $(SRC) --quiet --suppressions-list=tests/tools/static-analysis.supp --error-exitcode=1 \
+	    -I $(SRC) -I $(SRC)/directory --quiet --suppressions-list=tests/tools/static-analysis.supp --error-exitcode=1 \
 	    --template='{file}:{line}: {severity} {id}: {message}' $(SRC)/
 	@mkdir -p $(BUILD)/analyzer
-	@set -e; for f in $(SRC)/*.c $(SRC)/daemon/*.c; do gcc $(ANALYZER_FLAGS) -I$(SRC) -c $$f -o $(BUILD)/analyzer/$$(basename $$f .c).o; done
+	@set -e; for f in $(SRC)/*.c $(SRC)/daemon/*.c $(SRC)/directory/*.c; do \
+	    gcc $(ANALYZER_FLAGS) -I$(SRC) -I$(SRC)/directory -c $$f -o $(BUILD)/analyzer/$$(basename $$f .c).o; done
 	rm -rf $(BUILD)/scan-build $(BUILD)/scan-build-reports
 	scan-build -o $(BUILD)/scan-build-reports --status-bugs --use-cc=clang \
 	    $(MAKE) --no-print-directory BUILD=$(BUILD)/scan-build CC=clang all

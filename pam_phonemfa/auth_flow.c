@@ -539,7 +539,7 @@ static enum login_outcome directory_unavailable(struct flow *flow, const struct 
 /* 0 when the user has a record; otherwise -1 with *outcome set. */
 static int load_record(struct flow *flow, enum login_outcome *outcome)
 {
-    struct directory_error error;
+    struct directory_error error = {{0}};
     bool local = flow->config->directory == DIRECTORY_FILES;
 
     *outcome = LOGIN_INTERNAL_ERROR;

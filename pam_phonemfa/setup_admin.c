@@ -91,7 +91,7 @@ static void print_phone(enum phone_slot slot, const struct phone_entry *entry, b
 
 int setup_list(const struct setup_context *context, bool json)
 {
-    struct directory_error error;
+    struct directory_error error = {{0}};
     struct phone_record record;
     struct user_state *state = calloc(1, sizeof *state);
     int result = SETUP_BROKEN;
@@ -182,7 +182,7 @@ int setup_edit_record(const struct setup_context *context,
                       void *argument)
 {
     struct edit edit = {.context = context, .change = change, .argument = argument};
-    struct directory_error error;
+    struct directory_error error = {{0}};
 
     int result = phone_directory_edit(context->directory, context->user, edit_change, &edit, &error);
     if (result == DIRECTORY_EDIT_FAILED) {
@@ -514,7 +514,7 @@ static unsigned check_store(const struct phonemfa_config *config)
  * certificate trusted and phonemfa's credentials accepted. */
 static unsigned check_directory(const struct phonemfa_config *config, const struct log_sink *log)
 {
-    struct directory_error error;
+    struct directory_error error = {{0}};
     struct phone_record record;
     struct phone_directory *directory = phone_directory_new(config, NULL, log, &error);
     enum directory_result read = DIRECTORY_FAILED;

@@ -37,26 +37,31 @@ static int terminal_conversation(int count, const struct pam_message **messages,
 {
     (void)data;
     struct pam_response *replies = calloc((size_t)count, sizeof *replies);
+    int result = PAM_SUCCESS;
 
     if (replies == NULL)
         return PAM_BUF_ERR;
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < count && result == PAM_SUCCESS; i++) {
         int style = messages[i]->msg_style;
         if (style == PAM_ERROR_MSG || style == PAM_TEXT_INFO) {
             printf("%s\n", messages[i]->msg);
             continue;
         }
         char answer[256];
-        if ((style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON) ||
-            setup_read_line(messages[i]->msg, style == PAM_PROMPT_ECHO_OFF, answer, sizeof answer) != 0 ||
-            (replies[i].resp = strdup(answer)) == NULL) {
-            explicit_bzero(answer, sizeof answer);
-            for (int j = 0; j <= i; j++)
-                secure_free_string(replies[j].resp);
-            free(replies);
-            return PAM_CONV_ERR;
+        result = PAM_CONV_ERR;
+        if ((style == PAM_PROMPT_ECHO_OFF || style == PAM_PROMPT_ECHO_ON) &&
+            setup_read_line(messages[i]->msg, style == PAM_PROMPT_ECHO_OFF, answer, sizeof answer) == 0) {
+            replies[i].resp = strdup(answer);
+            if (replies[i].resp != NULL)
+                result = PAM_SUCCESS;
         }
         explicit_bzero(answer, sizeof answer);
+    }
+    if (result != PAM_SUCCESS) {
+        for (int i = 0; i < count; i++)
+            secure_free_string(replies[i].resp);
+        free(replies);
+        return result;
     }
     *responses = replies;
     return PAM_SUCCESS;
@@ -89,7 +94,7 @@ static bool reauthenticate(const struct setup_context *context)
 
 static int load(const struct setup_context *context, struct phone_record *record, bool *enrolled)
 {
-    struct directory_error error;
+    struct directory_error error = {{0}};
     int result = -1;
 
     if (privileges_raise() != 0)

@@ -74,7 +74,7 @@ static struct loaded_config *load_config(struct daemon *daemon, const char *path
 {
     struct loaded_config *loaded = calloc(1, sizeof *loaded);
     struct config_error error;
-    struct directory_error directory_error;
+    struct directory_error directory_error = {{0}};
 
     if (loaded == NULL)
         return NULL;

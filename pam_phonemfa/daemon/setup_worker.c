@@ -205,7 +205,7 @@ static int run(struct setup_context *context, const char *config_path, const cha
         fprintf(stderr, "phonemfa-setup: %s\n", error.message);
         return SETUP_BROKEN;
     }
-    struct directory_error directory_error;
+    struct directory_error directory_error = {{0}};
     context->config = config;
     context->directory = phone_directory_new(config, NULL, context->log, &directory_error);
     if (context->directory == NULL) {

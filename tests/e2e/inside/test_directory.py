@@ -28,6 +28,8 @@ DOMAIN = "corp.example.test"          # slapd's AD realm; the Entra tenant's dom
 UPN = f"alice@{DOMAIN}"
 # A name as sssd gives AD users; his own number, so a login proves his entry was read.
 DAVE, DAVE_PASSWORD, DAVE_PHONE = f"dave@{DOMAIN}", "dave-Pass-4", "+15555550150"
+# Another domain's dave: the examples' %l would find the directory's dave for him.
+OTHER_DAVE = "dave@other.example.test"
 ALICE_AD, ALICE_IPA = f"cn=alice,{AD_BASE}", f"uid=alice,{IPA_BASE}"
 GRAPH_CA = "/etc/phonemfa/graph-ca.pem"
 
@@ -64,6 +66,7 @@ def active_directory(slapd):
         "CN=svc-phonemfa,OU=Service Accounts,DC=corp,DC=example,DC=com": slapd.reader_dn,
         "CN=svc-phonemfa-write,OU=Service Accounts,DC=corp,DC=example,DC=com": slapd.writer_dn,
         "CN=Users,DC=corp,DC=example,DC=com": slapd.ad_base,
+        'domain = "corp.example.com";': f'domain = "{DOMAIN}";',
         # The AD-like tree's users are inetOrgPerson + adTestUser: slapd has
         # no AD "user" object class (tests/fake_service/slapd.py).
         "(objectClass=user)": "(objectClass=adTestUser)",
@@ -76,6 +79,7 @@ def freeipa(slapd):
         '"ldaps://ipa2.ipa.example.com"': f'"{slapd.ldap_uri}"',
         "uid=phonemfa,cn=sysaccounts,cn=etc,dc=ipa,dc=example,dc=com": slapd.reader_dn,
         "cn=users,cn=accounts,dc=ipa,dc=example,dc=com": slapd.ipa_base,
+        'domain = "ipa.example.com";': 'domain = "ipa.example.test";',
     })
 
 
@@ -89,6 +93,7 @@ def entra(graph, user=f"%l@{DOMAIN}", write=True, url=None):
         '"contoso.onmicrosoft.com"': f'"{graph.tenant}"',
         '"00000000-0000-0000-0000-000000000000"': f'"{graph.client_id}"',
         '"%l@contoso.com"': f'"{user}"',
+        'domain = "contoso.com";': f'domain = "{DOMAIN}";',
         "write = true;": f"write = {'true' if write else 'false'};",
     })
 
@@ -117,14 +122,16 @@ def directories(system):
     slapd.add_user("ipa", "alice", **IPA_PHONES)
     slapd.add_user("ad", "dave", mobile="+1 555 555 0150")
     # useradd refuses '@' in a name unless told the name is meant.
-    run("useradd", "--badname", "--create-home", "--shell", "/bin/bash", DAVE)
-    run("chpasswd", input=f"{DAVE}:{DAVE_PASSWORD}\n")
+    for name in (DAVE, OTHER_DAVE):
+        run("useradd", "--badname", "--create-home", "--shell", "/bin/bash", name)
+        run("chpasswd", input=f"{name}:{DAVE_PASSWORD}\n")
     os.remove(LOCAL_RECORD)
     yield slapd, graph
     system.settle()
     system.configure()
     system.enroll("alice")
-    run("userdel", "--remove", DAVE)
+    for name in (DAVE, OTHER_DAVE):
+        run("userdel", "--remove", name)
     graph.stop()
     slapd.stop()
     for path in installed:
@@ -247,6 +254,25 @@ def test_user_at_domain_names_as_sssd_gives_them(site, client, directories, back
     assert (result["outcome"], result["user"], result["phone"]) == ("success", DAVE, "+X XXXXXXXX50")
     if backend == "entra":
         assert [r["user"] for r in graph.requests if r["op"] == "list"] == [DAVE]
+
+
+@pytest.mark.parametrize("backend", ["ldap", "entra"])
+@clients(Ssh())
+def test_a_name_of_another_domain_gets_no_phones(site, client, directories, backend):
+    """dave@other.example.test is not the directory's dave, though the
+    examples' templates take only "dave" (%l): directory.domain denies him,
+    and nothing is sent to dave's phone."""
+    slapd, graph = directories
+    site.configure(directory=active_directory(slapd) if backend == "ldap" else entra(graph))
+    ok, user, lines, mark = login(site, client, OTHER_DAVE, password=DAVE_PASSWORD, phones={"1": DAVE_PHONE})
+    assert not ok
+    assert "Permission denied" in user.screen()
+    assert not [p for p in user.seen if "Choose" in p], "no menu of dave's phones"
+    result = fields(lines)
+    assert (result["outcome"], result["reason"], result["user"]) == ("error", "directory_error", OTHER_DAVE)
+    site.wait_for_log(mark, rf"{re.escape(OTHER_DAVE)} is not a user of directory.domain {re.escape(DOMAIN)}")
+    assert not site.network.ops()
+    assert not [r for r in graph.requests if r["op"] == "list"], "Graph is not even asked"
 
 
 # -- phonemfa-setup: the user's own phones in the directory -----------------------------------
