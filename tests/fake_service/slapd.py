@@ -44,8 +44,9 @@ PHONE_ATTRS = ("otherMobile", "telephoneNumber", "mobile", "otherTelephone")
 MAX_BULK = 100_000  # bulk names and numbers have five digits
 
 # The attributes AD has and OpenLDAP's shipped schemas lack (Debian's
-# msuser.ldif has no EQUALITY rules); the object class sits under OpenLDAP's
-# experimental arc and exists only in tests.
+# msuser.ldif has no EQUALITY rules), and an auxiliary class named as AD's
+# "user", so a filter written for AD ((objectClass=user)) finds these users
+# as shipped; its OID sits under OpenLDAP's experimental arc: tests only.
 AD_TEST_SCHEMA = """dn: cn=adtest,cn=schema,cn=config
 objectClass: olcSchemaConfig
 cn: adtest
@@ -54,7 +55,7 @@ olcAttributeTypes: ( 1.2.840.113556.1.4.656 NAME 'userPrincipalName' EQUALITY ca
 olcAttributeTypes: ( 1.2.840.113556.1.4.647 NAME 'otherMobile' EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
 olcAttributeTypes: ( 1.2.840.113556.1.2.18 NAME 'otherTelephone' EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
 olcAttributeTypes: ( 1.2.840.113556.1.4.721 NAME 'ipPhone' EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
-olcObjectClasses: ( 1.3.6.1.4.1.4203.666.11.99.1 NAME 'adTestUser' SUP top AUXILIARY MAY ( sAMAccountName $ userPrincipalName $ otherMobile $ otherTelephone $ ipPhone ) )
+olcObjectClasses: ( 1.3.6.1.4.1.4203.666.11.99.1 NAME 'user' SUP top AUXILIARY MAY ( sAMAccountName $ userPrincipalName $ otherMobile $ otherTelephone $ ipPhone ) )
 """
 
 # A clean environment for every OpenLDAP program run here. LDAPNOINIT=1 makes
@@ -88,7 +89,7 @@ def _user_entry(layout, name, attrs):
     an empty list are left out."""
     if layout == "ad":
         dn = f"cn={_rdn_value(name)},{AD_BASE}"
-        entry = {"objectClass": ["inetOrgPerson", "adTestUser"], "cn": [name], "sn": [name],
+        entry = {"objectClass": ["inetOrgPerson", "user"], "cn": [name], "sn": [name],
                  "uid": [name], "sAMAccountName": [name],
                  "userPrincipalName": [f"{name}@{AD_REALM}"]}
     elif layout == "ipa":

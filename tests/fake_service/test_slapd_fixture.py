@@ -239,9 +239,9 @@ def test_bulk_10000_users(tmp_path, pki):
         ad = search(d, "reader", d.ad_base, "(sAMAccountName=user09999)", "mobile")
         assert f"mobile: {bulk_user('ad', 9999)[1]}" in ad.stdout
         # All there for root; a service account hits slapd's default size limit (500).
-        every = search(d, "root", d.ad_base, "(objectClass=adTestUser)", "1.1")
+        every = search(d, "root", d.ad_base, "(objectClass=user)", "1.1")
         assert len(dns(every)) == 10_000
-        assert search(d, "reader", d.ad_base, "(objectClass=adTestUser)", "1.1").returncode == 4
+        assert search(d, "reader", d.ad_base, "(objectClass=user)", "1.1").returncode == 4
     finally:
         stop_and_check(d)
 

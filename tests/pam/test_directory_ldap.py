@@ -530,7 +530,7 @@ def test_dedicated_attributes_from_the_shipped_schema(env, directory):
     phones in attributes no self-service rule lets a user change; the
     user's own mobile is then not what the login uses, and enrollment
     writes the dedicated attribute."""
-    dn = directory.add_user("ad", "erin", objectClass=["inetOrgPerson", "adTestUser", "phonemfaUser"],
+    dn = directory.add_user("ad", "erin", objectClass=["inetOrgPerson", "user", "phonemfaUser"],
                             mobile="+1 555 555 0199", phonemfaPrimaryPhone="+15555550117")
     try:
         env.add_user("erin", 1205)

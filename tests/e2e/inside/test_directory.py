@@ -67,9 +67,6 @@ def active_directory(slapd):
         "CN=svc-phonemfa-write,OU=Service Accounts,DC=corp,DC=example,DC=com": slapd.writer_dn,
         "CN=Users,DC=corp,DC=example,DC=com": slapd.ad_base,
         'domain = "corp.example.com";': f'domain = "{DOMAIN}";',
-        # The AD-like tree's users are inetOrgPerson + adTestUser: slapd has
-        # no AD "user" object class (tests/fake_service/slapd.py).
-        "(objectClass=user)": "(objectClass=adTestUser)",
     })
 
 
