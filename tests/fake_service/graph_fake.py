@@ -100,7 +100,6 @@ import json
 import os
 import re
 import secrets
-import select
 import socket
 import ssl
 import sys
@@ -113,6 +112,7 @@ from urllib.parse import parse_qs, unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pki import make_pki  # noqa: E402
+from phonenet import hold_silent  # noqa: E402
 
 MAX_BODY = 16 * 1024
 MAX_DRAIN = 1024 * 1024
@@ -707,20 +707,9 @@ class GraphHandler(BaseHTTPRequestHandler):
     def _hold(self, seconds, generation):
         """Keep the connection open and silent for `seconds`, or until the
         client closes it, the test resets the service or the service stops."""
-        service, sock = self.service, self.connection
-        deadline = time.monotonic() + seconds
-        while (time.monotonic() < deadline and not service.stop_event.is_set()
-               and service.generation == generation):
-            try:
-                readable, _, _ = select.select([sock], [], [], 0.05)
-                if readable:
-                    sock.settimeout(0.05)
-                    if not sock.recv(1):
-                        return
-            except (socket.timeout, ssl.SSLWantReadError):
-                continue
-            except (OSError, ValueError):
-                return
+        service = self.service
+        hold_silent(self.connection, seconds,
+                    lambda: service.stop_event.is_set() or service.generation != generation)
 
     def _drop(self):
         self.close_connection = True

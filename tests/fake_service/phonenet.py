@@ -30,6 +30,23 @@ VERIFICATION_PATH = re.compile(r"^/v1/verifications/([A-Za-z0-9_-]{1,64})(/check
 MAX_BODY = 16 * 1024
 
 
+def hold_silent(sock, seconds, stopped):
+    """Keep a connection open and silent for `seconds`, until the peer
+    closes it or stopped() says so (what every fake's "hang" does)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not stopped():
+        try:
+            readable, _, _ = select.select([sock], [], [], 0.05)
+            if readable:
+                sock.settimeout(0.05)
+                if not sock.recv(1):
+                    return
+        except (socket.timeout, ssl.SSLWantReadError):
+            continue
+        except (OSError, ValueError):
+            return
+
+
 class Fault:
     """One injected fault: applies to the next `count` requests of `op`.
 
@@ -336,19 +353,7 @@ class ApiHandler(BaseHTTPRequestHandler):
     def _hold(self, seconds):
         """Keep the connection open and silent for `seconds` (0: an hour),
         or until the peer closes it or the service stops."""
-        deadline = time.monotonic() + (seconds or 3600)
-        sock = self.connection
-        while time.monotonic() < deadline and not self.server.network.stop_event.is_set():
-            try:
-                readable, _, _ = select.select([sock], [], [], 0.05)
-                if readable:
-                    sock.settimeout(0.05)
-                    if not sock.recv(1):
-                        return
-            except (socket.timeout, ssl.SSLWantReadError):
-                continue
-            except (OSError, ValueError):
-                return
+        hold_silent(self.connection, seconds or 3600, lambda: self.server.network.stop_event.is_set())
 
     def _write(self, data):
         """False once the peer is gone."""
