@@ -10,7 +10,6 @@ import re
 import socket
 import time
 
-import pytest
 
 from harness import (BUILD, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_IGNORE, PAM_SERVICE_ERR,
                      PAM_SUCCESS, PAM_USER_UNKNOWN, USE_VALGRIND, run_parallel)

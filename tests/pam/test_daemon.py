@@ -1,7 +1,6 @@
 """phonemfad as the module's other half: a daemon that is not there, a
 socket that is not root's, clients that are not root, clients that vanish
 or stall, protocol garbage, bounds, reloads, and many logins at once."""
-import json
 import os
 import re
 import signal

@@ -5,7 +5,6 @@ saw and the module's log/outcome line, as /work/contract-issue9.md says the
 module behaves once the issue is fixed."""
 import json
 import os
-import pwd
 import re
 import signal
 import socket
