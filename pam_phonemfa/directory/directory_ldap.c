@@ -127,8 +127,12 @@ static LDAP *connect_bound(const struct ldap_settings *settings, const char *dn,
             }
         }
         if (dn == NULL) {
-            struct berval none = {0, NULL};
-            *rc = ldap_sasl_bind_s(ld, NULL, "EXTERNAL", &none, NULL, NULL, NULL);
+            /* An empty initial response (present, zero bytes): the
+             * certificate says who we are, in one step. Without it the
+             * server asks for the response ("SASL bind in progress"). */
+            char nothing[1] = "";
+            struct berval empty = {0, nothing};
+            *rc = ldap_sasl_bind_s(ld, NULL, "EXTERNAL", &empty, NULL, NULL, NULL);
         } else {
             struct berval credentials = {strlen(password), (char *)password};
             *rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &credentials, NULL, NULL, NULL);

@@ -35,6 +35,21 @@ def _make_server(directory, name):
              "-extfile", "server.ext", "-out", f"{name}-server.pem", cwd=directory)
 
 
+def make_client_cert(directory, common_name):
+    """A client certificate (and key) for CN=common_name, signed by the test
+    CA of make_pki(directory): (cert path, key path)."""
+    ext = os.path.join(directory, "client.ext")
+    with open(ext, "w") as f:
+        f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n")
+    name = f"client-{common_name}"
+    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={common_name}", cwd=directory)
+    _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "test-ca.pem", "-CAkey", "test-ca.key",
+             "-CAcreateserial", "-days", "2", "-extfile", "client.ext", "-out", f"{name}.pem", cwd=directory)
+    os.chmod(os.path.join(directory, f"{name}.key"), 0o600)
+    return os.path.join(directory, f"{name}.pem"), os.path.join(directory, f"{name}.key")
+
+
 def make_pki(directory):
     """Returns paths: ca (trusted by the module), cert/key (the service's),
     rogue_cert/rogue_key (signed by a CA the module does not trust)."""

@@ -29,7 +29,7 @@ import time
 import weakref
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pki import make_pki  # noqa: E402
+from pki import make_client_cert, make_pki  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Written by whoever adds the module's own attributes; loaded when present.
@@ -294,9 +294,13 @@ class Slapd:
     def _config_ldif(self):
         tls = ""
         if self.tls:  # without these, slapd refuses StartTLS
+            # A client certificate is asked for (not required); SASL
+            # EXTERNAL with one for CN=phonemfa-client binds as the reader.
             tls = (f"olcTLSCACertificateFile: {self.ca_file}\n"
                    f"olcTLSCertificateFile: {self._pki['cert']}\n"
-                   f"olcTLSCertificateKeyFile: {self._pki['key']}\n")
+                   f"olcTLSCertificateKeyFile: {self._pki['key']}\n"
+                   "olcTLSVerifyClient: try\n"
+                   f'olcAuthzRegexp: {{0}}"^cn=phonemfa-client$" "{self.reader_dn}"\n')
         schemas = ["/etc/ldap/schema/core.ldif", "/etc/ldap/schema/cosine.ldif",
                    "/etc/ldap/schema/inetorgperson.ldif", os.path.join(self.directory, "adtest.ldif")]
         if PHONEMFA_SCHEMA.exists():
@@ -390,6 +394,11 @@ olcDbIndex: uid,sAMAccountName,userPrincipalName eq
         result = self._as_root("ldapmodify", *options, input=ldif)
         if result.returncode != 0:
             raise RuntimeError(f"ldapmodify failed ({result.returncode}): {result.stderr}")
+
+    def client_cert(self):
+        """(cert, key) of CN=phonemfa-client, signed by the test CA: SASL
+        EXTERNAL with it binds as the reader."""
+        return make_client_cert(os.path.dirname(self.ca_file), "phonemfa-client")
 
     def add_user(self, layout, name, **attrs):
         """Adds a user to the "ad" or "ipa" tree; attrs add to or replace the

@@ -124,6 +124,24 @@ def test_freeipa_layout(env, directory):
     assert finish_with_code(env, login, "2", PRIMARY) == PAM_SUCCESS
 
 
+def test_sasl_external_with_a_client_certificate(env, directory):
+    """ldap.bind = "sasl_external": the reader is who the certificate names
+    (slapd maps CN=phonemfa-client to it); no password anywhere."""
+    cert, key = directory.client_cert()
+    ldap_config(env, directory)
+    text = open(env.config_path).read()
+    text = text.replace(f'bind_dn = "{directory.reader_dn}";', 'bind = "sasl_external";')
+    text = text.replace(f'bind_password_file = "{env.etc}/ldap.secret";',
+                        f'client_cert = "{cert}"; client_key = "{key}";')
+    env.set_config(text=text)
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+    # Without the certificate's key, nothing binds.
+    env.set_config(text=text.replace(f'client_key = "{key}";', f'client_key = "{directory.rogue_ca_file}";'))
+    login = env.login()
+    assert login.finish() not in (PAM_SUCCESS, PAM_IGNORE)
+
+
 def test_starttls_on_ldap_uri(env, directory):
     ldap_config(env, directory, uris=[directory.ldap_uri])
     login, _ = start(env)
