@@ -558,6 +558,10 @@ class ControlHandler(BaseHTTPRequestHandler):
 class TlsServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default (5) drops the SYNs of a crowd of new
+    # connections, and each one dropped costs the client a 1 s retransmit:
+    # make bench's 256 logins at once measured that, not phonemfad.
+    request_queue_size = 1024
 
     def __init__(self, address, handler, network, context):
         super().__init__(address, handler)
