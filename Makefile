@@ -16,7 +16,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= /etc/systemd/system
 PYTHON     ?= /usr/bin/python3
-PKGS       := libcurl jansson libconfig ldap pam
+PKGS       := libcurl jansson libconfig ldap libcrypto pam
 # Evaluated when used, so `make deps` can install pkg-config first.
 PAMDIR      = $(shell pkg-config --variable=libdir pam)/security
 
@@ -34,7 +34,7 @@ CFLAGS_RELEASE = $(BASE_CFLAGS) -O2 $(HARDEN) -fvisibility=hidden
 CFLAGS_ASAN    = $(BASE_CFLAGS) -O1 -fPIC -fno-omit-frame-pointer -fsanitize=address,undefined \
                  -fno-sanitize-recover=all
 LDHARDEN := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
-LIBS      = $(shell pkg-config --libs libcurl jansson libconfig ldap) -pthread
+LIBS      = $(shell pkg-config --libs libcurl jansson libconfig ldap libcrypto) -pthread
 
 # make coverage builds everything once more, instrumented for gcov.
 ifeq ($(COVERAGE),1)
@@ -46,7 +46,7 @@ endif
 CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name url_encode nss_lookup phone_number config config_directory \
         phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
-        menu auth_flow directory/phone_directory directory/directory_ldap directory/entra_answers \
+        menu auth_flow directory/phone_directory directory/directory_ldap directory/entra_answers directory/entra_assertion \
         directory/directory_entra
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
 CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)

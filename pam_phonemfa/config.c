@@ -70,8 +70,9 @@ static const char *const directory_settings[] = {"backend", "managed_by", "domai
 static const char *const ldap_settings[] = {"uris", "ca_file", "bind", "bind_dn", "bind_password_file", "client_cert",
                                             "client_key", "base", "scope", "filter", "primary", "alternate", "office",
                                             "write_bind_dn", "write_bind_password_file", "timeout", NULL};
-static const char *const entra_settings[] = {"tenant", "client_id", "client_secret_file", "user", "authority_url",
-                                             "graph_url", "ca_file", "write", "timeout", NULL};
+static const char *const entra_settings[] = {"tenant", "client_id", "client_secret_file", "client_certificate",
+                                             "client_key", "user", "authority_url", "graph_url", "ca_file", "write",
+                                             "timeout", NULL};
 
 static const struct group_schema schema[] = {
     {"service", service_settings},

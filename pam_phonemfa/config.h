@@ -70,7 +70,10 @@ struct ldap_settings {
 struct entra_settings {
     char *tenant;
     char *client_id;
-    char *client_secret;             /* secret: wiped on free */
+    char *client_secret;             /* secret: wiped on free; NULL with a certificate */
+    char *client_key_pem;            /* the certificate's private key (PEM), secret: wiped on free */
+    size_t client_key_length;
+    char *certificate_thumbprint;    /* x5t: base64url of the certificate's SHA-1 */
     char *user_template;             /* the user principal name: %u, %l, %d, %% */
     char *authority_url;             /* https://login.microsoftonline.com */
     char *graph_url;                 /* https://graph.microsoft.com */

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "config_parse.h"
+#include "entra_assertion.h"
+#include "safe_file.h"
 #include "secure_mem.h"
 #include "user_name.h"
 
@@ -20,6 +22,7 @@
 #define ENTRA_SECRET_MAX 256
 #define ENTRA_URL_MAX 256
 #define DEFAULT_TIMEOUT_MS 5000
+#define CERTIFICATE_FILE_MAX (64 * 1024)
 
 static const char *const slot_settings[CONFIG_DIRECTORY_SLOTS] = {"primary", "alternate", "office"};
 /* Where AD and FreeIPA keep them (docs/phonemfa.conf.5). */
@@ -313,6 +316,54 @@ static int get_https_url(struct parse_state *state, const config_setting_t *root
     return 0;
 }
 
+/* A certificate credential: the key read like a secret (root's, 0600),
+ * checked to be RSA (RS256 is what Entra ID takes) and to match the
+ * certificate, whose SHA-1 thumbprint names it in each assertion. */
+static int load_certificate(struct parse_state *state, const config_setting_t *root, struct entra_settings *entra)
+{
+    char *cert_path = NULL, *key_path = NULL, *cert_pem = NULL;
+    size_t cert_length = 0;
+    struct safe_file_error file_error;
+    int result = -1;
+
+    if (config_get_path(state, root, "entra", "client_certificate", &cert_path) != 0 ||
+        config_get_path(state, root, "entra", "client_key", &key_path) != 0)
+        goto out;
+    if (cert_path == NULL && key_path == NULL) {
+        result = 0;
+        goto out;
+    }
+    if (cert_path == NULL || key_path == NULL) {
+        config_fail(state, config_setting_get_member(root, "entra"), "entra.client_certificate",
+                    "set both entra.client_certificate and entra.client_key, or neither");
+        goto out;
+    }
+    if (safe_read_file(cert_path, CERTIFICATE_FILE_MAX, SAFE_FILE_READABLE_BY_OTHERS_OK, &cert_pem, &cert_length,
+                       NULL, &file_error) != 0) {
+        config_fail(state, config_member(root, "entra", "client_certificate"), "entra.client_certificate", "%s",
+                    file_error.message);
+        goto out;
+    }
+    if (safe_read_file(key_path, CERTIFICATE_FILE_MAX, SAFE_FILE_PRIVATE, &entra->client_key_pem,
+                       &entra->client_key_length, NULL, &file_error) != 0) {
+        config_fail(state, config_member(root, "entra", "client_key"), "entra.client_key", "%s", file_error.message);
+        goto out;
+    }
+    char why[160];
+    entra->certificate_thumbprint = entra_certificate_thumbprint(cert_pem, cert_length, entra->client_key_pem,
+                                                           entra->client_key_length, why, sizeof why);
+    if (entra->certificate_thumbprint == NULL) {
+        config_fail(state, config_member(root, "entra", "client_certificate"), "entra.client_certificate", "%s", why);
+        goto out;
+    }
+    result = 0;
+out:
+    free(cert_path);
+    free(key_path);
+    free(cert_pem);
+    return result;
+}
+
 static int parse_entra(struct parse_state *state, const config_setting_t *root, struct entra_settings *entra)
 {
     const config_setting_t *group = config_setting_get_member(root, "entra");
@@ -334,9 +385,13 @@ static int parse_entra(struct parse_state *state, const config_setting_t *root, 
         return config_fail(state, entra->client_id ? config_member(root, "entra", "client_id") : group,
                            "entra.client_id", "is required: the application (client) ID of the app registration, "
                                               "a GUID");
-    if (entra->client_secret == NULL)
+    if (load_certificate(state, root, entra) != 0)
+        return -1;
+    if ((entra->client_secret == NULL) == (entra->client_key_pem == NULL))
         return config_fail(state, group, "entra.client_secret_file",
-                           "is required: the file holding the app registration's client secret value");
+                           "set exactly one: entra.client_secret_file (the client secret's value), or "
+                           "entra.client_certificate and entra.client_key (a certificate uploaded to the app "
+                           "registration)");
     if (entra->user_template == NULL) {
         entra->user_template = strdup("%u");
         if (entra->user_template == NULL)
@@ -431,6 +486,9 @@ void config_free_directory(struct phonemfa_config *config)
     free(entra->tenant);
     free(entra->client_id);
     secure_free_string(entra->client_secret);
+    if (entra->client_key_pem != NULL)
+        secure_free_buffer(entra->client_key_pem, entra->client_key_length);
+    free(entra->certificate_thumbprint);
     free(entra->user_template);
     free(entra->authority_url);
     free(entra->graph_url);

@@ -16,6 +16,7 @@
 
 #include "directory_backend.h"
 #include "entra_answers.h"
+#include "entra_assertion.h"
 #include "http_client.h"
 #include "secure_mem.h"
 #include "url_encode.h"
@@ -24,7 +25,7 @@
 
 #define URL_MAX 1024
 _Static_assert(ENTRA_ID_MAX == DIRECTORY_RAW_MAX, "a phone method's id is kept in the entry's raw value");
-#define FORM_MAX 1024
+#define FORM_MAX 8192 /* room for a client assertion */
 #define GRAPH_SCOPE "https://graph.microsoft.com/.default"
 /* A throttled request is tried once more only if Graph asks for a short
  * wait: a login is not held longer than this for it. */
@@ -82,14 +83,26 @@ static enum directory_result fetch_token(struct entra_backend *backend, struct h
     struct http_response response = {0};
     enum directory_result result = DIRECTORY_FAILED;
 
-    if (snprintf(url, sizeof url, "%s/%s/oauth2/v2.0/token", settings->authority_url, settings->tenant) >=
-            (int)sizeof url ||
-        url_form_add(form, sizeof form, "client_id", settings->client_id) != 0 ||
-        url_form_add(form, sizeof form, "client_secret", settings->client_secret) != 0 ||
+    char *assertion = NULL, problem[160] = "";
+    bool fits = snprintf(url, sizeof url, "%s/%s/oauth2/v2.0/token", settings->authority_url, settings->tenant) <
+                (int)sizeof url;
+    if (fits && settings->client_key_pem != NULL) {
+        /* The certificate credential: a signed assertion whose audience is
+         * this very token URL, in place of a secret. */
+        assertion = entra_client_assertion(settings, url, time(NULL), problem, sizeof problem);
+        fits = assertion != NULL &&
+               url_form_add(form, sizeof form, "client_assertion_type",
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") == 0 &&
+               url_form_add(form, sizeof form, "client_assertion", assertion) == 0;
+        secure_free_string(assertion);
+    } else if (fits) {
+        fits = url_form_add(form, sizeof form, "client_secret", settings->client_secret) == 0;
+    }
+    if (!fits || url_form_add(form, sizeof form, "client_id", settings->client_id) != 0 ||
         url_form_add(form, sizeof form, "scope", GRAPH_SCOPE) != 0 ||
         url_form_add(form, sizeof form, "grant_type", "client_credentials") != 0) {
         explicit_bzero(form, sizeof form);
-        directory_fail(error, "the token request does not fit");
+        directory_fail(error, "the token request cannot be made: %s", problem[0] ? problem : "it does not fit");
         return DIRECTORY_FAILED;
     }
     enum http_failure sent =

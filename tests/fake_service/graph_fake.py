@@ -96,6 +96,7 @@ Run by hand:  /usr/bin/python3 tests/fake_service/graph_fake.py --dir /tmp/gf
 """
 import argparse
 import base64
+import hashlib
 import json
 import os
 import re
@@ -269,6 +270,43 @@ class GraphService:
         self._thread = None
 
     # -- control -------------------------------------------------------------
+    def trust_certificate(self, cert_path):
+        """Take client assertions signed with this certificate's key, as an
+        app registration with the certificate uploaded does: RS256 over
+        header.claims, x5t the certificate's SHA-1 thumbprint, aud this
+        token endpoint, iss and sub the client id, a jti, and a lifetime
+        (nbf to exp) that has begun, not ended, and is at most an hour."""
+        from cryptography import x509
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        cert = x509.load_pem_x509_certificate(open(cert_path, "rb").read())
+        der = cert.public_bytes(serialization.Encoding.DER)
+        thumbprint = base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode()
+
+        def decode(part):
+            return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+        def check(assertion):
+            try:
+                header_b64, claims_b64, signature_b64 = assertion.split(".")
+                header, claims = json.loads(decode(header_b64)), json.loads(decode(claims_b64))
+                cert.public_key().verify(decode(signature_b64), f"{header_b64}.{claims_b64}".encode(),
+                                         padding.PKCS1v15(), hashes.SHA256())
+            except (ValueError, InvalidSignature, TypeError):
+                return False
+            now = time.time()
+            audiences = {f"{self.url}/{t}/oauth2/v2.0/token" for t in (self.tenant, self.tenant_id)}
+            return (header.get("alg") == "RS256" and header.get("x5t") == thumbprint
+                    and claims.get("aud") in audiences
+                    and claims.get("iss") == claims.get("sub") == self.client_id
+                    and isinstance(claims.get("jti"), str) and claims["jti"]
+                    and claims.get("nbf", now + 1) <= now + 5 < claims.get("exp", 0) + 5
+                    and claims["exp"] - claims["nbf"] <= 3600)
+        with self.lock:
+            self.accepted_assertion_check = check
+
     def reset(self):
         with self.lock:
             self.generation += 1

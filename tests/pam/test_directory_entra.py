@@ -7,6 +7,7 @@ permissions, masked numbers, outages in both failmodes, and the seeds'
 flow: enroll an alternate phone proved by a call answered with # (or a
 code), see it in Graph, use it at the next login."""
 import os
+import subprocess
 import tempfile
 
 import pexpect
@@ -222,6 +223,62 @@ def test_missing_permission_says_which(env, graph):
     assert login.finish() not in (PAM_SUCCESS, PAM_IGNORE)
     assert any("HTTP 403 Authorization_RequestDenied" in line and "UserAuthMethod-Phone.Read.All" in line
                for line in login.logs())
+
+
+# -- a certificate instead of a secret ----------------------------------------------------
+
+
+def certificate(env, name, algorithm="rsa:2048"):
+    """A self-signed certificate (as one uploads to an app registration)
+    and its key, 0600: (cert, key). algorithm "ec": P-256."""
+    cert, key = os.path.join(env.etc, f"{name}.pem"), os.path.join(env.etc, f"{name}.key")
+    new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] if algorithm == "ec" else ["-newkey", algorithm]
+    subprocess.run(["openssl", "req", "-x509", *new_key, "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", f"/CN={name}"], check=True, capture_output=True)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def with_certificate(env, graph, cert, key):
+    entra_config(env, graph)
+    text = open(env.config_path).read().replace(f'client_secret_file = "{env.etc}/entra.secret";',
+                                                f'client_certificate = "{cert}"; client_key = "{key}";')
+    env.set_config(text=text)
+
+
+def test_a_certificate_credential_signs_the_assertion(env, graph):
+    cert, key = certificate(env, "phonemfa-app")
+    graph.trust_certificate(cert)
+    with_certificate(env, graph, cert, key)
+    login, _ = start(env)
+    assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+    assert graph.token_requests == 1
+
+
+def test_a_certificate_entra_does_not_know_is_refused(env, graph):
+    trusted, _ = certificate(env, "uploaded")
+    cert, key = certificate(env, "other")
+    graph.trust_certificate(trusted)
+    with_certificate(env, graph, cert, key)
+    login = env.login()
+    assert login.finish() not in (PAM_SUCCESS, PAM_IGNORE)
+    assert any("Entra ID refused the app's credentials" in line and "(error code 700027)" in line
+               for line in login.logs())
+
+
+@pytest.mark.parametrize("problem", ["ec key", "another key", "shared key"])
+def test_certificate_settings_are_checked_at_load(env, graph, problem):
+    cert, key = certificate(env, "app", "ec" if problem == "ec key" else "rsa:2048")
+    if problem == "another key":
+        _, key = certificate(env, "stranger")
+    if problem == "shared key":
+        os.chmod(key, 0o644)
+    with_certificate(env, graph, cert, key)
+    login = env.login()
+    assert login.finish() != PAM_SUCCESS
+    expected = {"ec key": "the key must be RSA", "another key": "is not the key of this certificate",
+                "shared key": "it must be mode 0600"}[problem]
+    assert any("config error" in line and expected in line for line in login.logs()), login.logs()
 
 
 # -- throttling and outages --------------------------------------------------------------------

@@ -7,7 +7,7 @@ packages="make gcc pkg-config libpam0g-dev libcurl4-openssl-dev libjansson-dev l
 libcmocka-dev valgrind python3 python3-pytest openssl ca-certificates binutils gettext
 openssh-server openssh-client sudo login passwd util-linux iproute2 procps python3-paramiko
 python3-pexpect libnss-wrapper clang libclang-rt-14-dev clang-tools cppcheck
-slapd ldap-utils libldap-dev"
+slapd ldap-utils libldap-dev libssl-dev python3-cryptography"
 
 missing=""
 for p in $packages; do

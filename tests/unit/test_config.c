@@ -466,7 +466,9 @@ static void entra_settings(void **state)
                 "'entra.tenant': is required: the tenant ID");
     ENTRA_ERROR("tenant = \"t\"; client_id = \"app\";", "'entra.client_id': is required: the application (client) ID");
     ENTRA_ERROR("tenant = \"t\"; client_id = \"11111111-2222-3333-4444-555555555555\";",
-                "'entra.client_secret_file': is required");
+                "'entra.client_secret_file': set exactly one");
+    ENTRA_ERROR("tenant = \"t\"; client_id = \"11111111-2222-3333-4444-555555555555\"; "
+                "client_certificate = \"/c.pem\";", "set both entra.client_certificate and entra.client_key");
     ENTRA_ERROR("tenant = \"t\"; user = \"%x\";", "may use only %u");
     ENTRA_ERROR("tenant = \"t\"; graph_url = \"http://graph\";", "must be an https:// URL");
     ENTRA_ERROR("tenant = \"t\"; write = \"yes\";", "'entra.write': must be true or false");
