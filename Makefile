@@ -47,6 +47,7 @@ CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name ur
         phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
         menu auth_flow directory/phone_directory directory/directory_ldap directory/entra_answers directory/entra_assertion \
+        directory/phone_details \
         directory/directory_entra
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
 CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
@@ -65,7 +66,7 @@ UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 # libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
 FUZZ        := phone_number config phone_record user_state native_answers twilio_answers menu user_name \
-               log_sanitize policy wire entra_answers
+               log_sanitize policy wire entra_answers phone_details
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 8

@@ -61,6 +61,7 @@ struct ldap_settings {
     enum ldap_search_scope scope;
     char *filter;                    /* template: %u, %l, %d, %% */
     char *attributes[CONFIG_DIRECTORY_SLOTS]; /* NULL: that slot is not read */
+    bool details;                    /* channels, verification and preferred method in the phonemfa schema */
     char *write_bind_dn;             /* NULL: the directory is read-only for phonemfa */
     char *write_bind_password;
     long timeout_ms;                 /* connect, bind and each search */

@@ -258,7 +258,8 @@ static int parse_ldap(struct parse_state *state, const config_setting_t *root, s
     }
     if (!any)
         return config_fail(state, group, "ldap.primary", "at least one of primary, alternate and office must be read");
-    if (config_get_string(state, root, "ldap", "write_bind_dn", LDAP_DN_MAX, true, &ldap->write_bind_dn) != 0 ||
+    if (get_bool(state, root, "ldap", "details", &ldap->details) != 0 ||
+        config_get_string(state, root, "ldap", "write_bind_dn", LDAP_DN_MAX, true, &ldap->write_bind_dn) != 0 ||
         get_secret_file(state, root, "ldap", "write_bind_password_file", LDAP_PASSWORD_MAX, "password",
                         &ldap->write_bind_password) != 0)
         return -1;

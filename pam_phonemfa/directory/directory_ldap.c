@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "directory_backend.h"
+#include "phone_details.h"
 #include "secure_mem.h"
 
 #define FILTER_MAX 2048
@@ -24,6 +25,9 @@
 /* Lines about unusable values of one attribute, per lookup: an entry
  * with a thousand of them must not write a thousand lines a login. */
 #define UNUSABLE_LOGGED_MAX 3
+/* The phonemfa schema's (conf/ldap/phonemfa-schema.ldif), with ldap.details. */
+#define DETAIL_ATTRIBUTE "phonemfaPhoneDetail"
+#define PREFERRED_ATTRIBUTE "phonemfaPreferredMethod"
 /* Idle reader connections kept: as many as logins usually look up at once. */
 #define IDLE_READERS_MAX 8
 
@@ -207,13 +211,44 @@ static unsigned read_slot(struct ldap_backend *backend, LDAP *ld, LDAPMessage *f
     return unusable;
 }
 
+/* The phonemfa schema's details onto the phones just read: a value that
+ * does not parse is reported and left out (the phone keeps its slot's
+ * channels, "not verified"); it can narrow what a login offers, never
+ * widen it past what its slot takes. */
+static void read_details(struct ldap_backend *backend, LDAP *ld, LDAPMessage *found, struct directory_entry *entry)
+{
+    static const char *const attributes[] = {DETAIL_ATTRIBUTE, PREFERRED_ATTRIBUTE};
+
+    for (size_t a = 0; a < 2; a++) {
+        struct berval **values = ldap_get_values_len(ld, found, attributes[a]);
+        for (size_t i = 0; values != NULL && values[i] != NULL; i++) {
+            char text[PHONE_DETAIL_MAX], clean[PHONE_DETAIL_MAX], dn[sizeof entry->key];
+            const char *why = "too long";
+            bool parsed = values[i]->bv_len < sizeof text && memchr(values[i]->bv_val, '\0', values[i]->bv_len) == NULL;
+            if (parsed) {
+                memcpy(text, values[i]->bv_val, values[i]->bv_len);
+                text[values[i]->bv_len] = '\0';
+                parsed = a == 0 ? phone_detail_parse(text, &entry->record, &why)
+                                : phone_preferred_parse(text, &entry->record, &why);
+            }
+            if (!parsed && i < UNUSABLE_LOGGED_MAX) {
+                log_clean_value(clean, sizeof clean, values[i]->bv_len < sizeof text ? text : "(too long)");
+                shown_dn(entry->key, dn, sizeof dn);
+                log_message(backend->log, LOG_WARNING, "directory: %s of %s left out (%s): \"%s\"", attributes[a],
+                            dn, why, clean);
+            }
+        }
+        ldap_value_free_len(values);
+    }
+}
+
 static enum directory_result search(struct ldap_backend *backend, LDAP *ld, const char *user,
                                     struct directory_entry *entry, struct directory_error *error, int *rc)
 {
     static const int scopes[] = {LDAP_SCOPE_BASE, LDAP_SCOPE_ONELEVEL, LDAP_SCOPE_SUBTREE};
     const struct ldap_settings *settings = backend->settings;
     char filter[FILTER_MAX];
-    char *attributes[SLOT_COUNT + 1] = {NULL};
+    char *attributes[SLOT_COUNT + 3] = {NULL};
     size_t count = 0;
     LDAPMessage *answer = NULL;
     struct timeval timeout = {.tv_sec = settings->timeout_ms / 1000, .tv_usec = (settings->timeout_ms % 1000) * 1000};
@@ -227,6 +262,10 @@ static enum directory_result search(struct ldap_backend *backend, LDAP *ld, cons
     for (int slot = 0; slot < SLOT_COUNT; slot++)
         if (slot_attribute(backend, slot) != NULL)
             attributes[count++] = (char *)slot_attribute(backend, slot);
+    if (settings->details) {
+        attributes[count++] = (char *)DETAIL_ATTRIBUTE;
+        attributes[count++] = (char *)PREFERRED_ATTRIBUTE;
+    }
     *rc = ldap_search_ext_s(ld, settings->base, scopes[settings->scope], filter, attributes, 0, NULL, NULL, &timeout,
                             SIZE_LIMIT, &answer);
     if (*rc == LDAP_SIZELIMIT_EXCEEDED || (*rc == LDAP_SUCCESS && ldap_count_entries(ld, answer) > 1)) {
@@ -249,6 +288,8 @@ static enum directory_result search(struct ldap_backend *backend, LDAP *ld, cons
             (void)snprintf(entry->key, sizeof entry->key, "%s", dn);
             for (int slot = 0; slot < SLOT_COUNT; slot++)
                 unusable += read_slot(backend, ld, found, slot, entry);
+            if (settings->details)
+                read_details(backend, ld, found, entry);
             for (int slot = 0; slot < SLOT_COUNT; slot++)
                 if (entry->record.phones[slot].present)
                     result = DIRECTORY_FOUND;
@@ -352,16 +393,58 @@ static void format_number(const struct phone_number *number, char *out, size_t s
  * removed with the phone, in one modify (atomic on the server): what
  * phonemfa reads back at the next login is exactly what was written, never
  * another value that happened to come first. */
+/* The details attributes (ldap.details): every phone's detail value, and
+ * the preferred method, as the record now is. Values are built into
+ * `text` (one PHONE_DETAIL_MAX slice a value). Returns the mods added. */
+static size_t detail_mods(const struct phone_record *after, LDAPMod *mods,
+                          char text[SLOT_COUNT + 1][PHONE_DETAIL_MAX], char *details[SLOT_COUNT + 1],
+                          char *preferred[2])
+{
+    size_t values = 0;
+
+    for (int slot = 0; slot < SLOT_COUNT; slot++)
+        if (after->phones[slot].present &&
+            phone_detail_format(after, (enum phone_slot)slot, text[values], sizeof text[values]))
+            details[values] = text[values], values++;
+    details[values] = NULL;
+    preferred[0] = NULL;
+    if (after->has_preferred && phone_preferred_format(after, text[SLOT_COUNT], sizeof text[SLOT_COUNT]))
+        preferred[0] = text[SLOT_COUNT];
+    preferred[1] = NULL;
+    /* A replace without values removes the attribute, and is no error
+     * when there is none. */
+    mods[0] = (LDAPMod){.mod_op = LDAP_MOD_REPLACE, .mod_type = (char *)DETAIL_ATTRIBUTE,
+                        .mod_values = values > 0 ? details : NULL};
+    mods[1] = (LDAPMod){.mod_op = LDAP_MOD_REPLACE, .mod_type = (char *)PREFERRED_ATTRIBUTE,
+                        .mod_values = preferred[0] != NULL ? preferred : NULL};
+    return 2;
+}
+
+static bool preferred_changed(const struct phone_record *before, const struct phone_record *after)
+{
+    return before->has_preferred != after->has_preferred ||
+           (after->has_preferred && (before->preferred_slot != after->preferred_slot ||
+                                     before->preferred_channel != after->preferred_channel));
+}
+
+/* Each changed slot's attribute is replaced by the one new number, or
+ * removed with the phone (a replace without values: no error when it is
+ * gone already), in one modify (atomic on the server): what phonemfa reads
+ * back at the next login is exactly what was written, never another value
+ * that happened to come first. */
 static int ldap_write(void *opaque, const struct directory_entry *before, const struct phone_record *after,
                       struct directory_error *error)
 {
     struct ldap_backend *backend = opaque;
     const struct ldap_settings *settings = backend->settings;
-    LDAPMod mods[SLOT_COUNT];
-    LDAPMod *list[SLOT_COUNT + 1];
+    LDAPMod mods[SLOT_COUNT + 2];
+    LDAPMod *list[SLOT_COUNT + 3];
     char formatted[SLOT_COUNT][DIRECTORY_RAW_MAX];
     char *values[SLOT_COUNT][2];
+    char detail_text[SLOT_COUNT + 1][PHONE_DETAIL_MAX];
+    char *details[SLOT_COUNT + 1], *preferred[2];
     size_t count = 0;
+    bool any = preferred_changed(&before->record, after);
     int rc = LDAP_OTHER;
 
     if (settings->write_bind_dn == NULL) {
@@ -372,26 +455,25 @@ static int ldap_write(void *opaque, const struct directory_entry *before, const 
         const struct phone_entry *new = &after->phones[slot];
         if (!directory_slot_changed(&before->record, after, slot))
             continue;
+        any = true;
         format_number(&new->number, formatted[slot], sizeof formatted[slot]);
         values[slot][0] = formatted[slot];
         values[slot][1] = NULL;
-        mods[count] = (LDAPMod){.mod_op = new->present ? LDAP_MOD_REPLACE : LDAP_MOD_DELETE,
-                                .mod_type = (char *)slot_attribute(backend, slot),
+        mods[count] = (LDAPMod){.mod_op = LDAP_MOD_REPLACE, .mod_type = (char *)slot_attribute(backend, slot),
                                 .mod_values = new->present ? values[slot] : NULL};
-        list[count] = &mods[count];
         count++;
     }
-    if (count == 0)
+    if (!any)
         return 0;
+    if (settings->details)
+        count += detail_mods(after, mods + count, detail_text, details, preferred);
+    for (size_t i = 0; i < count; i++)
+        list[i] = &mods[i];
     list[count] = NULL;
     LDAP *writer = connect_bound(settings, settings->write_bind_dn, settings->write_bind_password, error, &rc);
     if (writer == NULL)
         return -1;
     rc = ldap_modify_ext_s(writer, before->key, list, NULL, NULL);
-    /* A phone removed that was gone already is what was asked; in a modify
-     * of several slots it would mean none was written (all or nothing). */
-    if (rc == LDAP_NO_SUCH_ATTRIBUTE && count == 1 && mods[0].mod_op == LDAP_MOD_DELETE)
-        rc = LDAP_SUCCESS;
     if (rc != LDAP_SUCCESS) {
         char dn[sizeof before->key];
         shown_dn(before->key, dn, sizeof dn);

@@ -324,9 +324,10 @@ int phone_directory_edit(struct phone_directory *directory, const char *user,
         goto out;
     if (!exists)
         memset(after, 0, sizeof *after);
-    if (after->has_preferred != entry->record.has_preferred ||
-        (after->has_preferred && (after->preferred_slot != entry->record.preferred_slot ||
-                                  after->preferred_channel != entry->record.preferred_channel))) {
+    if (!phone_directory_keeps_details(directory) &&
+        (after->has_preferred != entry->record.has_preferred ||
+         (after->has_preferred && (after->preferred_slot != entry->record.preferred_slot ||
+                                   after->preferred_channel != entry->record.preferred_channel)))) {
         directory_fail(error, "a preferred method is kept only in the local phone store, not in %s", directory->where);
         result = DIRECTORY_EDIT_FAILED;
         goto out;
@@ -375,7 +376,8 @@ unsigned phone_directory_writable_slots(const struct phone_directory *directory)
 
 bool phone_directory_keeps_details(const struct phone_directory *directory)
 {
-    return directory->ops == NULL;
+    return directory->ops == NULL ||
+           (directory->config->directory == DIRECTORY_LDAP && directory->config->ldap.details);
 }
 
 const char *phone_directory_where(const struct phone_directory *directory)

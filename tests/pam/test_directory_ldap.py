@@ -564,6 +564,43 @@ def test_dedicated_attributes_from_the_shipped_schema(env, directory):
         directory.delete_user(dn)
 
 
+def test_details_keep_what_the_local_store_keeps(env, directory):
+    """ldap.details: each phone's channels and verification, and the
+    preferred method, in the schema's own attributes; phonemfa-setup list
+    shows them, preferred is accepted, and a login's Enter picks it."""
+    dn = directory.add_user("ad", "erin", objectClass=["inetOrgPerson", "user", "phonemfaUser"],
+                            phonemfaPrimaryPhone="+15555550117")
+    try:
+        env.add_user("erin", 1205)
+        ldap_config(env, directory, write=True, extra_ldap=DEDICATED + " details = true;")
+        added = run_setup(env, "--user", "erin", "add", "alternate", "+1 555 555 0119", "--no-verify",
+                          "--channels", "call")
+        assert added.returncode == 0, added.stderr
+        preferred = run_setup(env, "--user", "erin", "preferred", "alternate", "call")
+        assert preferred.returncode == 0, preferred.stderr
+        attrs = directory.get_attrs(dn)
+        assert attrs["phonemfaPreferredMethod"] == ["alternate call"]
+        assert len(attrs["phonemfaPhoneDetail"]) == 2
+        assert any(re.fullmatch(r"slot=alternate channels=call verified_by=none added_by=root added_at=\S+Z", value)
+                   for value in attrs["phonemfaPhoneDetail"]), attrs
+        listed = run_setup(env, "--user", "erin", "list").stdout
+        assert "alternate  +15555550119  call  NOT VERIFIED (added by root on " in listed, listed
+        assert "preferred: alternate, call" in listed
+        login, menu = start(env, user="erin")
+        assert "3) Call +X XXXXXXXX19 (alternate)" in menu["text"] and "Choose 1-3 [3]: " in menu["text"]
+        assert "Text +X XXXXXXXX19" not in menu["text"], "the detail's channels: calls only"
+        assert finish_with_code(env, login, "", ALTERNATE) == PAM_SUCCESS
+        # A detail that does not parse is left out, with a line; the login goes on.
+        directory.set_attrs(dn, phonemfaPhoneDetail=["slot=primary channels=fax"], phonemfaPreferredMethod=[])
+        login, menu = start(env, user="erin")
+        assert "1) Text +X XXXXXXXX17" in menu["text"]
+        login.finish()
+        assert any("directory: phonemfaPhoneDetail of cn=erin" in line and "left out" in line
+                   for line in login.daemon.lines())
+    finally:
+        directory.delete_user(dn)
+
+
 def test_check_reports_the_directory(env, directory):
     ldap_config(env, directory)
     good = run_setup(env, "check")
