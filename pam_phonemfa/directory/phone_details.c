@@ -45,16 +45,48 @@ static bool next_field(const char **cursor, char key[FIELD_MAX], char value[FIEL
     return true;
 }
 
+enum detail_field { FIELD_SLOT, FIELD_CHANNELS, FIELD_VERIFIED_BY, FIELD_VERIFIED_AT, FIELD_ADDED_BY, FIELD_ADDED_AT,
+                    FIELD_COUNT };
+
+static const char *const field_names[FIELD_COUNT] = {"slot", "channels", "verified_by", "verified_at", "added_by",
+                                                     "added_at"};
+
+/* One field's value into found (or slot); false when it is not valid. */
+static bool read_field(enum detail_field field, const char *value, enum phone_slot *slot, struct phone_entry *found)
+{
+    switch (field) {
+    case FIELD_SLOT:
+        return phone_slot_from_name(value, slot);
+    case FIELD_CHANNELS:
+        return channels_from_text(value, &found->channels);
+    case FIELD_VERIFIED_BY:
+        found->verified_by = strcmp(value, "text") == 0 ? VERIFIED_BY_TEXT
+                             : strcmp(value, "call") == 0 ? VERIFIED_BY_CALL
+                                                          : VERIFIED_NONE;
+        return strcmp(value, "text") == 0 || strcmp(value, "call") == 0 || strcmp(value, "none") == 0;
+    case FIELD_VERIFIED_AT:
+        return phone_record_parse_time(value, &found->verified_at);
+    case FIELD_ADDED_BY:
+        if (!user_name_is_valid(value))
+            return false;
+        (void)snprintf(found->added_by, sizeof found->added_by, "%s", value);
+        return true;
+    case FIELD_ADDED_AT:
+        return phone_record_parse_time(value, &found->added_at);
+    case FIELD_COUNT:
+        break;
+    }
+    return false;
+}
+
 bool phone_detail_parse(const char *text, struct phone_record *record, const char **why)
 {
     char key[FIELD_MAX], value[FIELD_MAX];
     const char *cursor = text;
     enum phone_slot slot = SLOT_PRIMARY;
     struct phone_entry found = {0};
-    bool have_slot = false, have_channels = false, have_verified = false, have_added = false, have_by = false;
-    bool have_at = false;
+    bool seen[FIELD_COUNT] = {false};
 
-    *why = "incomplete";
     if (strlen(text) >= PHONE_DETAIL_MAX || strspn(text, " ") > 0) {
         *why = "too long, or not starting with a field";
         return false;
@@ -66,42 +98,20 @@ bool phone_detail_parse(const char *text, struct phone_record *record, const cha
         }
     *why = NULL;
     while (next_field(&cursor, key, value, why)) {
-        bool ok = false, *seen = NULL;
-        if (strcmp(key, "slot") == 0) {
-            seen = &have_slot;
-            ok = phone_slot_from_name(value, &slot);
-        } else if (strcmp(key, "channels") == 0) {
-            seen = &have_channels;
-            ok = channels_from_text(value, &found.channels);
-        } else if (strcmp(key, "verified_by") == 0) {
-            seen = &have_verified;
-            ok = true;
-            found.verified_by = strcmp(value, "text") == 0   ? VERIFIED_BY_TEXT
-                                : strcmp(value, "call") == 0 ? VERIFIED_BY_CALL
-                                : strcmp(value, "none") == 0 ? VERIFIED_NONE
-                                                             : (ok = false, VERIFIED_NONE);
-        } else if (strcmp(key, "verified_at") == 0) {
-            seen = &have_at;
-            ok = phone_record_parse_time(value, &found.verified_at);
-        } else if (strcmp(key, "added_by") == 0) {
-            seen = &have_by;
-            ok = user_name_is_valid(value);
-            if (ok)
-                (void)snprintf(found.added_by, sizeof found.added_by, "%s", value);
-        } else if (strcmp(key, "added_at") == 0) {
-            seen = &have_added;
-            ok = phone_record_parse_time(value, &found.added_at);
-        }
-        if (seen == NULL || *seen || !ok) {
-            *why = seen == NULL ? "an unknown field" : *seen ? "a field given twice" : "a field's value is not valid";
+        int field = 0;
+        while (field < FIELD_COUNT && strcmp(key, field_names[field]) != 0)
+            field++;
+        if (field == FIELD_COUNT || seen[field] || !read_field((enum detail_field)field, value, &slot, &found)) {
+            *why = field == FIELD_COUNT ? "an unknown field" : seen[field] ? "a field given twice"
+                                                                           : "a field's value is not valid";
             return false;
         }
-        *seen = true;
+        seen[field] = true;
     }
     if (*why != NULL)
         return false;
-    if (!have_slot || !have_channels || !have_verified || !have_by || !have_added ||
-        have_at != (found.verified_by != VERIFIED_NONE)) {
+    if (!seen[FIELD_SLOT] || !seen[FIELD_CHANNELS] || !seen[FIELD_VERIFIED_BY] || !seen[FIELD_ADDED_BY] ||
+        !seen[FIELD_ADDED_AT] || seen[FIELD_VERIFIED_AT] != (found.verified_by != VERIFIED_NONE)) {
         *why = "a field is missing (slot, channels, verified_by, added_by, added_at; verified_at unless none)";
         return false;
     }
