@@ -67,7 +67,7 @@ static const char *const texts_settings[] = {"menu_header", "menu_footer", NULL}
 static const char *const setup_settings[] = {"self_service_slots", "self_register", NULL};
 static const char *const directory_settings[] = {"backend", "managed_by", "domain", "cache_hours", "cache_directory",
                                                  NULL};
-static const char *const ldap_settings[] = {"uris", "ca_file", "bind", "bind_dn", "bind_password_file", "client_cert",
+static const char *const ldap_settings[] = {"uris", "ca_file", "bind", "bind_dn", "bind_password_file", "client_certificate",
                                             "client_key", "base", "scope", "filter", "primary", "alternate", "office",
                                             "details", "write_bind_dn", "write_bind_password_file", "timeout",
                                             NULL};

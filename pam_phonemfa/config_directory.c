@@ -215,15 +215,15 @@ static int parse_ldap(struct parse_state *state, const config_setting_t *root, s
     if (config_get_string(state, root, "ldap", "bind_dn", LDAP_DN_MAX, true, &ldap->bind_dn) != 0 ||
         get_secret_file(state, root, "ldap", "bind_password_file", LDAP_PASSWORD_MAX, "password",
                         &ldap->bind_password) != 0 ||
-        config_get_path(state, root, "ldap", "client_cert", &ldap->client_cert) != 0 ||
+        config_get_path(state, root, "ldap", "client_certificate", &ldap->client_cert) != 0 ||
         config_get_path(state, root, "ldap", "client_key", &ldap->client_key) != 0)
         return -1;
     if ((ldap->client_cert == NULL) != (ldap->client_key == NULL))
-        return config_fail(state, group, "ldap.client_cert", "set both ldap.client_cert and ldap.client_key, or neither");
+        return config_fail(state, group, "ldap.client_certificate", "set both ldap.client_certificate and ldap.client_key, or neither");
     if (ldap->sasl_external) {
         if (ldap->client_cert == NULL)
             return config_fail(state, group, "ldap.bind",
-                               "\"sasl_external\" needs ldap.client_cert and ldap.client_key");
+                               "\"sasl_external\" needs ldap.client_certificate and ldap.client_key");
         if (ldap->bind_dn != NULL || ldap->bind_password != NULL)
             return config_fail(state, group, "ldap.bind_dn",
                                "is not used with ldap.bind = \"sasl_external\" (the certificate names the client)");

@@ -132,7 +132,7 @@ def test_sasl_external_with_a_client_certificate(env, directory):
     text = open(env.config_path).read()
     text = text.replace(f'bind_dn = "{directory.reader_dn}";', 'bind = "sasl_external";')
     text = text.replace(f'bind_password_file = "{env.etc}/ldap.secret";',
-                        f'client_cert = "{cert}"; client_key = "{key}";')
+                        f'client_certificate = "{cert}"; client_key = "{key}";')
     env.set_config(text=text)
     login, _ = start(env)
     assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS

@@ -388,7 +388,7 @@ static void ldap_settings_are_checked(void **state)
 {
     (void)state;
     const char *head = MINIMAL "directory: { backend = \"ldap\"; };\nldap: { ca_file = \"/ca.pem\"; "
-                               "bind = \"sasl_external\"; client_cert = \"/c.pem\"; client_key = \"/k.pem\"; "
+                               "bind = \"sasl_external\"; client_certificate = \"/c.pem\"; client_key = \"/k.pem\"; "
                                "base = \"dc=x\"; ";
     char text[2048];
 #define LDAP_ERROR(rest, expected)                                                  \

@@ -65,6 +65,9 @@ def active_directory(slapd):
         '"ldaps://dc2.corp.example.com"': f'"{slapd.ldap_uri}"',
         "CN=svc-phonemfa,OU=Service Accounts,DC=corp,DC=example,DC=com": slapd.reader_dn,
         "CN=svc-phonemfa-write,OU=Service Accounts,DC=corp,DC=example,DC=com": slapd.writer_dn,
+        # The write account, as the guide says: its two lines uncommented.
+        "  # write_bind_dn = ": "  write_bind_dn = ",
+        "  # write_bind_password_file = ": "  write_bind_password_file = ",
         "CN=Users,DC=corp,DC=example,DC=com": slapd.ad_base,
         'domain = "corp.example.com";': f'domain = "{DOMAIN}";',
     })
@@ -91,7 +94,7 @@ def entra(graph, user=f"%l@{DOMAIN}", write=True, url=None):
         '"00000000-0000-0000-0000-000000000000"': f'"{graph.client_id}"',
         '"%l@contoso.com"': f'"{user}"',
         'domain = "contoso.com";': f'domain = "{DOMAIN}";',
-        "write = true;": f"write = {'true' if write else 'false'};",
+        "write = false;": f"write = {'true' if write else 'false'};",
     })
 
 
