@@ -17,7 +17,6 @@
 
 #define NAME_MAX_LENGTH (USER_NAME_MAX + 16)
 #define LOCK_POLL_MS 20
-#define READ_ATTEMPTS 8
 
 static int set_error(struct record_dir_error *error, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
@@ -119,28 +118,22 @@ enum record_read_result record_dir_read(const struct record_dir *dir, const char
     if (file_name(user, suffix, name, sizeof name, error) != 0)
         return RECORD_ERROR;
     (void)snprintf(what, sizeof what, "%s/%s", dir->path, name);
-    /* Reads take no lock: a writer may rename a new file over the one just
-     * opened (it then has no link left). Open again, a bounded number of times. */
-    int fd = -1;
-    for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-        fd = openat(dir->directory_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0) {
-            char buf[128];
-            if (errno == ENOENT)
-                return RECORD_ABSENT;
-            set_error(error, "%s: %s", what, errno == ELOOP ? "is a symlink" : strerror_r(errno, buf, sizeof buf));
-            return RECORD_ERROR;
-        }
-        if (fstat(fd, &st) != 0) {
-            set_error(error, "%s: cannot stat", what);
-            goto out;
-        }
-        if (st.st_nlink != 0 || attempt + 1 == READ_ATTEMPTS)
-            break;
-        (void)close(fd);
-        fd = -1;
+    /* Reads take no lock: a writer may rename a new file over this one once
+     * it is open. The opened file is then the record as it was (see
+     * SAFE_FILE_MAYBE_REPLACED); opening again could lose that race for ever. */
+    int fd = openat(dir->directory_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        char buf[128];
+        if (errno == ENOENT)
+            return RECORD_ABSENT;
+        set_error(error, "%s: %s", what, errno == ELOOP ? "is a symlink" : strerror_r(errno, buf, sizeof buf));
+        return RECORD_ERROR;
     }
-    if (!safe_check_owner_mode(&st, what, false, &file_error) ||
+    if (fstat(fd, &st) != 0) {
+        set_error(error, "%s: cannot stat", what);
+        goto out;
+    }
+    if (!safe_check_owner_mode(&st, what, SAFE_FILE_MAYBE_REPLACED, &file_error) ||
         safe_read_descriptor(fd, what, max_size, content, length, &file_error) != 0) {
         set_error(error, "%s", file_error.message);
         goto out;

@@ -23,9 +23,11 @@ static void set_error(struct safe_file_error *error, const char *format, ...)
     va_end(args);
 }
 
-bool safe_check_owner_mode(const struct stat *st, const char *what, bool expect_directory,
+bool safe_check_owner_mode(const struct stat *st, const char *what, enum safe_object kind,
                            struct safe_file_error *error)
 {
+    bool expect_directory = kind == SAFE_DIRECTORY;
+
     if (expect_directory && !S_ISDIR(st->st_mode)) {
         set_error(error, "%s: not a directory", what);
         return false;
@@ -43,7 +45,8 @@ bool safe_check_owner_mode(const struct stat *st, const char *what, bool expect_
                   (unsigned)(st->st_mode & 07777));
         return false;
     }
-    if (!expect_directory && st->st_nlink != 1) {
+    bool link_count_ok = st->st_nlink == 1 || (kind == SAFE_FILE_MAYBE_REPLACED && st->st_nlink == 0);
+    if (!expect_directory && !link_count_ok) {
         set_error(error, "%s: has %lu hard links, expected 1", what, (unsigned long)st->st_nlink);
         return false;
     }
@@ -92,7 +95,7 @@ int safe_open_directory(const char *path, struct safe_file_error *error)
         (void)close(fd);
         return -1;
     }
-    if (!safe_check_owner_mode(&st, path, true, error)) {
+    if (!safe_check_owner_mode(&st, path, SAFE_DIRECTORY, error)) {
         (void)close(fd);
         return -1;
     }
@@ -185,7 +188,7 @@ int safe_read_file(const char *path, size_t max_size, enum safe_file_access acce
         set_error(error, "%s: cannot stat", path);
         goto out;
     }
-    if (!safe_check_owner_mode(&st, path, false, error))
+    if (!safe_check_owner_mode(&st, path, SAFE_FILE, error))
         goto out;
     /* A group can hold non-root members: a secret is root's alone. */
     if (access == SAFE_FILE_PRIVATE && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {

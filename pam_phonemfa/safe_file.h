@@ -29,9 +29,18 @@ int safe_read_file(const char *path, size_t max_size, enum safe_file_access acce
 /* Open a root-owned directory not writable by group or others. */
 int safe_open_directory(const char *path, struct safe_file_error *error);
 
+enum safe_object {
+    SAFE_DIRECTORY,
+    SAFE_FILE, /* exactly one link: no second name elsewhere */
+    /* A record read without a lock: a writer may have renamed a new file
+     * over it since it was opened, leaving it no link. What was opened is
+     * still the whole record as it was then, so no link is as good as one. */
+    SAFE_FILE_MAYBE_REPLACED,
+};
+
 /* Check an already opened descriptor: root-owned, not group/world writable,
- * and (for files) a single link. what names the file in the message. */
-bool safe_check_owner_mode(const struct stat *st, const char *what, bool expect_directory,
+ * and the type and link count kind asks for. what names it in the message. */
+bool safe_check_owner_mode(const struct stat *st, const char *what, enum safe_object kind,
                            struct safe_file_error *error);
 
 /* Read at most max_size bytes from an open regular file descriptor. */

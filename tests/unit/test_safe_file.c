@@ -4,6 +4,7 @@
  * file and the problem, and nothing unsafe is ever read. */
 #include "unit_helpers.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,6 +110,39 @@ static void unsafe_files_are_refused_with_a_reason(void **state)
     assert_int_equal(chmod(directory, 0755), 0);
 }
 
+/* A record read without a lock may lose its last link to a writer's rename
+ * between open and fstat; that file is still the whole old record. Only the
+ * record reader accepts it, and a second name is refused by every kind. */
+static void a_record_replaced_after_open_is_still_read(void **state)
+{
+    (void)state;
+    struct safe_file_error error;
+    struct stat st;
+    char path[256];
+
+    (void)snprintf(path, sizeof path, "%s", make_file("replaced", "old record", 0600));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_nlink, 0);
+    assert_true(safe_check_owner_mode(&st, path, SAFE_FILE_MAYBE_REPLACED, &error));
+    assert_false(safe_check_owner_mode(&st, path, SAFE_FILE, &error));
+    assert_contains(error.message, "has 0 hard links, expected 1");
+    char *content = NULL;
+    size_t length = 0;
+    assert_int_equal(safe_read_descriptor(fd, path, 100, &content, &length, &error), 0);
+    assert_string_equal(content, "old record");
+    free(content);
+    assert_int_equal(close(fd), 0);
+
+    (void)snprintf(path, sizeof path, "%s", make_file("twice", "x", 0600));
+    assert_int_equal(link(path, path_of("twice-again")), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_false(safe_check_owner_mode(&st, path, SAFE_FILE_MAYBE_REPLACED, &error));
+    assert_contains(error.message, "has 2 hard links, expected 1");
+}
+
 static void directories_are_checked_too(void **state)
 {
     (void)state;
@@ -155,6 +189,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unsafe_files_are_refused_with_a_reason),
+        cmocka_unit_test(a_record_replaced_after_open_is_still_read),
         cmocka_unit_test(directories_are_checked_too),
     };
     return cmocka_run_group_tests_name("safe_file", tests, setup, teardown);
