@@ -22,6 +22,7 @@ PAMDIR      = $(shell pkg-config --variable=libdir pam)/security
 
 CC      ?= cc
 BUILD   := build
+CHECK_TMP = $(abspath $(BUILD))/check-tmp
 SRC     := pam_phonemfa
 
 WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -150,8 +151,12 @@ deps:
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-programs
-	@$(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-static check-pam \
-	    check-pam-valgrind check-clang check-demo check-e2e
+	@# Every scratch file of the suites goes to one private TMPDIR that must
+	@# be empty at the end: a run leaves nothing behind on the host.
+	@rm -rf $(CHECK_TMP) && mkdir -p $(CHECK_TMP)
+	@TMPDIR=$(CHECK_TMP) $(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-static \
+	    check-pam check-pam-valgrind check-clang check-demo check-e2e
+	@sh tests/tools/check-leftovers.sh $(CHECK_TMP)
 	@echo "make check: all suites passed"
 
 check-unit: $(UNIT_BIN)
@@ -234,7 +239,7 @@ check-demo: all $(PAM_TEST_PROGRAMS)
 	$(PYTHON) tests/demo/demo.py --scripted
 
 demo:
-	@$(MAKE) --no-print-directory deps
+	@sh tests/tools/install-deps.sh demo
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/pamclient
 	@$(PYTHON) tests/demo/demo.py $(if $(PROVIDER),--provider $(PROVIDER))
 

@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fake_service"))
 from harness import BUILD, MODULE, PAM_SUCCESS, Environment  # noqa: E402
 from graph_fake import GraphService  # noqa: E402
 from phonenet import PhoneNetworkService  # noqa: E402
+from scratch import scratch_dir  # noqa: E402
 from slapd import Slapd  # noqa: E402
 from test_directory_entra import entra_config  # noqa: E402
 from test_directory_ldap import ldap_config  # noqa: E402
@@ -180,7 +181,7 @@ def directory_figures(service, work):
 def main():
     if os.geteuid() != 0:
         raise SystemExit("make bench must run as root (root-owned config and store)")
-    service = PhoneNetworkService(os.path.join("/tmp", f"phonemfa-bench-{os.getpid()}")).start()
+    service = PhoneNetworkService(scratch_dir("phonemfa-bench-")).start()
     env = Environment(service, prefix="phonemfa-bench-")
     # The limits stay on (the defaults count every send); generous enough
     # that thousands of logins of one user are never stopped.
@@ -233,7 +234,7 @@ def main():
                 done += batch
             rss[target] = daemon_rss_kib(env)
         env.cleanup()
-        directories = directory_figures(service, os.path.join("/tmp", f"phonemfa-bench-{os.getpid()}"))
+        directories = directory_figures(service, scratch_dir("phonemfa-bench-directories-"))
     finally:
         service.stop()
         env.cleanup()

@@ -10,7 +10,6 @@ import argparse
 import getpass
 import os
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pam"))
@@ -18,6 +17,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fake_service"))
 
 from harness import PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_SUCCESS, Environment  # noqa: E402
 from phonenet import PhoneNetworkService  # noqa: E402
+from scratch import scratch_dir  # noqa: E402
 from twilio_fake import TwilioService  # noqa: E402
 
 DEMO_USER = "demo"
@@ -34,7 +34,7 @@ SERVICES = {"phonemfa": PhoneNetworkService, "twilio": TwilioService}
 def set_up(provider, verbose):
     if os.geteuid() != 0:
         sys.exit("make demo must run as root: the module only trusts a root-owned config and store")
-    work = tempfile.mkdtemp(prefix="phonemfa-demo-")
+    work = scratch_dir("phonemfa-demo-")
     service = SERVICES[provider](work, verbose=verbose).start()
     env = Environment(service, prefix="phonemfa-demo-")
     env.enroll(DEMO_USER, {"primary": PRIMARY, "alternate": ALTERNATE})

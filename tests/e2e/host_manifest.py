@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A sha256 manifest of what the end-to-end tests must never change on the
 host: PAM, sshd, sudoers and user database files, PAM modules, pam-configs,
-home directories, the phone store, and sshd processes the tests started."""
+home directories, the phone store, debconf's cache (pam-auth-update writes
+it), and sshd processes the tests started."""
 import hashlib
 import os
 import sys
@@ -10,7 +11,7 @@ FILES = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoe
          "/etc/login.defs"]
 TREES = ["/etc/pam.d", "/etc/ssh", "/etc/sudoers.d", "/etc/phonemfa", "/etc/security",
          "/usr/share/pam-configs", "/var/lib/pam", "/var/lib/phonemfa", "/home",
-         "/usr/lib/x86_64-linux-gnu/security"]
+         "/usr/lib/x86_64-linux-gnu/security", "/var/cache/debconf"]
 
 
 def digest(path):

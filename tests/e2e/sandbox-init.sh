@@ -19,9 +19,11 @@ overlay() {
     mount -t overlay overlay -o "lowerdir=$dir,upperdir=$work/upper/$name,workdir=$work/work/$name" "$dir"
 }
 
+# /usr and /var/cache too: the package tests install a .deb (dpkg writes
+# /usr, its man-db trigger /var/cache/man, pam-auth-update debconf's cache).
 # /tmp is overlaid too (not replaced by an empty tmpfs): the checkout under
 # test may itself live in /tmp, as a CI clone can.
-for dir in /etc /run /var/lib /var/log /var/mail /var/spool /home /root /usr/local /tmp "$@"; do
+for dir in /etc /run /usr /var/lib /var/log /var/mail /var/spool /var/cache /home /root /tmp "$@"; do
     case "$dir" in
         --) break ;;
         /*) overlay "$dir" ;;

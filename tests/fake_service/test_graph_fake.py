@@ -12,7 +12,6 @@ import os
 import socket
 import ssl
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -21,6 +20,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from graph_fake import GraphService, METHOD_IDS  # noqa: E402
+from scratch import scratch_dir  # noqa: E402
 
 TENANT = "phonemfa-test"
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
@@ -35,7 +35,7 @@ FORM = "application/x-www-form-urlencoded"
 
 @pytest.fixture(scope="module")
 def service():
-    svc = GraphService(tempfile.mkdtemp(prefix="graph-fake-")).start()
+    svc = GraphService(scratch_dir("graph-fake-")).start()
     yield svc
     svc.stop()
 

@@ -1,6 +1,5 @@
 import os
 import sys
-import tempfile
 
 import pytest
 
@@ -10,6 +9,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "fake_service"))
 
 from harness import MODULE, PAMCLIENT, Environment  # noqa: E402
 from phonenet import PhoneNetworkService  # noqa: E402
+from scratch import scratch_dir  # noqa: E402
 from twilio_fake import TwilioService  # noqa: E402
 
 
@@ -19,7 +19,7 @@ def start_service(kind):
             pytest.fail(f"{path} is missing: run make test-programs first")
     if os.geteuid() != 0:
         pytest.fail("the PAM-level tests need root: config and store must be root-owned")
-    return kind(tempfile.mkdtemp(prefix="phonenet-")).start()
+    return kind(scratch_dir("phonenet-")).start()
 
 
 @pytest.fixture(scope="session")

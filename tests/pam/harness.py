@@ -111,7 +111,7 @@ class Daemon:
                 argv += ["--keep-env", name]
         argv += list(args)
         if self.valgrind_log:
-            argv = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+            argv = ["valgrind", "--quiet", "--vgdb=no", "--error-exitcode=99", "--leak-check=full",
                     "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect",
                     f"--suppressions={SUPPRESSIONS}", f"--log-file={self.valgrind_log}"] + argv
         self.log_file = open(self.log_path, "a")
@@ -447,7 +447,7 @@ class Environment:
         if USE_VALGRIND:
             self._valgrind_count += 1
             valgrind_log = os.path.join(self.dir, f"valgrind-{self._valgrind_count}.log")
-            argv = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+            argv = ["valgrind", "--quiet", "--vgdb=no", "--error-exitcode=99", "--leak-check=full",
                     "--errors-for-leak-kinds=definite,indirect",
                     "--show-leak-kinds=definite,indirect", f"--suppressions={SUPPRESSIONS}",
                     f"--log-file={valgrind_log}"] + argv

@@ -8,7 +8,6 @@ flow: enroll an alternate phone proved by a call answered with # (or a
 code), see it in Graph, use it at the next login."""
 import os
 import subprocess
-import tempfile
 
 import pexpect
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from graph_fake import GraphService
 from directory_helpers import SETUP, assert_unavailable, finish_with_code, run_setup, start
 from harness import PAM_AUTH_ERR, PAM_IGNORE, PAM_SUCCESS
+from scratch import scratch_dir
 from slapd import RefusedPort
 
 PRIMARY = "+15555550117"
@@ -28,7 +28,7 @@ NOT_ENROLLED = "No phone is registered for your account. Contact your administra
 
 @pytest.fixture(scope="module")
 def graph_service():
-    service = GraphService(tempfile.mkdtemp(prefix="graph-")).start()
+    service = GraphService(scratch_dir("graph-")).start()
     yield service
     service.stop()
 

@@ -8,13 +8,13 @@ into the directory with phonemfa-setup."""
 import json
 import os
 import re
-import tempfile
 import time
 
 import pytest
 
 from directory_helpers import assert_unavailable, finish_with_code, run_setup, start
 from harness import PAM_AUTH_ERR, PAM_IGNORE, PAM_SUCCESS, run_parallel
+from scratch import scratch_dir
 from slapd import RefusedPort, SilentServer, Slapd
 
 PRIMARY = "+15555550117"
@@ -27,7 +27,7 @@ AD_FILTER = "(&(objectClass=inetOrgPerson)(sAMAccountName=%l))"
 
 @pytest.fixture(scope="module")
 def slapd():
-    server = Slapd(tempfile.mkdtemp(prefix="slapd-"), users=100).start()
+    server = Slapd(scratch_dir("slapd-"), users=100).start()
     yield server
     server.stop()
 
@@ -354,7 +354,7 @@ def test_ldap_conf_and_environment_cannot_change_what_is_trusted(env, directory,
 
 
 def test_starttls_refused_is_never_plain(env):
-    plain = Slapd(tempfile.mkdtemp(prefix="slapd-plain-"), users=1, tls=False).start()
+    plain = Slapd(scratch_dir("slapd-plain-"), users=1, tls=False).start()
     try:
         ldap_config(env, plain, uris=[plain.ldap_uri])
         login = env.login()
