@@ -9,6 +9,11 @@
 
 #define PHONEMFA_DEFAULT_CONFIG "/etc/phonemfa/phonemfa.conf"
 #define PHONEMFA_DEFAULT_STORE "/var/lib/phonemfa"
+/* phonemfa-setup's own PAM stack lives here, not in /etc/pam.d: only
+ * phonemfad reads it, so a removed package never leaves a stack in
+ * /etc/pam.d naming a module that is gone (its @include lines still resolve
+ * in /etc/pam.d). */
+#define PHONEMFA_PAM_CONFDIR "/etc/phonemfa/pam.d"
 #define CONFIG_MAX_URLS 4
 #define CONFIG_MAX_NAMES 32    /* users or groups in one list */
 #define CONFIG_MAX_NETWORKS 32

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "phone_directory.h"
 #include "secure_mem.h"
 #include "setup_terminal.h"
@@ -73,7 +74,7 @@ static bool reauthenticate(const struct setup_context *context)
     pam_handle_t *pamh = NULL;
     const char *tty = context->tty;
 
-    int rc = pam_start("phonemfa-setup", context->user, &conversation, &pamh);
+    int rc = pam_start_confdir("phonemfa-setup", context->user, &conversation, PHONEMFA_PAM_CONFDIR, &pamh);
     if (rc == PAM_SUCCESS)
         rc = pam_set_item(pamh, PAM_RUSER, context->user);
     if (rc == PAM_SUCCESS && tty != NULL)

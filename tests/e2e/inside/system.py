@@ -283,8 +283,10 @@ class System:
         os.chmod(path, 0o600)
 
     def install_pam(self, service, source=None):
-        os.makedirs("/etc/pam.d", exist_ok=True)
-        install(os.path.join(CONF, "pam.d", source or service), f"/etc/pam.d/{service}")
+        # phonemfa-setup's stack is read by phonemfad alone, from its own directory.
+        directory = "/etc/phonemfa/pam.d" if service == "phonemfa-setup" else "/etc/pam.d"
+        os.makedirs(directory, exist_ok=True)
+        install(os.path.join(CONF, "pam.d", source or service), f"{directory}/{service}")
 
     # -- sshd ---------------------------------------------------------------
     def start_sshd(self, snippet):
