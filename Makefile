@@ -15,6 +15,7 @@ DESTDIR    ?=
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= /etc/systemd/system
+DOCDIR     ?= $(PREFIX)/share/doc/pam_phonemfa
 PYTHON     ?= /usr/bin/python3
 PKGS       := libcurl jansson libconfig ldap libcrypto pam
 # Evaluated when used, so `make deps` can install pkg-config first.
@@ -77,7 +78,7 @@ CORE_OBJ_FUZZ := $(CORE:%=$(BUILD)/fuzz/obj/%.o)
 FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 
 .PHONY: all deps check check-long check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
-        install uninstall clean pot bench test-programs
+        install uninstall deb clean pot bench test-programs
 
 all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup $(BUILD)/phonemfad
 
@@ -232,7 +233,7 @@ check-pam-valgrind: all $(PAM_TEST_PROGRAMS)
 	cd tests && PHONEMFA_VALGRIND=1 $(PYTHON) -m pytest -q -p no:cacheprovider pam
 
 # Real sshd, ssh, paramiko, sudo, su and login in a namespace sandbox (root).
-check-e2e: all
+check-e2e: all deb
 	PYTHON=$(PYTHON) tests/e2e/run-sandboxed
 
 check-demo: all $(PAM_TEST_PROGRAMS)
@@ -256,9 +257,9 @@ pot:
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
+	    $(DESTDIR)$(DOCDIR)/pam.d $(DESTDIR)/usr/share/pam-configs
 	install -m 0644 $(BUILD)/pam_phonemfa.so $(DESTDIR)$(PAMDIR)/pam_phonemfa.so
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/pam.d
+	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/phonemfa-setup $(DESTDIR)$(PREFIX)/bin/phonemfa-setup
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(BUILD)/phonemfad $(DESTDIR)$(PREFIX)/sbin/phonemfad
@@ -267,27 +268,61 @@ install: all
 	install -m 0644 conf/systemd/phonemfad.socket $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.socket
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.service
 	install -m 0644 docs/phonemfad.8 $(DESTDIR)$(MANDIR)/man8/phonemfad.8
-	install -m 0644 conf/pam.d/phonemfa-setup $(DESTDIR)/etc/pam.d/phonemfa-setup
 	install -m 0644 docs/phonemfa-setup.8 $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8
 	install -m 0644 docs/pam_phonemfa.8 $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8
 	install -m 0644 docs/phonemfa.conf.5 $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
 	install -m 0644 docs/phonemfa-verify-api.yaml docs/phonemfad-protocol.md conf/phonemfa.conf \
-	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/
-	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/directory
+	    $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(DOCDIR)/directory
 	install -m 0644 conf/directory/active-directory.conf conf/directory/freeipa.conf conf/directory/entra.conf \
-	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/directory/
-	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/ldap
-	install -m 0644 conf/ldap/phonemfa-schema.ldif $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/ldap/
-	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/phonemfa
-	install -d -m 0700 $(DESTDIR)/var/lib/phonemfa
+	    $(DESTDIR)$(DOCDIR)/directory/
+	install -d $(DESTDIR)$(DOCDIR)/ldap
+	install -m 0644 conf/ldap/phonemfa-schema.ldif $(DESTDIR)$(DOCDIR)/ldap/
+	@# pam-auth-update reads profiles from /usr/share/pam-configs only. Installing
+	@# it changes no stack: `pam-auth-update --enable phonemfa` does.
+	install -m 0644 conf/pam-configs/phonemfa $(DESTDIR)/usr/share/pam-configs/phonemfa
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/phonemfa $(DESTDIR)$(SYSCONFDIR)/phonemfa/pam.d
+	install -m 0644 conf/pam.d/phonemfa-setup $(DESTDIR)$(DOCDIR)/pam.d/phonemfa-setup
+	@# An administrator's edited stack is never overwritten.
+	@target=$(DESTDIR)$(SYSCONFDIR)/phonemfa/pam.d/phonemfa-setup; \
+	if [ ! -e "$$target" ]; then install -m 0644 conf/pam.d/phonemfa-setup "$$target"; \
+	elif ! cmp -s conf/pam.d/phonemfa-setup "$$target"; then \
+	    echo "install: kept your edited $$target; the shipped one is $(DOCDIR)/pam.d/phonemfa-setup"; fi
+	install -d -m 0700 $(DESTDIR)/var/lib/phonemfa $(DESTDIR)/var/lib/phonemfa/state
 
+# Never leave a PAM stack naming a module that is gone: refuse while any
+# file in /etc/pam.d still names pam_phonemfa.so (the pam-auth-update
+# profile: `pam-auth-update --disable phonemfa` first). Configuration, phones
+# and state stay; phonemfa-setup's own stack goes when it is unedited.
 uninstall:
+	@named=$$(grep -l 'pam_phonemfa\.so' $(DESTDIR)/etc/pam.d/* 2>/dev/null); \
+	if [ -n "$$named" ]; then \
+	    echo "uninstall: refused: these PAM stacks still name pam_phonemfa.so:" $$named >&2; \
+	    echo "uninstall: remove the module from them first (for common-auth: pam-auth-update --disable phonemfa)" >&2; \
+	    exit 1; fi
+	rm -f $(DESTDIR)/usr/share/pam-configs/phonemfa
 	rm -f $(DESTDIR)$(PAMDIR)/pam_phonemfa.so $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8 \
 	    $(DESTDIR)$(PREFIX)/bin/phonemfa-setup $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8 \
 	    $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5 $(DESTDIR)$(PREFIX)/sbin/phonemfad \
 	    $(DESTDIR)$(MANDIR)/man8/phonemfad.8 $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.service \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.socket
-	rm -rf $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
+	@target=$(DESTDIR)$(SYSCONFDIR)/phonemfa/pam.d/phonemfa-setup; \
+	if cmp -s conf/pam.d/phonemfa-setup "$$target"; then rm -f "$$target"; \
+	elif [ -e "$$target" ]; then echo "uninstall: kept your edited $$target"; fi
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# The Debian package (conf/debian): built from a copy of this tree, then
+# checked with lintian; any error or warning fails.
+DEB_WORK := $(BUILD)/deb
+deb:
+	@sh tests/tools/install-deps.sh
+	rm -rf $(DEB_WORK) && mkdir -p $(DEB_WORK)/pam-phonemfa-$(VERSION)
+	tar --exclude=./build --exclude=./.git -cf - . | tar -C $(DEB_WORK)/pam-phonemfa-$(VERSION) -xf -
+	cp -r conf/debian $(DEB_WORK)/pam-phonemfa-$(VERSION)/debian
+	cd $(DEB_WORK)/pam-phonemfa-$(VERSION) && dpkg-buildpackage -b -uc -us >../build.log 2>&1 || \
+	    { tail -40 ../build.log; exit 1; }
+	lintian --fail-on error,warning $(DEB_WORK)/*.changes
+	@ls $(DEB_WORK)/*.deb
 
 clean:
 	rm -rf $(BUILD)

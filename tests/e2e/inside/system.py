@@ -197,9 +197,9 @@ class System:
         return self.reload_daemon(expect_invalid)
 
     # -- phonemfad, as its systemd unit would run it, logging to syslog ------
-    def start_daemon(self):
+    def start_daemon(self, program="/usr/local/sbin/phonemfad"):
         mark = self.syslog.mark()
-        self.daemon = subprocess.Popen(["/usr/local/sbin/phonemfad"], stdin=subprocess.DEVNULL)
+        self.daemon = subprocess.Popen([program], stdin=subprocess.DEVNULL)
         self.wait_for_log(mark, r"phonemfad\[\d+\]: ready: listening on /run/phonemfa/phonemfad.sock")
 
     def reload_daemon(self, expect_invalid=False):
