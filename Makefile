@@ -273,6 +273,12 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/directory/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/ldap
 	install -m 0644 conf/ldap/phonemfa-schema.ldif $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/ldap/
+	@# The sshd examples (docs/admin-guide.md, section 4), not installed in /etc.
+	install -d $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/sshd_config.d $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/pam.d
+	install -m 0644 conf/sshd_config.d/phonemfa.conf conf/sshd_config.d/phonemfa-key-then-phone.conf \
+	    conf/sshd_config.d/phonemfa-mixed.conf $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/sshd_config.d/
+	install -m 0644 conf/pam.d/sshd conf/pam.d/sshd-key-then-phone conf/pam.d/phonemfa-sshd-mixed \
+	    $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa/pam.d/
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/phonemfa
 	install -d -m 0700 $(DESTDIR)/var/lib/phonemfa
 
