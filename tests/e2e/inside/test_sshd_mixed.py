@@ -59,25 +59,28 @@ def mixed(system):
     assert hashlib.md5(stock.encode()).hexdigest() == dpkg_conffile_md5("/etc/pam.d/sshd"), \
         "the recipe is an edit of Debian's own /etc/pam.d/sshd: the sandbox must start from it"
     system.stop_sshd()
-    with open("/etc/pam.d/sshd", "w") as f:
-        f.write(stock)
-    for step in STEPS:
-        subprocess.run(step, shell=True, check=True, cwd=ROOT)
-    run("usermod", "-a", "-G", "phonemfa", "bob")
-    for user in ("robot", "deploy"):
-        run("useradd", "--create-home", "--shell", "/bin/bash", user)
-    run("chpasswd", input=f"deploy:{DEPLOY_PASSWORD}\n")
-    system.start_sshd("phonemfa-mixed.conf")
-    system.sshd_mode = "mixed"  # the other tests' fixture installs their own sshd setup again
-    yield system
-    system.stop_sshd()
-    for user in ("robot", "deploy"):
-        run("userdel", "--remove", user)
-    run("groupdel", "phonemfa")
-    os.remove("/etc/pam.d/phonemfa-sshd-mixed")
-    with open("/etc/pam.d/sshd", "w") as f:
-        f.write(stock)
-    system.sshd_mode = None
+    system.sshd_mode = "mixed"  # whatever happens here, the other tests' fixture sets up their sshd again
+    try:
+        with open("/etc/pam.d/sshd", "w") as f:
+            f.write(stock)
+        for step in STEPS:
+            subprocess.run(step, shell=True, check=True, cwd=ROOT)
+        run("usermod", "-a", "-G", "phonemfa", "bob")
+        for user in ("robot", "deploy"):
+            run("useradd", "--create-home", "--shell", "/bin/bash", user)
+        run("chpasswd", input=f"deploy:{DEPLOY_PASSWORD}\n")
+        system.start_sshd("phonemfa-mixed.conf")
+        yield system
+    finally:
+        system.stop_sshd()
+        for user in ("robot", "deploy"):
+            subprocess.run(["userdel", "--remove", user], capture_output=True)
+        subprocess.run(["groupdel", "phonemfa"], capture_output=True)
+        if os.path.exists("/etc/pam.d/phonemfa-sshd-mixed"):
+            os.remove("/etc/pam.d/phonemfa-sshd-mixed")
+        with open("/etc/pam.d/sshd", "w") as f:
+            f.write(stock)
+        system.sshd_mode = None
 
 
 @pytest.fixture
