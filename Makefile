@@ -288,6 +288,12 @@ install: all
 	if [ ! -e "$$target" ]; then install -m 0644 conf/pam.d/phonemfa-setup "$$target"; \
 	elif ! cmp -s conf/pam.d/phonemfa-setup "$$target"; then \
 	    echo "install: kept your edited $$target; the shipped one is $(DOCDIR)/pam.d/phonemfa-setup"; fi
+	@# The sshd examples (docs/admin-guide.md, section 4), not installed in /etc.
+	install -d $(DESTDIR)$(DOCDIR)/sshd_config.d
+	install -m 0644 conf/sshd_config.d/phonemfa.conf conf/sshd_config.d/phonemfa-key-then-phone.conf \
+	    conf/sshd_config.d/phonemfa-mixed.conf $(DESTDIR)$(DOCDIR)/sshd_config.d/
+	install -m 0644 conf/pam.d/sshd conf/pam.d/sshd-key-then-phone conf/pam.d/phonemfa-sshd-mixed \
+	    $(DESTDIR)$(DOCDIR)/pam.d/
 	install -d -m 0700 $(DESTDIR)/var/lib/phonemfa $(DESTDIR)/var/lib/phonemfa/state
 
 # Never leave a PAM stack naming a module that is gone: refuse while any

@@ -29,6 +29,7 @@ class User:
         # the store's menu by default; a directory's menus differ.
         self.phones = phones or {"3": alternate, "4": alternate}
         self.seen = []
+        self.asked = []  # the prompts answered, in order
 
     def shown(self, text):
         """Text shown that asks nothing (messages after the last prompt)."""
@@ -37,6 +38,7 @@ class User:
 
     def __call__(self, prompt):
         self.seen.append(prompt)
+        self.asked.append(prompt)
         if re.search(r"[Pp]assword(?: for \w+)?: ?$", prompt):
             return self.password
         if re.search(r"Choose 1-\d+ \[\d+\]: ?$", prompt):
@@ -75,6 +77,8 @@ class Paramiko:
             if self.key_then_phone:
                 key = paramiko.Ed25519Key.from_private_key_file(system.authorize_key(user_name))
                 transport.auth_publickey(user_name, key)
+                if transport.is_authenticated():  # the key alone was enough: nothing is asked
+                    return True
 
             def handler(title, instructions, prompts):
                 # sshd puts informational text in the instructions of a round,

@@ -133,6 +133,10 @@ class System:
     def __init__(self):
         if os.environ.get("PHONEMFA_E2E_SANDBOX") != "1":
             raise RuntimeError("the end-to-end tests change /etc: run them through tests/e2e/run-sandboxed")
+        # Debian's own /etc/pam.d/sshd, before any test replaces it: the
+        # mixed recipe is a one-line edit of this file.
+        with open("/etc/pam.d/sshd") as f:
+            self.debian_pam_sshd = f.read()
         self.syslog = Syslog()
         self.service = PhoneNetworkService(tempfile.mkdtemp(prefix="e2e-phonenet-")).start()
         self.network = self.service.network
