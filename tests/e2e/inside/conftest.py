@@ -58,4 +58,6 @@ def fresh(system):
         os.remove("/var/lib/phonemfa/bob.json")
     yield system
     system.enroll("alice")
+    if os.path.exists("/var/lib/phonemfa/bob.json"):
+        os.remove("/var/lib/phonemfa/bob.json")
     system.configure()
