@@ -234,6 +234,7 @@ check-pam-valgrind: all $(PAM_TEST_PROGRAMS)
 
 # Real sshd, ssh, paramiko, sudo, su and login in a namespace sandbox (root).
 check-e2e: all deb
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e/test_host_manifest.py
 	PYTHON=$(PYTHON) tests/e2e/run-sandboxed
 
 check-demo: all $(PAM_TEST_PROGRAMS)
