@@ -116,7 +116,7 @@ def test_install_enable_upgrade_remove_purge(system, debian_host):
     package = built_package()
     common_auth = open("/etc/pam.d/common-auth").read()
 
-    run("dpkg", "-i", package)
+    run("apt-get", "install", "-y", "-q", package)
     assert open("/etc/pam.d/common-auth").read() == common_auth, "installing changed a PAM stack"
     for path in ("/etc/phonemfa", "/etc/phonemfa/pam.d", "/var/lib/phonemfa", "/var/lib/phonemfa/state"):
         st = os.stat(path)
@@ -138,7 +138,7 @@ def test_install_enable_upgrade_remove_purge(system, debian_host):
     logins(system, phone=True)
     edited = open("/etc/phonemfa/phonemfa.conf").read()
 
-    run("dpkg", "-i", next_version(package, debian_host))
+    run("apt-get", "install", "-y", "-q", next_version(package, debian_host))
     assert open("/etc/phonemfa/phonemfa.conf").read() == edited, "the upgrade replaced an edited conffile"
     assert sum("pam_phonemfa.so" in line for line in open("/etc/pam.d/common-auth")) == 1
     system.stop_daemon()
@@ -146,14 +146,14 @@ def test_install_enable_upgrade_remove_purge(system, debian_host):
     logins(system, phone=True)
 
     system.stop_daemon()
-    run("dpkg", "-r", "libpam-phonemfa")
+    run("apt-get", "remove", "-y", "-q", "libpam-phonemfa")
     assert not os.path.exists(MODULE)
     assert stacks_naming_a_missing_module() == []
     assert "pam_phonemfa" not in open("/etc/pam.d/common-auth").read()
     logins(system, phone=False)
     assert os.path.exists("/var/lib/phonemfa/alice.json"), "remove keeps the phones"
 
-    run("dpkg", "-P", "libpam-phonemfa")
+    run("apt-get", "purge", "-y", "-q", "libpam-phonemfa")
     assert not os.path.exists("/var/lib/phonemfa"), "purge forgets the phones and state"
     left = sorted(os.listdir("/etc/phonemfa"))
     assert left == ["ca.pem"], f"purge removes the configuration and the token, not the CA the admin put: {left}"
