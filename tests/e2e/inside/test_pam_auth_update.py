@@ -10,8 +10,8 @@ import shutil
 import subprocess
 
 from clients import Sudo, User
-from system import CONF, PASSWORD, PRIMARY, record
-from test_setup_self import Session
+from system import CONF, PASSWORD, PRIMARY
+from test_setup_self import Session, register_first_primary
 
 DEBIAN_SUDO = """session    required   pam_limits.so
 @include common-auth
@@ -80,21 +80,6 @@ def test_phonemfa_setup_asks_once_with_the_profile_enabled(fresh):
         assert session.finish()[0] == 0
         assert len(fresh.network.ops("start")) == 1, "one text, not two"
 
-        with open("/etc/phonemfa/phonemfa.conf", "a") as conf:
-            conf.write("\nsetup: { self_register = true; };\n")
-        session = Session(fresh, user="bob")
-        session.reauthenticate(phone=False)
-        session.choose("Register your primary phone")
-        session.expect(r"Country calling code \[1\]: ")
-        session.send("")
-        session.expect(r"Phone number \(or \+country number\): ")
-        session.send("(555) 555-0188")
-        session.expect(r"Verify it by 1\) text or 2\) call: ")
-        session.send("1")
-        session.expect(r"Enter the code: ")
-        session.send(fresh.network.last_code("+15555550188"))
-        session.choose("Quit")
-        assert session.finish()[0] == 0
-        assert record("bob")["phones"]["primary"]["number"] == "+15555550188"
+        register_first_primary(fresh)
     finally:
         pam_auth_update("--disable", "phonemfa")
