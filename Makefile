@@ -328,7 +328,10 @@ deb:
 	cp -r conf/debian $(DEB_WORK)/pam-phonemfa-$(VERSION)/debian
 	cd $(DEB_WORK)/pam-phonemfa-$(VERSION) && dpkg-buildpackage -b -uc -us >../build.log 2>&1 || \
 	    { tail -40 ../build.log; exit 1; }
-	lintian --fail-on error,warning $(DEB_WORK)/*.changes
+	@# lintian leaves its mldbm-* scratch files behind: give it a TMPDIR of its own.
+	mkdir -p $(DEB_WORK)/lintian-tmp
+	TMPDIR=$(abspath $(DEB_WORK))/lintian-tmp lintian --fail-on error,warning $(DEB_WORK)/*.changes
+	rm -rf $(DEB_WORK)/lintian-tmp
 	@ls $(DEB_WORK)/*.deb
 
 clean:
