@@ -265,6 +265,8 @@ static enum step check_codes(struct flow *flow, const struct verification *verif
         }
         enum verify_check_result result = CHECK_WRONG_CODE;
         struct verify_failure failure = {0};
+        /* Grouped as it was read out or shown: still the code. */
+        verify_code_normalise(code);
         /* A malformed answer is a wrong code without asking the service. */
         int rc = verify_code_is_well_formed(code)
                      ? verify_check(flow->client, verification, code, &result, &failure)

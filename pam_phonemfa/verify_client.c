@@ -24,6 +24,18 @@ bool verify_code_is_well_formed(const char *code)
     return true;
 }
 
+void verify_code_normalise(char *code)
+{
+    size_t kept = 0, i = 0;
+
+    for (; code[i] != '\0'; i++)
+        if (code[i] != ' ' && code[i] != '-')
+            code[kept++] = code[i];
+    /* Its owner wipes the code up to its new end only: the digits moved
+     * out of the tail are wiped here. */
+    explicit_bzero(code + kept, i - kept);
+}
+
 bool verify_failure_uses_failmode(enum verify_failure_kind kind)
 {
     return kind == VERIFY_UNAVAILABLE || kind == VERIFY_BAD_RESPONSE;

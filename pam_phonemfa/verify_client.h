@@ -85,6 +85,11 @@ int verify_service_status(struct verify_client *client, size_t server, struct ve
 /* A code as typed: 4 to 16 letters or digits (checked before any request). */
 bool verify_code_is_well_formed(const char *code);
 
+/* Removes the spaces and hyphens people type to group a code as it was
+ * read out or shown ("123 456", "123-456"), in place. Nothing else is
+ * changed: any other character still makes the code malformed. */
+void verify_code_normalise(char *code);
+
 bool verify_failure_uses_failmode(enum verify_failure_kind kind);
 const char *verify_failure_name(enum verify_failure_kind kind);
 

@@ -392,3 +392,29 @@ def test_check_reaches_twilio_and_explains_a_wrong_service_sid(twilio_env):
     refused = subprocess.run(check, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 3
     assert "PROBLEM  service" in refused.stdout and "check token_file" in refused.stdout
+
+
+@pytest.mark.parametrize("separator", [" ", "-"])
+def test_code_grouped_with_a_space_or_hyphen_is_the_code(twilio_env, separator):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env)
+    login.prompt()
+    code = env.network.last_code(PRIMARY)
+    login.answer(code[:3] + separator + code[3:])
+    assert login.finish() == PAM_SUCCESS
+    assert login.outcome()["reason"] == "approved"
+    assert not any(code in line for line in login.logs()), "a code is never logged"
+
+
+def test_code_with_other_separators_is_wrong_without_asking(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    login = menu_and_choose(env)
+    login.prompt()
+    code = env.network.last_code(PRIMARY)
+    login.answer(code[:3] + "." + code[3:])
+    assert login.prompt()["text"].startswith("Wrong code, 2 attempts left.")
+    assert not env.requests("check")
+    login.answer(env.network.last_code(PRIMARY))
+    assert login.finish() == PAM_SUCCESS
