@@ -193,6 +193,7 @@ static void log_lockout_started(struct flow *flow, const struct attempt *attempt
 static enum login_outcome state_failed(struct flow *flow, const struct record_dir_error *error)
 {
     log_message(flow->log, LOG_ERR, "state error: %s", error->message);
+    tell(flow, i18n_unavailable_here());
     flow->reason = "state_error";
     return LOGIN_INTERNAL_ERROR;
 }
@@ -485,6 +486,7 @@ static int open_state(struct flow *flow)
         return 0;
     if (record_dir_open_or_create(flow->config->state_directory, "state directory", &flow->state, &error) != 0) {
         log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+        tell(flow, i18n_unavailable_here());
         flow->reason = "state_error";
         return -1;
     }
@@ -565,6 +567,7 @@ static int load_record(struct flow *flow, enum login_outcome *outcome)
     }
     flow->reason = local ? "store_error" : "directory_error";
     log_message(flow->log, LOG_ERR, "%s error: %s", local ? "store" : "phone directory", error.message);
+    tell(flow, i18n_unavailable_here());
     return -1;
 }
 

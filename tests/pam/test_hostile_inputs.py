@@ -865,6 +865,7 @@ def state_error(env, pattern):
     before = snapshot(path, os.path.join(env.store, "alice.json"))
     login = env.login()
     assert_denied_before_anything(login, pattern, "state_error")
+    assert login.messages() == ["Phone verification is unavailable on this system; contact your administrator."]
     assert not env.requests()
     assert snapshot(path, os.path.join(env.store, "alice.json")) == before
     return login
