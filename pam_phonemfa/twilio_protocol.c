@@ -156,7 +156,8 @@ static const struct error_meaning meanings[] = {
                              "the Twilio console"},
     {60605, VERIFY_BLOCKED, "destination blocked by Verify Geo-Permissions: allow the country in the "
                             "Twilio console if it is expected"},
-    {60410, VERIFY_BLOCKED, "Fraud Guard blocked SMS to this number prefix (for 12 hours); use a call"},
+    {60410, VERIFY_CHANNEL_BLOCKED, "Fraud Guard blocked SMS to this number prefix (for 12 hours); the user "
+                                    "is offered a call"},
     {60238, VERIFY_BLOCKED, "Twilio blocked verification creation (account under review or a "
                             "sanctioned destination): contact Twilio support"},
     {60202, VERIFY_RATE_LIMITED, "too many code checks: the number is locked until the verification "

@@ -51,6 +51,7 @@ const char *verify_failure_name(enum verify_failure_kind kind)
     case VERIFY_RATE_LIMITED: return "rate_limited";
     case VERIFY_INVALID_NUMBER: return "invalid_number";
     case VERIFY_CHANNEL_UNAVAILABLE: return "channel_unavailable";
+    case VERIFY_CHANNEL_BLOCKED: return "channel_blocked";
     case VERIFY_BLOCKED: return "destination_blocked";
     case VERIFY_REJECTED: return "rejected";
     }

@@ -34,6 +34,8 @@ enum verify_failure_kind {
     VERIFY_RATE_LIMITED,  /* too many sends or checks for now */
     VERIFY_INVALID_NUMBER,
     VERIFY_CHANNEL_UNAVAILABLE, /* e.g. a landline cannot take texts */
+    VERIFY_CHANNEL_BLOCKED, /* this channel refused to this number for now (fraud
+                             * protection): another channel may still work */
     VERIFY_BLOCKED,       /* destination refused by the service's policy */
     VERIFY_REJECTED,      /* any other refusal */
 };

@@ -226,8 +226,9 @@ def test_landline_offers_a_call_instead(env):
     env.network.number_kinds[PRIMARY] = "landline"
     login = start_login(env, choice="1")
     menu = login.prompt()
-    assert menu["text"].startswith("That phone cannot receive texts. Choose a call instead.\n")
-    login.answer("2")
+    assert menu["text"].startswith("That phone cannot receive texts. Call it instead (now the default).\n")
+    assert "Text +X XXXXXXXX17" not in menu["text"], "not offered again in this login"
+    login.answer("")
     login.prompt()
     login.answer(env.network.last_code(PRIMARY))
     assert login.finish() == PAM_SUCCESS

@@ -236,22 +236,52 @@ def test_20429_with_a_long_retry_after_is_not_waited_for(twilio_env):
     assert len(starts(env)) == 1
 
 
-def test_landline_60205_offers_a_call(twilio_env):
+ALTERNATE = "+15555550119"
+NO_TEXT_MENU = ("Verify your identity:\n  1) Call +X XXXXXXXX17\n  2) Text +X XXXXXXXX19 (alternate)\n"
+                "  3) Call +X XXXXXXXX19 (alternate)\nChoose 1-3 [1]: ")
+
+
+@pytest.mark.parametrize("kind,code,notice,log", [
+    ("landline", 60205, "That phone cannot receive texts. Call it instead (now the default).",
+     "verification service error (channel_unavailable): Twilio 60205 (HTTP 403): this landline cannot receive SMS"),
+    ("fraud", 60410, "The service is not sending texts to that phone for now. Call it instead (now the default).",
+     "verification service error (channel_blocked): Twilio 60410 (HTTP 403): Fraud Guard blocked SMS to this "
+     "number prefix (for 12 hours); the user is offered a call"),
+])
+def test_texts_refused_offer_the_call_for_the_rest_of_the_login(twilio_env, kind, code, notice, log):
+    """After 60205 (landline) or 60410 (Fraud Guard, SMS only) the text to
+    that phone is no longer offered, its call is what Enter picks, and the
+    login goes on."""
     env = twilio_env
-    env.enroll("alice", {"primary": PRIMARY})
-    env.network.number_kinds[PRIMARY] = "landline"
-    login = menu_and_choose(env, "1")
-    assert login.prompt()["text"].startswith("That phone cannot receive texts. Choose a call instead.")
-    login.answer("2")
-    login.prompt()
+    env.enroll("alice", {"primary": PRIMARY, "alternate": ALTERNATE}, preferred=("primary", "text"))
+    env.network.number_kinds[PRIMARY] = kind
+    login = menu_and_choose(env, "")
+    assert login.prompt()["text"] == notice + "\n" + NO_TEXT_MENU
+    login.answer("")
+    assert login.prompt()["text"].startswith("Calling +X XXXXXXXX17.")
     login.answer(env.network.last_code(PRIMARY))
     assert login.finish() == PAM_SUCCESS
-    assert any("Twilio 60205 (HTTP 403): this landline cannot receive SMS" in line for line in login.logs())
+    assert [s["body"]["Channel"] for s in starts(env)] == ["sms", "call"]
+    assert login.outcome()["reason"] == "approved"
+    assert login.outcome()["channel"] == "call"
+    assert any(log in line for line in login.logs())
+
+
+def test_texts_refused_to_a_phone_without_a_call_end_with_the_reason(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    record = __import__("json").load(open(os.path.join(env.store, "alice.json")))
+    record["phones"]["primary"]["channels"] = ["text"]
+    env.write_record("alice", __import__("json").dumps(record))
+    env.network.number_kinds[PRIMARY] = "landline"
+    login = menu_and_choose(env, "1")
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.messages() == ["That phone cannot receive texts. Choose another phone."]
+    assert login.outcome()["reason"] == "channel_unavailable"
 
 
 @pytest.mark.parametrize("kind,code,advice", [
     ("blocked", 60605, "destination blocked by Verify Geo-Permissions"),
-    ("fraud", 60410, "Fraud Guard blocked SMS to this number prefix"),
     ("sanctioned", 60238, "Twilio blocked verification creation"),
 ])
 def test_blocked_destinations(twilio_env, kind, code, advice):

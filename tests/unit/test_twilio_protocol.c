@@ -103,7 +103,7 @@ static void maps_every_error_code(void **state)
         {403, 60205, VERIFY_CHANNEL_UNAVAILABLE, "landline"},
         {400, 60223, VERIFY_REJECTED, "channel is disabled"},
         {403, 60605, VERIFY_BLOCKED, "Geo-Permissions"},
-        {403, 60410, VERIFY_BLOCKED, "Fraud Guard"},
+        {403, 60410, VERIFY_CHANNEL_BLOCKED, "Fraud Guard"},
         {403, 60238, VERIFY_BLOCKED, "blocked verification creation"},
         {429, 60202, VERIFY_RATE_LIMITED, "too many code checks"},
         {429, 60203, VERIFY_RATE_LIMITED, "too many sends"},
