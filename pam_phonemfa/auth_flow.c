@@ -132,6 +132,10 @@ static enum login_outcome service_failure(struct flow *flow, const struct verify
     case VERIFY_RATE_LIMITED:
         tell(flow, _("Too many verification attempts for this phone. Wait a few minutes and try again."));
         break;
+    case VERIFY_SERVICE_BUSY:
+        /* A limit of the whole service account: nothing this user did. */
+        tell(flow, _("The verification service is busy. Try again in a few minutes."));
+        break;
     case VERIFY_INVALID_NUMBER:
     case VERIFY_BLOCKED:
         tell(flow, _("This phone number cannot be used for verification. Contact your administrator."));

@@ -49,6 +49,7 @@ const char *verify_failure_name(enum verify_failure_kind kind)
     case VERIFY_BAD_RESPONSE: return "bad_response";
     case VERIFY_AUTH_FAILED: return "service_auth_failed";
     case VERIFY_RATE_LIMITED: return "rate_limited";
+    case VERIFY_SERVICE_BUSY: return "service_busy";
     case VERIFY_INVALID_NUMBER: return "invalid_number";
     case VERIFY_CHANNEL_UNAVAILABLE: return "channel_unavailable";
     case VERIFY_CHANNEL_BLOCKED: return "channel_blocked";

@@ -31,7 +31,8 @@ enum verify_failure_kind {
     VERIFY_UNAVAILABLE,   /* unreachable, timed out, 5xx: the failmode decides */
     VERIFY_BAD_RESPONSE,  /* answered, but not in the protocol: the failmode decides */
     VERIFY_AUTH_FAILED,   /* our credentials were refused: an administrator must act */
-    VERIFY_RATE_LIMITED,  /* too many sends or checks for now */
+    VERIFY_RATE_LIMITED,  /* too many sends or checks for this phone for now */
+    VERIFY_SERVICE_BUSY,  /* too many requests from the whole account for now */
     VERIFY_INVALID_NUMBER,
     VERIFY_CHANNEL_UNAVAILABLE, /* e.g. a landline cannot take texts */
     VERIFY_CHANNEL_BLOCKED, /* this channel refused to this number for now (fraud

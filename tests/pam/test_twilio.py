@@ -217,14 +217,27 @@ def test_20429_is_retried_after_retry_after(twilio_env):
     assert any("Twilio 20429 too many requests: retrying in 1 s" in line for line in login.logs())
 
 
+SERVICE_BUSY = "The verification service is busy. Try again in a few minutes."
+ACCOUNT_WIDE = "Twilio 20429 (HTTP 429): too many requests to Twilio at once from the whole account (not this phone)"
+
+
+def assert_service_busy(login):
+    """20429 is a limit of the whole Twilio account: the user is not told
+    their phone made too many attempts."""
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.messages() == [SERVICE_BUSY]
+    assert login.outcome()["reason"] == "service_busy"
+    assert any("verification service error (service_busy): " + ACCOUNT_WIDE in line for line in login.logs())
+
+
 def test_20429_retries_are_bounded(twilio_env):
     env = twilio_env
     env.enroll("alice", {"primary": PRIMARY})
     env.network.add_fault(dict(twilio_error(20429, 429, {"Retry-After": "0"}), count=10))
     login = menu_and_choose(env)
-    assert login.finish() == PAM_AUTH_ERR
+    assert_service_busy(login)
     assert len(starts(env)) == 3
-    assert login.outcome()["reason"] == "rate_limited"
+    assert any("Twilio 20429 too many requests: retried 2 times, gave up" in line for line in login.logs())
 
 
 def test_20429_with_a_long_retry_after_is_not_waited_for(twilio_env):
@@ -232,8 +245,24 @@ def test_20429_with_a_long_retry_after_is_not_waited_for(twilio_env):
     env.enroll("alice", {"primary": PRIMARY})
     env.network.add_fault(twilio_error(20429, 429, {"Retry-After": "120"}))
     login = menu_and_choose(env)
-    assert login.finish() == PAM_AUTH_ERR
+    assert_service_busy(login)
     assert len(starts(env)) == 1
+    logs = login.logs()
+    assert any("Twilio 20429 too many requests: not retried, Retry-After 120 s is over the 5 s limit" in line
+               for line in logs), logs
+    assert not any("retried 2 times" in line or "retrying" in line for line in logs)
+
+
+def test_20429_retry_after_beyond_the_request_timeout_is_not_waited_for(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    env.set_config(text=open(env.config_path).read().replace("request_timeout = 4", "request_timeout = 2"))
+    env.network.add_fault(twilio_error(20429, 429, {"Retry-After": "3"}))
+    login = menu_and_choose(env)
+    assert_service_busy(login)
+    assert len(starts(env)) == 1
+    assert any("Twilio 20429 too many requests: not retried, Retry-After 3 s is more than is left of "
+               "service.request_timeout" in line for line in login.logs()), login.logs()
 
 
 ALTERNATE = "+15555550119"

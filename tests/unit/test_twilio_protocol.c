@@ -97,7 +97,7 @@ static void maps_every_error_code(void **state)
     } cases[] = {
         {401, 20003, VERIFY_AUTH_FAILED, "check twilio.api_key_sid"},
         {404, 20404, VERIFY_REJECTED, "check twilio.service_sid"},
-        {429, 20429, VERIFY_RATE_LIMITED, "too many requests"},
+        {429, 20429, VERIFY_SERVICE_BUSY, "whole account"},
         {400, 60200, VERIFY_INVALID_NUMBER, "invalid parameter"},
         {400, 60006, VERIFY_INVALID_NUMBER, "cannot be reached"},
         {403, 60205, VERIFY_CHANNEL_UNAVAILABLE, "landline"},
