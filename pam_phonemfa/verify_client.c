@@ -63,12 +63,19 @@ int verify_fail(struct verify_failure *failure, enum verify_failure_kind kind, c
 {
     va_list args;
 
+    /* Sanitised whole, then bounded: a number cut short first would be too
+     * short for the masking to recognise, and shown in part. */
+    char whole[2 * VERIFY_DETAIL_MAX];
+
     failure->kind = kind;
     va_start(args, format);
-    (void)vsnprintf(failure->detail, sizeof failure->detail, format, args);
+    int written = vsnprintf(whole, sizeof whole, format, args);
     va_end(args);
+    if (written < 0)
+        whole[0] = '\0';
     /* Details quote what the service said: it reaches logs and terminals. */
-    log_sanitize_service_text(failure->detail);
+    log_sanitize_service_text(whole);
+    log_format(failure->detail, sizeof failure->detail, "%s", whole);
     return -1;
 }
 
@@ -122,16 +129,14 @@ static void transport_failure(enum http_failure http_failure, const char *url, c
     bool sent = http_failure != HTTP_NOT_REACHED;
     switch (http_failure) {
     case HTTP_TOO_LARGE:
-        verify_fail(failure, VERIFY_BAD_RESPONSE, "%.200s: response larger than %d bytes", url,
-                    HTTP_RESPONSE_MAX);
+        verify_fail(failure, VERIFY_BAD_RESPONSE, "%s: response larger than %d bytes", url, HTTP_RESPONSE_MAX);
         break;
     case HTTP_TIMEOUT:
         verify_fail(failure, VERIFY_UNAVAILABLE,
-                    "%.150s: no answer in time after the request was sent (not repeated): %.80s",
-                    url, detail);
+                    "%s: no answer in time after the request was sent (not repeated): %s", url, detail);
         break;
     default:
-        verify_fail(failure, VERIFY_UNAVAILABLE, "%.200s: %.100s", url, detail);
+        verify_fail(failure, VERIFY_UNAVAILABLE, "%s: %s", url, detail);
         break;
     }
     failure->request_sent = sent;

@@ -14,7 +14,8 @@
 
 #define VERIFY_ID_MAX 64
 #define VERIFY_CODE_MAX 16
-#define VERIFY_DETAIL_MAX 320
+/* A service URL, curl's whole diagnostic and the words around them. */
+#define VERIFY_DETAIL_MAX 1536
 
 enum verify_channel { VERIFY_CHANNEL_TEXT, VERIFY_CHANNEL_CALL };
 enum verify_mode { VERIFY_MODE_CODE, VERIFY_MODE_CALL_APPROVAL };
