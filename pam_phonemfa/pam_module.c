@@ -261,7 +261,9 @@ static int send_login(struct exchange *exchange, const char *user, const struct 
     wire_add(request, WIRE_F_RHOST, get_string_item(pamh, PAM_RHOST));
     wire_add(request, WIRE_F_TTY, get_string_item(pamh, PAM_TTY));
     wire_add(request, WIRE_F_RUSER, get_string_item(pamh, PAM_RUSER));
-    /* The PAM environment is the administrator's pam_env, not the user's. */
+    /* The PAM environment, not the process's: only the application and the
+     * stack write it, never the invoking user. (pam_env fills it after
+     * authentication, so LANG is usually absent here.) */
     wire_add(request, WIRE_F_LANG, pam_getenv(pamh, "LANG"));
     wire_add(request, WIRE_F_OPTION, options->unenrolled);
     if (wire_finish(request) != 0)

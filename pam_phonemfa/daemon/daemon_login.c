@@ -116,8 +116,10 @@ static void send_result(struct relay *relay, enum login_outcome outcome)
         (void)wire_send(relay->connection->fd, relay->frame, deadline);
 }
 
-/* LANG as the administrator's pam_env set it ("ja_JP.UTF-8" → "ja"): it only
- * picks the language of the text or call. */
+/* login.locale, else LANG of the client's PAM environment ("ja_JP.UTF-8" →
+ * "ja"), which only the application or an earlier module can have set
+ * (pam_env sets it after authentication): it only picks the language of
+ * the text or call. */
 static const char *pick_locale(const struct phonemfa_config *config, const char *lang, char *buffer,
                                size_t buffer_size)
 {

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from harness import BUILD, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_SUCCESS
+from harness import (BUILD, IGNORE_MARKER, MODULE, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_SUCCESS,
+                     STACK)
 
 PRIMARY = "+15555550117"
 OFFICE = "+15555550123"
@@ -477,3 +478,27 @@ def test_code_with_other_separators_is_wrong_without_asking(twilio_env):
     assert not env.requests("check")
     login.answer(env.network.last_code(PRIMARY))
     assert login.finish() == PAM_SUCCESS
+
+
+def test_pam_env_sets_lang_too_late_for_the_locale(twilio_env):
+    """pam_env sets the PAM environment when credentials are set or the
+    session opens, both after pam_authenticate: LANG from it never reaches
+    the login, and without login.locale the service chooses."""
+    env = twilio_env
+    env.enroll("alice", {"primary": UK})
+    conffile = env.write("etc/pam_env.conf", "")
+    envfile = env.write("etc/environment", "LANG=ja_JP.UTF-8\n")
+    pam_env = f"auth required pam_env.so readenv=1 conffile={conffile} envfile={envfile}\n"
+    env.write_stack("sshd", stack=STACK.format(module=MODULE, args=env.module_args, marker=IGNORE_MARKER,
+                                               before=pam_env))
+    login = env.login_with_code("1", UK)
+    assert login.finish() == PAM_SUCCESS
+    assert starts(env)[0]["body"] == {"To": UK, "Channel": "sms"}
+
+
+def test_lang_the_application_put_in_the_pam_environment_picks_the_locale(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": UK})
+    login = env.login_with_code("1", UK, pam_env="LANG=ja_JP.UTF-8")
+    assert login.finish() == PAM_SUCCESS
+    assert starts(env)[0]["body"] == {"To": UK, "Channel": "sms", "Locale": "ja"}
