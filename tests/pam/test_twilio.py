@@ -454,31 +454,6 @@ def test_check_reaches_twilio_and_explains_a_wrong_service_sid(twilio_env):
     assert "PROBLEM  service" in refused.stdout and "check token_file" in refused.stdout
 
 
-@pytest.mark.parametrize("separator", [" ", "-"])
-def test_code_grouped_with_a_space_or_hyphen_is_the_code(twilio_env, separator):
-    env = twilio_env
-    env.enroll("alice", {"primary": PRIMARY})
-    login = menu_and_choose(env)
-    login.prompt()
-    code = env.network.last_code(PRIMARY)
-    login.answer(code[:3] + separator + code[3:])
-    assert login.finish() == PAM_SUCCESS
-    assert login.outcome()["reason"] == "approved"
-    assert not any(code in line for line in login.logs()), "a code is never logged"
-
-
-def test_code_with_other_separators_is_wrong_without_asking(twilio_env):
-    env = twilio_env
-    env.enroll("alice", {"primary": PRIMARY})
-    login = menu_and_choose(env)
-    login.prompt()
-    code = env.network.last_code(PRIMARY)
-    login.answer(code[:3] + "." + code[3:])
-    assert login.prompt()["text"].startswith("Wrong code, 2 attempts left.")
-    assert not env.requests("check")
-    login.answer(env.network.last_code(PRIMARY))
-    assert login.finish() == PAM_SUCCESS
-
 
 def test_pam_env_sets_lang_too_late_for_the_locale(twilio_env):
     """pam_env sets the PAM environment when credentials are set or the
