@@ -29,7 +29,8 @@ struct flow {
     struct verify_client *client;
     struct phone_record record;
     struct menu menu;
-    const struct menu_item *chosen;
+    const struct menu_item *chosen; /* &chosen_item once a choice is made */
+    struct menu_item chosen_item;   /* a copy: the menu may be rebuilt */
     char masked[PHONE_MASK_MAX]; /* of the chosen phone, for prompts and the log */
     char notice[NOTICE_MAX];     /* shown above the menu next time */
     unsigned verifications_started;
@@ -131,6 +132,10 @@ static enum login_outcome service_failure(struct flow *flow, const struct verify
     case VERIFY_RATE_LIMITED:
         tell(flow, _("Too many verification attempts for this phone. Wait a few minutes and try again."));
         break;
+    case VERIFY_SERVICE_BUSY:
+        /* A limit of the whole service account: nothing this user did. */
+        tell(flow, _("The verification service is busy. Try again in a few minutes."));
+        break;
     case VERIFY_INVALID_NUMBER:
     case VERIFY_BLOCKED:
         tell(flow, _("This phone number cannot be used for verification. Contact your administrator."));
@@ -193,6 +198,7 @@ static void log_lockout_started(struct flow *flow, const struct attempt *attempt
 static enum login_outcome state_failed(struct flow *flow, const struct record_dir_error *error)
 {
     log_message(flow->log, LOG_ERR, "state error: %s", error->message);
+    tell(flow, i18n_unavailable_here());
     flow->reason = "state_error";
     return LOGIN_INTERNAL_ERROR;
 }
@@ -265,6 +271,8 @@ static enum step check_codes(struct flow *flow, const struct verification *verif
         }
         enum verify_check_result result = CHECK_WRONG_CODE;
         struct verify_failure failure = {0};
+        /* Grouped as it was read out or shown: still the code. */
+        verify_code_normalise(code);
         /* A malformed answer is a wrong code without asking the service. */
         int rc = verify_code_is_well_formed(code)
                      ? verify_check(flow->client, verification, code, &result, &failure)
@@ -357,6 +365,45 @@ static enum step await_call(struct flow *flow, const struct verification *verifi
     }
 }
 
+/* The service will not use this channel for the chosen phone (a landline
+ * and texts, or Fraud Guard holding texts to its prefix): for the rest of
+ * this login that choice is not offered again, and the phone's call, when
+ * it has one, becomes what Enter picks. Nothing is remembered after the
+ * login: a number can change hands, and Fraud Guard lifts its block. */
+static enum step channel_refused(struct flow *flow, enum verify_failure_kind kind, enum login_outcome *outcome)
+{
+    struct phone_record *record = &flow->record;
+    struct phone_entry *phone = &record->phones[flow->chosen->slot];
+    bool was_text = flow->chosen->channel == CHANNEL_TEXT;
+
+    phone->channels &= ~(unsigned)flow->chosen->channel;
+    if (was_text && (phone->channels & CHANNEL_CALL)) {
+        record->has_preferred = true;
+        record->preferred_slot = flow->chosen->slot;
+        record->preferred_channel = CHANNEL_CALL;
+        set_notice(flow, kind == VERIFY_CHANNEL_BLOCKED
+                             ? _("The service is not sending texts to that phone for now. Call it instead "
+                                 "(now the default).")
+                             : _("That phone cannot receive texts. Call it instead (now the default)."));
+    } else {
+        if (record->has_preferred && record->preferred_slot == flow->chosen->slot &&
+            !(phone->channels & record->preferred_channel))
+            record->has_preferred = false;
+        set_notice(flow, was_text ? _("That phone cannot receive texts. Choose another phone.")
+                                  : _("That phone cannot take this call. Choose another method."));
+    }
+    phone->present = phone->channels != 0;
+    menu_build(record, &flow->menu);
+    if (flow->menu.count > 0)
+        return STEP_BACK_TO_MENU;
+    /* Nothing left to offer: say why, and end here. */
+    tell(flow, flow->notice);
+    flow->notice[0] = '\0';
+    flow->reason = verify_failure_name(kind);
+    *outcome = LOGIN_DENIED;
+    return STEP_END;
+}
+
 static enum step run_verification(struct flow *flow, enum login_outcome *outcome)
 {
     const struct phone_entry *phone = &flow->record.phones[flow->chosen->slot];
@@ -405,13 +452,10 @@ static enum step run_verification(struct flow *flow, enum login_outcome *outcome
             log_message(flow->log, LOG_ERR, "state error: %s", state_error.message);
         }
         flow->code_paid = false;
-        if (failure.kind == VERIFY_CHANNEL_UNAVAILABLE) {
+        if (failure.kind == VERIFY_CHANNEL_UNAVAILABLE || failure.kind == VERIFY_CHANNEL_BLOCKED) {
             log_message(flow->log, LOG_NOTICE, "verification service error (%s): %s",
                         verify_failure_name(failure.kind), failure.detail);
-            set_notice(flow, flow->chosen->channel == CHANNEL_TEXT
-                                 ? _("That phone cannot receive texts. Choose a call instead.")
-                                 : _("That phone cannot take this call. Choose another method."));
-            return STEP_BACK_TO_MENU;
+            return channel_refused(flow, failure.kind, outcome);
         }
         *outcome = service_failure(flow, &failure);
         return STEP_END;
@@ -467,7 +511,8 @@ static enum login_outcome choose_and_verify(struct flow *flow)
                            _("Please enter a number from 1 to %zu."), flow->menu.count);
             continue;
         }
-        flow->chosen = &flow->menu.items[index];
+        flow->chosen_item = flow->menu.items[index];
+        flow->chosen = &flow->chosen_item;
         phone_mask(&flow->record.phones[flow->chosen->slot].number, flow->masked, sizeof flow->masked);
         enum login_outcome outcome = LOGIN_DENIED;
         if (run_verification(flow, &outcome) == STEP_END)
@@ -483,6 +528,7 @@ static int open_state(struct flow *flow)
         return 0;
     if (record_dir_open_or_create(flow->config->state_directory, "state directory", &flow->state, &error) != 0) {
         log_message(flow->log, LOG_ERR, "state error: %s", error.message);
+        tell(flow, i18n_unavailable_here());
         flow->reason = "state_error";
         return -1;
     }
@@ -563,6 +609,7 @@ static int load_record(struct flow *flow, enum login_outcome *outcome)
     }
     flow->reason = local ? "store_error" : "directory_error";
     log_message(flow->log, LOG_ERR, "%s error: %s", local ? "store" : "phone directory", error.message);
+    tell(flow, i18n_unavailable_here());
     return -1;
 }
 

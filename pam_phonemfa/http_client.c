@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "log.h"
+
 /* libcurl does not support one connection cache shared by threads at
  * once (CURLSHOPT_SHARE, "not supported ... between multiple concurrent
  * threads"): the pool keeps whole easy handles instead, each with its own
@@ -415,8 +417,8 @@ enum http_failure http_request(struct http_session *session, const char *method,
     (void)curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
     if (code != CURLE_OK) {
         failure = classify(curl, code, buffer.overflow, &guard);
-        (void)snprintf(detail, HTTP_DETAIL_MAX, "%.100s%s%.140s", curl_easy_strerror(code),
-                       error_buffer[0] ? ": " : "", error_buffer);
+        log_format(detail, HTTP_DETAIL_MAX, "%s%s%s", curl_easy_strerror(code), error_buffer[0] ? ": " : "",
+                   error_buffer);
         goto out;
     }
     const char *content_type = NULL;

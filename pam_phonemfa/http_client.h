@@ -10,7 +10,8 @@
 #include <stddef.h>
 
 #define HTTP_RESPONSE_MAX (64 * 1024)
-#define HTTP_DETAIL_MAX 256
+/* curl's text for the code and its error buffer (CURL_ERROR_SIZE), whole. */
+#define HTTP_DETAIL_MAX 512
 
 /* Keep-alive connections for the sessions of many threads: a session takes
  * an idle curl handle (with its live connections) from the pool and gives it

@@ -14,4 +14,8 @@
 
 void i18n_bind(void);
 
+/* "Phone verification is unavailable on this system; contact your
+ * administrator.", translated. */
+const char *i18n_unavailable_here(void);
+
 #endif

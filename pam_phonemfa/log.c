@@ -5,6 +5,40 @@
 #include <stdio.h>
 #include <string.h>
 
+void log_vformat(char *dest, size_t dest_size, const char *format, va_list args)
+{
+    static const char mark[] = LOG_TRUNCATED_MARK;
+
+    if (dest_size == 0)
+        return;
+    int written = vsnprintf(dest, dest_size, format, args);
+    if (written < 0) {
+        dest[0] = '\0';
+        return;
+    }
+    if ((size_t)written < dest_size)
+        return;
+    if (dest_size < sizeof mark) {
+        dest[0] = '\0'; /* no room to say it was cut: say nothing */
+        return;
+    }
+    size_t cut = dest_size - sizeof mark;
+    /* A UTF-8 continuation byte (10xxxxxx) at the cut: its character
+     * began before, and goes too. */
+    while (cut > 0 && ((unsigned char)dest[cut] & 0xC0) == 0x80)
+        cut--;
+    memcpy(dest + cut, mark, sizeof mark);
+}
+
+void log_format(char *dest, size_t dest_size, const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    log_vformat(dest, dest_size, format, args);
+    va_end(args);
+}
+
 void log_message(const struct log_sink *sink, int priority, const char *format, ...)
 {
     char line[LOG_LINE_MAX];
@@ -13,9 +47,9 @@ void log_message(const struct log_sink *sink, int priority, const char *format, 
     if (sink == NULL || sink->emit == NULL)
         return;
     va_start(args, format);
-    int written = vsnprintf(line, sizeof line, format, args);
+    log_vformat(line, sizeof line, format, args);
     va_end(args);
-    if (written < 0)
+    if (line[0] == '\0')
         return;
     sink->emit(sink->context, priority, line);
 }

@@ -3,6 +3,7 @@
 #ifndef PHONEMFA_LOG_H
 #define PHONEMFA_LOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <syslog.h>
 
@@ -11,7 +12,20 @@ struct log_sink {
     void (*emit)(void *context, int priority, const char *line);
 };
 
-#define LOG_LINE_MAX 1024
+/* Room for a URL, curl's own text and its error buffer (CURL_ERROR_SIZE,
+ * 256) and the words around them. */
+#define LOG_LINE_MAX 2048
+
+/* Marks a text cut to fit (ASCII, so it survives
+ * log_sanitize_service_text). */
+#define LOG_TRUNCATED_MARK " [truncated]"
+
+/* vsnprintf into dest (dest_size > 0). What does not fit is cut at a UTF-8
+ * character boundary and the text ends in LOG_TRUNCATED_MARK, so a cut is
+ * never taken for the whole message. */
+void log_vformat(char *dest, size_t dest_size, const char *format, va_list args)
+    __attribute__((format(printf, 3, 0)));
+void log_format(char *dest, size_t dest_size, const char *format, ...) __attribute__((format(printf, 3, 4)));
 
 void log_message(const struct log_sink *sink, int priority, const char *format, ...)
     __attribute__((format(printf, 3, 4)));

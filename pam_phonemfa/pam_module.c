@@ -55,6 +55,7 @@ static bool is_sshd_bad_password(const char *password)
 struct module_options {
     const char *socket_path;
     const char *unenrolled; /* "unenrolled=ignore" / "unenrolled=deny" or NULL */
+    bool honour_silent;
 };
 
 static void emit_to_pam_syslog(void *context, int priority, const char *line)
@@ -89,8 +90,10 @@ static int converse(pam_handle_t *pamh, int style, const char *text, char **answ
     return 0;
 }
 
-/* Messages are shown even under PAM_SILENT when they come with a prompt
- * (sudo always sets it); only closing messages are held back. */
+/* sudo passes PAM_SILENT on every authentication, so a module that honoured
+ * it would leave sudo users with "Sorry, try again." and never the reason
+ * (not enrolled, service down, call declined). Closing messages are shown
+ * anyway unless the stack asks for honour_silent; prompts always are. */
 static void show(pam_handle_t *pamh, bool silent, const char *text)
 {
     char *ignored = NULL;
@@ -105,6 +108,7 @@ static int parse_arguments(pam_handle_t *pamh, int argc, const char **argv, stru
 {
     options->socket_path = PHONEMFAD_SOCKET;
     options->unenrolled = NULL;
+    options->honour_silent = false;
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "socket=", 7) == 0 && argv[i][7] == '/') {
             options->socket_path = argv[i] + 7;
@@ -114,6 +118,10 @@ static int parse_arguments(pam_handle_t *pamh, int argc, const char **argv, stru
          * yet must still get in with the password to register one. */
         if (strcmp(argv[i], "unenrolled=ignore") == 0 || strcmp(argv[i], "unenrolled=deny") == 0) {
             options->unenrolled = argv[i];
+            continue;
+        }
+        if (strcmp(argv[i], "honour_silent") == 0) {
+            options->honour_silent = true;
             continue;
         }
         pam_syslog(pamh, LOG_ERR, "config error: unknown module argument '%s' in the PAM stack", argv[i]);
@@ -253,7 +261,9 @@ static int send_login(struct exchange *exchange, const char *user, const struct 
     wire_add(request, WIRE_F_RHOST, get_string_item(pamh, PAM_RHOST));
     wire_add(request, WIRE_F_TTY, get_string_item(pamh, PAM_TTY));
     wire_add(request, WIRE_F_RUSER, get_string_item(pamh, PAM_RUSER));
-    /* The PAM environment is the administrator's pam_env, not the user's. */
+    /* The PAM environment, not the process's: only the application and the
+     * stack write it, never the invoking user. (pam_env fills it after
+     * authentication, so LANG is usually absent here.) */
     wire_add(request, WIRE_F_LANG, pam_getenv(pamh, "LANG"));
     wire_add(request, WIRE_F_OPTION, options->unenrolled);
     if (wire_finish(request) != 0)
@@ -264,7 +274,7 @@ static int send_login(struct exchange *exchange, const char *user, const struct 
 MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     struct log_sink log = {.context = pamh, .emit = emit_to_pam_syslog};
-    struct exchange exchange = {.pamh = pamh, .silent = (flags & PAM_SILENT) != 0, .fd = -1};
+    struct exchange exchange = {.pamh = pamh, .silent = false, .fd = -1};
     struct module_options options;
     const char *user = NULL;
     const void *password = NULL;
@@ -284,10 +294,12 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
     }
     request.user = user;
     if (parse_arguments(pamh, argc, argv, &options) != 0) {
+        show(pamh, false, i18n_unavailable_here());
         login_log_outcome(&log, &request, LOGIN_INTERNAL_ERROR, "config_error", NULL, NULL);
         result = PAM_SERVICE_ERR;
         goto out;
     }
+    exchange.silent = options.honour_silent && (flags & PAM_SILENT) != 0;
     if (pam_get_item(pamh, PAM_AUTHTOK, &password) == PAM_SUCCESS && is_sshd_bad_password(password)) {
         login_log_outcome(&log, &request, LOGIN_DENIED, "password_failed", NULL, NULL);
         result = PAM_AUTH_ERR;

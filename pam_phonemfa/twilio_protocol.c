@@ -148,7 +148,8 @@ static const struct error_meaning meanings[] = {
     {20003, VERIFY_AUTH_FAILED, "authentication failed: check twilio.api_key_sid (or account_sid) "
                                 "and the secret in service.token_file"},
     {20404, VERIFY_REJECTED, "not found: check twilio.service_sid (or the verification is gone)"},
-    {20429, VERIFY_RATE_LIMITED, "too many requests to Twilio at once; retried and gave up"},
+    {20429, VERIFY_SERVICE_BUSY, "too many requests to Twilio at once from the whole account (not this "
+                                 "phone)"},
     {60200, VERIFY_INVALID_NUMBER, "invalid parameter (usually the number): fix the user's phone record"},
     {60006, VERIFY_INVALID_NUMBER, "the number cannot be reached (deactivated or not a real line)"},
     {60205, VERIFY_CHANNEL_UNAVAILABLE, "this landline cannot receive SMS: the user should choose a call"},
@@ -156,7 +157,8 @@ static const struct error_meaning meanings[] = {
                              "the Twilio console"},
     {60605, VERIFY_BLOCKED, "destination blocked by Verify Geo-Permissions: allow the country in the "
                             "Twilio console if it is expected"},
-    {60410, VERIFY_BLOCKED, "Fraud Guard blocked SMS to this number prefix (for 12 hours); use a call"},
+    {60410, VERIFY_CHANNEL_BLOCKED, "Fraud Guard blocked SMS to this number prefix (for 12 hours); the user "
+                                    "is offered a call"},
     {60238, VERIFY_BLOCKED, "Twilio blocked verification creation (account under review or a "
                             "sanctioned destination): contact Twilio support"},
     {60202, VERIFY_RATE_LIMITED, "too many code checks: the number is locked until the verification "

@@ -32,7 +32,9 @@ static void wait_seconds(long seconds)
 }
 
 /* Send, and repeat only on Twilio's 20429 (a request it says it did not
- * process). Transport failures are never repeated. */
+ * process). Transport failures are never repeated. When a 20429 is
+ * finally answered, the log says what was done about it: the line of the
+ * failure itself cannot know. */
 static enum http_failure send_form(struct verify_client *client, size_t server, const char *path,
                                    const char *form, enum http_reuse reuse,
                                    struct http_response *response, struct verify_failure *failure)
@@ -40,7 +42,7 @@ static enum http_failure send_form(struct verify_client *client, size_t server, 
     for (int attempt = 0;; attempt++) {
         enum http_failure transport = verify_send(client, "POST", server, path, TWILIO_FORM_TYPE, form,
                                                   reuse, response, failure);
-        if (transport != HTTP_OK || response->status != 429 || attempt >= TOO_MANY_REQUESTS_RETRIES)
+        if (transport != HTTP_OK || response->status != 429)
             return transport;
         long code = 0;
         struct verify_failure ignored;
@@ -49,9 +51,24 @@ static enum http_failure send_form(struct verify_client *client, size_t server, 
         if (code != TWILIO_TOO_MANY_REQUESTS)
             return transport;
         long wait = response->retry_after_seconds < 0 ? 1 : response->retry_after_seconds;
-        /* A retry must fit in what is left of the operation's time. */
-        if (wait > RETRY_AFTER_CAP_SECONDS || wait * 1000 >= verify_remaining_ms(client))
+        if (attempt >= TOO_MANY_REQUESTS_RETRIES) {
+            log_message(client->log, LOG_NOTICE, "Twilio 20429 too many requests: retried %d times, gave up",
+                        attempt);
             return transport;
+        }
+        if (wait > RETRY_AFTER_CAP_SECONDS) {
+            log_message(client->log, LOG_NOTICE,
+                        "Twilio 20429 too many requests: not retried, Retry-After %ld s is over the %d s limit",
+                        wait, RETRY_AFTER_CAP_SECONDS);
+            return transport;
+        }
+        /* A retry must fit in what is left of the operation's time. */
+        if (wait * 1000 >= verify_remaining_ms(client)) {
+            log_message(client->log, LOG_NOTICE,
+                        "Twilio 20429 too many requests: not retried, Retry-After %ld s is more than is left "
+                        "of service.request_timeout", wait);
+            return transport;
+        }
         log_message(client->log, LOG_NOTICE, "Twilio 20429 too many requests: retrying in %ld s", wait);
         http_response_clear(response);
         wait_seconds(wait);

@@ -24,6 +24,18 @@ bool verify_code_is_well_formed(const char *code)
     return true;
 }
 
+void verify_code_normalise(char *code)
+{
+    size_t kept = 0, i = 0;
+
+    for (; code[i] != '\0'; i++)
+        if (code[i] != ' ' && code[i] != '-')
+            code[kept++] = code[i];
+    /* Its owner wipes the code up to its new end only: the digits moved
+     * out of the tail are wiped here. */
+    explicit_bzero(code + kept, i - kept);
+}
+
 bool verify_failure_uses_failmode(enum verify_failure_kind kind)
 {
     return kind == VERIFY_UNAVAILABLE || kind == VERIFY_BAD_RESPONSE;
@@ -37,8 +49,10 @@ const char *verify_failure_name(enum verify_failure_kind kind)
     case VERIFY_BAD_RESPONSE: return "bad_response";
     case VERIFY_AUTH_FAILED: return "service_auth_failed";
     case VERIFY_RATE_LIMITED: return "rate_limited";
+    case VERIFY_SERVICE_BUSY: return "service_busy";
     case VERIFY_INVALID_NUMBER: return "invalid_number";
     case VERIFY_CHANNEL_UNAVAILABLE: return "channel_unavailable";
+    case VERIFY_CHANNEL_BLOCKED: return "channel_blocked";
     case VERIFY_BLOCKED: return "destination_blocked";
     case VERIFY_REJECTED: return "rejected";
     }
@@ -49,12 +63,19 @@ int verify_fail(struct verify_failure *failure, enum verify_failure_kind kind, c
 {
     va_list args;
 
+    /* Sanitised whole, then bounded: a number cut short first would be too
+     * short for the masking to recognise, and shown in part. */
+    char whole[2 * VERIFY_DETAIL_MAX];
+
     failure->kind = kind;
     va_start(args, format);
-    (void)vsnprintf(failure->detail, sizeof failure->detail, format, args);
+    int written = vsnprintf(whole, sizeof whole, format, args);
     va_end(args);
+    if (written < 0)
+        whole[0] = '\0';
     /* Details quote what the service said: it reaches logs and terminals. */
-    log_sanitize_service_text(failure->detail);
+    log_sanitize_service_text(whole);
+    log_format(failure->detail, sizeof failure->detail, "%s", whole);
     return -1;
 }
 
@@ -108,16 +129,14 @@ static void transport_failure(enum http_failure http_failure, const char *url, c
     bool sent = http_failure != HTTP_NOT_REACHED;
     switch (http_failure) {
     case HTTP_TOO_LARGE:
-        verify_fail(failure, VERIFY_BAD_RESPONSE, "%.200s: response larger than %d bytes", url,
-                    HTTP_RESPONSE_MAX);
+        verify_fail(failure, VERIFY_BAD_RESPONSE, "%s: response larger than %d bytes", url, HTTP_RESPONSE_MAX);
         break;
     case HTTP_TIMEOUT:
         verify_fail(failure, VERIFY_UNAVAILABLE,
-                    "%.150s: no answer in time after the request was sent (not repeated): %.80s",
-                    url, detail);
+                    "%s: no answer in time after the request was sent (not repeated): %s", url, detail);
         break;
     default:
-        verify_fail(failure, VERIFY_UNAVAILABLE, "%.200s: %.100s", url, detail);
+        verify_fail(failure, VERIFY_UNAVAILABLE, "%s: %s", url, detail);
         break;
     }
     failure->request_sent = sent;

@@ -14,7 +14,8 @@
 
 #define VERIFY_ID_MAX 64
 #define VERIFY_CODE_MAX 16
-#define VERIFY_DETAIL_MAX 320
+/* A service URL, curl's whole diagnostic and the words around them. */
+#define VERIFY_DETAIL_MAX 1536
 
 enum verify_channel { VERIFY_CHANNEL_TEXT, VERIFY_CHANNEL_CALL };
 enum verify_mode { VERIFY_MODE_CODE, VERIFY_MODE_CALL_APPROVAL };
@@ -31,9 +32,12 @@ enum verify_failure_kind {
     VERIFY_UNAVAILABLE,   /* unreachable, timed out, 5xx: the failmode decides */
     VERIFY_BAD_RESPONSE,  /* answered, but not in the protocol: the failmode decides */
     VERIFY_AUTH_FAILED,   /* our credentials were refused: an administrator must act */
-    VERIFY_RATE_LIMITED,  /* too many sends or checks for now */
+    VERIFY_RATE_LIMITED,  /* too many sends or checks for this phone for now */
+    VERIFY_SERVICE_BUSY,  /* too many requests from the whole account for now */
     VERIFY_INVALID_NUMBER,
     VERIFY_CHANNEL_UNAVAILABLE, /* e.g. a landline cannot take texts */
+    VERIFY_CHANNEL_BLOCKED, /* this channel refused to this number for now (fraud
+                             * protection): another channel may still work */
     VERIFY_BLOCKED,       /* destination refused by the service's policy */
     VERIFY_REJECTED,      /* any other refusal */
 };
@@ -84,6 +88,11 @@ int verify_service_status(struct verify_client *client, size_t server, struct ve
 
 /* A code as typed: 4 to 16 letters or digits (checked before any request). */
 bool verify_code_is_well_formed(const char *code);
+
+/* Removes the spaces and hyphens people type to group a code as it was
+ * read out or shown ("123 456", "123-456"), in place. Nothing else is
+ * changed: any other character still makes the code malformed. */
+void verify_code_normalise(char *code);
 
 bool verify_failure_uses_failmode(enum verify_failure_kind kind);
 const char *verify_failure_name(enum verify_failure_kind kind);

@@ -116,8 +116,10 @@ static void send_result(struct relay *relay, enum login_outcome outcome)
         (void)wire_send(relay->connection->fd, relay->frame, deadline);
 }
 
-/* LANG as the administrator's pam_env set it ("ja_JP.UTF-8" → "ja"): it only
- * picks the language of the text or call. */
+/* login.locale, else LANG of the client's PAM environment ("ja_JP.UTF-8" →
+ * "ja"), which only the application or an earlier module can have set
+ * (pam_env sets it after authentication): it only picks the language of
+ * the text or call. */
 static const char *pick_locale(const struct phonemfa_config *config, const char *lang, char *buffer,
                                size_t buffer_size)
 {
@@ -135,10 +137,11 @@ static const char *pick_locale(const struct phonemfa_config *config, const char 
     return (n >= 2 && ends_cleanly) ? buffer : NULL;
 }
 
-static void tell_busy(struct relay *relay)
+/* A closing message for a login turned away before the flow began. */
+static void tell_user(struct relay *relay, const char *text)
 {
     wire_begin(relay->frame, WIRE_TELL);
-    wire_add(relay->frame, WIRE_F_TEXT, _("Phone verification is not available right now. Try again later."));
+    wire_add(relay->frame, WIRE_F_TEXT, text);
     (void)send_frame(relay);
 }
 
@@ -213,6 +216,7 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
     if (loaded->config == NULL) {
         log_message(&connection->log, LOG_ERR, "config error: %s", loaded->error);
         login_log_outcome(&connection->log, &login, outcome, "config_error", NULL, NULL);
+        tell_user(relay, i18n_unavailable_here());
         goto out;
     }
     /* The login's own copy: a module option of this PAM stack may change
@@ -236,7 +240,7 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
                         "turned away: %s has the most logins at once already (--max-per-account)", login.user);
             login_log_outcome(&connection->log, &login, outcome, "daemon_busy", NULL, NULL);
         }
-        tell_busy(relay);
+        tell_user(relay, _("Phone verification is not available right now. Try again later."));
         goto out;
     }
     relay->answer_timeout_ms = config.answer_timeout_ms;

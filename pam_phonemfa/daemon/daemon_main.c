@@ -41,9 +41,9 @@ void daemon_log(const struct daemon *daemon, int priority, const char *format, .
     va_list args;
 
     va_start(args, format);
-    int written = vsnprintf(line, sizeof line, format, args);
+    log_vformat(line, sizeof line, format, args);
     va_end(args);
-    if (written < 0)
+    if (line[0] == '\0')
         return;
     if (daemon->options.log_to_stderr) {
         char out[LOG_LINE_MAX + 16];

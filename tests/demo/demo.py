@@ -106,8 +106,8 @@ def scenario_landline_offers_a_call(env):
     login = env.login(user=DEMO_USER, service="phonemfa-demo")
     login.prompt()
     login.answer("1")
-    assert login.prompt()["text"].startswith("That phone cannot receive texts. Choose a call instead.")
-    login.answer("2")
+    assert login.prompt()["text"].startswith("That phone cannot receive texts. Call it instead (now the default).")
+    login.answer("")
     login.prompt()
     login.answer(env.network.last_code(PRIMARY))
     return login.finish() == PAM_SUCCESS

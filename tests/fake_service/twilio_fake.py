@@ -227,10 +227,12 @@ class TwilioVerify:
     def create(self, form):
         to, channel = form["To"], form["Channel"]
         kind = self.network.number_kinds.get(to)
-        refusals = {"invalid": 60200, "unreachable": 60006, "blocked": 60605, "fraud": 60410,
-                    "sanctioned": 60238}
+        refusals = {"invalid": 60200, "unreachable": 60006, "blocked": 60605, "sanctioned": 60238}
         if kind in refusals:
             return error_body(refusals[kind], "To")
+        # Fraud Guard protects against SMS pumping: it holds texts only.
+        if kind == "fraud" and channel == "sms":
+            return error_body(60410, "To")
         if kind == "landline" and channel == "sms":
             return error_body(60205)
         with self.network.lock:

@@ -427,7 +427,8 @@ class Environment:
         self.write(f"state/{user}.state", json.dumps(state), 0o600)
 
     def login(self, user="alice", service="sshd", rhost="192.0.2.10", tty="ssh",
-              silent=False, no_conv=False, extra_env=None, ruser=None, file_size_limit=None, run_as=None):
+              silent=False, no_conv=False, extra_env=None, ruser=None, file_size_limit=None, run_as=None,
+              pam_env=None):
         """file_size_limit: bytes, the `ulimit -f` an invoking user could set
         before su (set inside pamclient, SIGXFSZ ignored)."""
         argv = [PAMCLIENT, "--confdir", self.pam_dir, "--service", service, "--user", user]
@@ -439,6 +440,8 @@ class Environment:
             argv += ["--ruser", ruser]
         if silent:
             argv.append("--silent")
+        if pam_env:  # "NAME=VALUE" the application puts in the PAM environment itself
+            argv += ["--pam-env", pam_env]
         if no_conv:
             argv.append("--no-conv")
         if file_size_limit is not None:

@@ -132,7 +132,8 @@ static int scripted_conversation(int count, const struct pam_message **messages,
 static void usage(void)
 {
     fputs("usage: pamclient --confdir DIR --service NAME --user USER [--rhost HOST] [--tty TTY]\n"
-          "                 [--ruser USER] [--silent] [--no-conv] [--file-size-limit BYTES]\n",
+          "                 [--ruser USER] [--silent] [--no-conv] [--file-size-limit BYTES]\n"
+          "                 [--pam-env NAME=VALUE]\n",
           stderr);
     exit(2);
 }
@@ -140,7 +141,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     const char *confdir = NULL, *service = NULL, *user = NULL, *rhost = NULL, *tty = NULL;
-    const char *ruser = NULL;
+    const char *ruser = NULL, *pam_env = NULL;
     int flags = 0;
     struct pam_conv conversation = {scripted_conversation, NULL};
     pam_handle_t *pamh = NULL;
@@ -157,6 +158,9 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--rhost") == 0) rhost = next;
         else if (strcmp(argv[i], "--tty") == 0) tty = next;
         else if (strcmp(argv[i], "--ruser") == 0) ruser = next;
+        /* NAME=VALUE the application itself puts in the PAM environment
+         * before pam_authenticate (none of sshd, sudo, su, login does). */
+        else if (strcmp(argv[i], "--pam-env") == 0) pam_env = next;
         else if (strcmp(argv[i], "--file-size-limit") == 0) {
             /* What `ulimit -f` before su does: set inside the application
              * (under valgrind too), with SIGXFSZ ignored as the caller can. */
@@ -174,6 +178,7 @@ int main(int argc, char **argv)
     if (rc == PAM_SUCCESS && rhost) rc = pam_set_item(pamh, PAM_RHOST, rhost);
     if (rc == PAM_SUCCESS && tty) rc = pam_set_item(pamh, PAM_TTY, tty);
     if (rc == PAM_SUCCESS && ruser) rc = pam_set_item(pamh, PAM_RUSER, ruser);
+    if (rc == PAM_SUCCESS && pam_env) rc = pam_putenv(pamh, pam_env);
     if (rc == PAM_SUCCESS)
         rc = pam_authenticate(pamh, flags);
     printf("{\"event\":\"result\",\"code\":%d,\"name\":", rc);

@@ -14,10 +14,15 @@ PRIMARY = "+15555550117"
 NOBODY = 65534
 
 
+UNAVAILABLE_HERE = "Phone verification is unavailable on this system; contact your administrator."
+
+
 def assert_denied_with(login, pattern, reason="config_error"):
     result = login.finish()
     assert result == PAM_SERVICE_ERR, f"expected PAM_SERVICE_ERR, got {result}"
     assert not login.prompts()
+    # The user gets a word, and nothing of the detail (the log has it).
+    assert login.messages() == [UNAVAILABLE_HERE]
     errors = [line for line in login.logs() if re.search(pattern, line)]
     assert errors, f"no log line matches {pattern!r}: {login.logs()}"
     outcome = login.outcome()

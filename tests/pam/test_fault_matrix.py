@@ -52,6 +52,7 @@ UNAVAILABLE = "service_unavailable"
 BAD = "bad_response"
 AUTH = "service_auth_failed"
 RATE = "rate_limited"
+BUSY = "service_busy"  # Twilio 20429: the whole account, not the phone
 REJECTED = "rejected"
 APPROVED = "approved"
 REPROMPT = "conversation_error"  # the module asked again (wrong code); the test hangs up
@@ -326,11 +327,11 @@ TWILIO = [
          provider="twilio", starts=2, deliveries=1, slow=True),
     # Retried only when the wait is at most 5 s and fits in what is left of request_timeout.
     Case("twilio-start-20429-retry-after-over-cap", "start",
-         [status_body(429, TWILIO_429, **{"Retry-After": "6"})], provider="twilio", expect=RATE,
+         [status_body(429, TWILIO_429, **{"Retry-After": "6"})], provider="twilio", expect=BUSY,
          deliveries=0),
     Case("twilio-start-20429-retry-after-over-budget", "start",
          [status_body(429, TWILIO_429, **{"Retry-After": str(REQUEST_TIMEOUT)})], provider="twilio",
-         expect=RATE, deliveries=0),
+         expect=BUSY, deliveries=0),
     Case("twilio-start-302-not-followed", "start",
          [status_body(302, "", "text/plain", Location="/v2/Services")], provider="twilio", expect=BAD),
     Case("twilio-start-trickled-body", "start", [f("trickle", what="body", interval=TRICKLE)],
@@ -442,7 +443,7 @@ def expected_result(case):
         return PAM_IGNORE
     if reasons <= {UNAVAILABLE, BAD}:
         return PAM_AUTHINFO_UNAVAIL
-    if reasons <= {AUTH, RATE, REJECTED}:
+    if reasons <= {AUTH, RATE, BUSY, REJECTED}:
         return PAM_AUTH_ERR
     return None
 

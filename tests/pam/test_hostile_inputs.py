@@ -227,12 +227,29 @@ def test_menu_answer_of_only_blanks_is_enter(env, answer):
     assert [r["body"]["channel"] for r in env.requests("start")] == ["text"]
 
 
+# Spaces and hyphens are how people group a code: they are dropped, and
+# what is left is checked like any code (see test_grouped_code_is_the_code).
 MALFORMED_CODES = [
-    "\x1b[2J", "{code}\x1b[D", "\x1b[2J{code}", "{code} ", " {code}", "{code}\r", "{code}\t",
-    "1" * (10 * KIB), "   ", "+123456", "123.456", "1.0", "-123456", "12 3456", "123",
+    "\x1b[2J", "{code}\x1b[D", "\x1b[2J{code}", "{code}\r", "{code}\t",
+    "1" * (10 * KIB), "   ", " - ", "+123456", "123.456", "1.0", "12_3456", "1 2-3", "123",
     "\uff11\uff12\uff13\uff14\uff15\uff16", "12345\u0666", "c\u00f6de12", "1" * 17, "{code}0000000000000",
     "123456;", "123456\x7f",
 ]
+
+
+@pytest.mark.parametrize("answer", ["{code} ", " {code}", "-{code}", "{code}-", "{c1} {c2}", "{c1}-{c2}",
+                                    " {c1} - {c2} "])
+def test_grouped_code_is_the_code(env, answer):
+    env.enroll("alice", {"primary": PRIMARY})
+    login = env.login()
+    login.prompt()
+    login.answer("1")
+    login.prompt()
+    code = env.network.last_code(PRIMARY)
+    login.answer(answer.format(code=code, c1=code[:3], c2=code[3:]))
+    assert login.finish() == PAM_SUCCESS
+    assert login.outcome()["reason"] == "approved"
+    assert not any(code in line for line in login.logs())
 
 
 @pytest.mark.parametrize("answer", MALFORMED_CODES, ids=lambda a: repr(a[:20]))
@@ -865,6 +882,7 @@ def state_error(env, pattern):
     before = snapshot(path, os.path.join(env.store, "alice.json"))
     login = env.login()
     assert_denied_before_anything(login, pattern, "state_error")
+    assert login.messages() == ["Phone verification is unavailable on this system; contact your administrator."]
     assert not env.requests()
     assert snapshot(path, os.path.join(env.store, "alice.json")) == before
     return login

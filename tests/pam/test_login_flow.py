@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from harness import (PAM_AUTH_ERR, PAM_CONV_ERR, PAM_IGNORE, PAM_SUCCESS)
+from harness import (PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_IGNORE, PAM_SUCCESS)
 
 PRIMARY = "+15555550117"
 ALTERNATE = "+15555550119"
@@ -279,6 +279,55 @@ def test_unenrolled_user_is_denied_by_default(env):
     outcome = login.outcome()
     assert (outcome["outcome"], outcome["reason"], outcome["user"]) == ("denied", "not_enrolled", "bob")
     assert not env.requests()
+
+
+NOT_ENROLLED = "No phone is registered for your account. Contact your administrator."
+
+
+def test_closing_reason_is_shown_under_pam_silent(env):
+    """sudo passes PAM_SILENT on every authentication: honouring it would
+    leave the user with "Sorry, try again." and no reason."""
+    login = env.login(user="bob", silent=True)
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.messages() == [NOT_ENROLLED]
+    assert (login.outcome()["outcome"], login.outcome()["reason"]) == ("denied", "not_enrolled")
+
+
+def test_closing_reason_of_the_module_is_shown_under_pam_silent(env):
+    env.module_args = f"socket={env.dir}/nothing-here.sock"
+    env.write_stack("sshd")
+    login = env.login(silent=True)
+    assert login.finish() == PAM_AUTHINFO_UNAVAIL
+    assert login.messages() == ["Phone verification is not available right now. Try again later."]
+    assert login.outcome()["reason"] == "daemon_unavailable"
+    assert any("phonemfad not available:" in line for line in login.logs())
+
+
+@pytest.mark.parametrize("silent", [True, False])
+def test_honour_silent_holds_closing_reasons_back(env, silent):
+    env.module_args += " honour_silent"
+    env.write_stack("sshd")
+    login = env.login(user="bob", silent=silent)
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.messages() == ([] if silent else [NOT_ENROLLED])
+    assert (login.outcome()["outcome"], login.outcome()["reason"]) == ("denied", "not_enrolled")
+
+
+def test_honour_silent_still_shows_the_menu(env):
+    env.module_args += " honour_silent"
+    env.write_stack("sshd")
+    env.enroll("alice", {"primary": "+15555550117"})
+    login = env.login(silent=True)
+    assert "Verify your identity:" in login.prompt()["text"]
+    login.answer("1")
+    login.prompt()
+    for _ in range(3):
+        login.answer("000000" if env.network.last_code("+15555550117") != "000000" else "111111")
+        if _ < 2:
+            login.prompt()
+    assert login.finish() == PAM_AUTH_ERR
+    assert "Too many wrong codes." not in login.messages()
+    assert login.outcome()["reason"] == "wrong_code"
 
 
 def test_unenrolled_user_is_ignored_when_configured(env):

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from harness import BUILD, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_SUCCESS
+from harness import (BUILD, IGNORE_MARKER, MODULE, PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_SUCCESS,
+                     STACK)
 
 PRIMARY = "+15555550117"
 OFFICE = "+15555550123"
@@ -217,14 +218,27 @@ def test_20429_is_retried_after_retry_after(twilio_env):
     assert any("Twilio 20429 too many requests: retrying in 1 s" in line for line in login.logs())
 
 
+SERVICE_BUSY = "The verification service is busy. Try again in a few minutes."
+ACCOUNT_WIDE = "Twilio 20429 (HTTP 429): too many requests to Twilio at once from the whole account (not this phone)"
+
+
+def assert_service_busy(login):
+    """20429 is a limit of the whole Twilio account: the user is not told
+    their phone made too many attempts."""
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.messages() == [SERVICE_BUSY]
+    assert login.outcome()["reason"] == "service_busy"
+    assert any("verification service error (service_busy): " + ACCOUNT_WIDE in line for line in login.logs())
+
+
 def test_20429_retries_are_bounded(twilio_env):
     env = twilio_env
     env.enroll("alice", {"primary": PRIMARY})
     env.network.add_fault(dict(twilio_error(20429, 429, {"Retry-After": "0"}), count=10))
     login = menu_and_choose(env)
-    assert login.finish() == PAM_AUTH_ERR
+    assert_service_busy(login)
     assert len(starts(env)) == 3
-    assert login.outcome()["reason"] == "rate_limited"
+    assert any("Twilio 20429 too many requests: retried 2 times, gave up" in line for line in login.logs())
 
 
 def test_20429_with_a_long_retry_after_is_not_waited_for(twilio_env):
@@ -232,26 +246,72 @@ def test_20429_with_a_long_retry_after_is_not_waited_for(twilio_env):
     env.enroll("alice", {"primary": PRIMARY})
     env.network.add_fault(twilio_error(20429, 429, {"Retry-After": "120"}))
     login = menu_and_choose(env)
-    assert login.finish() == PAM_AUTH_ERR
+    assert_service_busy(login)
     assert len(starts(env)) == 1
+    logs = login.logs()
+    assert any("Twilio 20429 too many requests: not retried, Retry-After 120 s is over the 5 s limit" in line
+               for line in logs), logs
+    assert not any("retried 2 times" in line or "retrying" in line for line in logs)
 
 
-def test_landline_60205_offers_a_call(twilio_env):
+def test_20429_retry_after_beyond_the_request_timeout_is_not_waited_for(twilio_env):
     env = twilio_env
     env.enroll("alice", {"primary": PRIMARY})
-    env.network.number_kinds[PRIMARY] = "landline"
-    login = menu_and_choose(env, "1")
-    assert login.prompt()["text"].startswith("That phone cannot receive texts. Choose a call instead.")
-    login.answer("2")
-    login.prompt()
+    env.set_config(text=open(env.config_path).read().replace("request_timeout = 4", "request_timeout = 2"))
+    env.network.add_fault(twilio_error(20429, 429, {"Retry-After": "3"}))
+    login = menu_and_choose(env)
+    assert_service_busy(login)
+    assert len(starts(env)) == 1
+    assert any("Twilio 20429 too many requests: not retried, Retry-After 3 s is more than is left of "
+               "service.request_timeout" in line for line in login.logs()), login.logs()
+
+
+ALTERNATE = "+15555550119"
+NO_TEXT_MENU = ("Verify your identity:\n  1) Call +X XXXXXXXX17\n  2) Text +X XXXXXXXX19 (alternate)\n"
+                "  3) Call +X XXXXXXXX19 (alternate)\nChoose 1-3 [1]: ")
+
+
+@pytest.mark.parametrize("kind,code,notice,log", [
+    ("landline", 60205, "That phone cannot receive texts. Call it instead (now the default).",
+     "verification service error (channel_unavailable): Twilio 60205 (HTTP 403): this landline cannot receive SMS"),
+    ("fraud", 60410, "The service is not sending texts to that phone for now. Call it instead (now the default).",
+     "verification service error (channel_blocked): Twilio 60410 (HTTP 403): Fraud Guard blocked SMS to this "
+     "number prefix (for 12 hours); the user is offered a call"),
+])
+def test_texts_refused_offer_the_call_for_the_rest_of_the_login(twilio_env, kind, code, notice, log):
+    """After 60205 (landline) or 60410 (Fraud Guard, SMS only) the text to
+    that phone is no longer offered, its call is what Enter picks, and the
+    login goes on."""
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY, "alternate": ALTERNATE}, preferred=("primary", "text"))
+    env.network.number_kinds[PRIMARY] = kind
+    login = menu_and_choose(env, "")
+    assert login.prompt()["text"] == notice + "\n" + NO_TEXT_MENU
+    login.answer("")
+    assert login.prompt()["text"].startswith("Calling +X XXXXXXXX17.")
     login.answer(env.network.last_code(PRIMARY))
     assert login.finish() == PAM_SUCCESS
-    assert any("Twilio 60205 (HTTP 403): this landline cannot receive SMS" in line for line in login.logs())
+    assert [s["body"]["Channel"] for s in starts(env)] == ["sms", "call"]
+    assert login.outcome()["reason"] == "approved"
+    assert login.outcome()["channel"] == "call"
+    assert any(log in line for line in login.logs())
+
+
+def test_texts_refused_to_a_phone_without_a_call_end_with_the_reason(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": PRIMARY})
+    record = __import__("json").load(open(os.path.join(env.store, "alice.json")))
+    record["phones"]["primary"]["channels"] = ["text"]
+    env.write_record("alice", __import__("json").dumps(record))
+    env.network.number_kinds[PRIMARY] = "landline"
+    login = menu_and_choose(env, "1")
+    assert login.finish() == PAM_AUTH_ERR
+    assert login.messages() == ["That phone cannot receive texts. Choose another phone."]
+    assert login.outcome()["reason"] == "channel_unavailable"
 
 
 @pytest.mark.parametrize("kind,code,advice", [
     ("blocked", 60605, "destination blocked by Verify Geo-Permissions"),
-    ("fraud", 60410, "Fraud Guard blocked SMS to this number prefix"),
     ("sanctioned", 60238, "Twilio blocked verification creation"),
 ])
 def test_blocked_destinations(twilio_env, kind, code, advice):
@@ -392,3 +452,28 @@ def test_check_reaches_twilio_and_explains_a_wrong_service_sid(twilio_env):
     refused = subprocess.run(check, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 3
     assert "PROBLEM  service" in refused.stdout and "check token_file" in refused.stdout
+
+
+
+def test_pam_env_sets_lang_too_late_for_the_locale(twilio_env):
+    """pam_env sets the PAM environment when credentials are set or the
+    session opens, both after pam_authenticate: LANG from it never reaches
+    the login, and without login.locale the service chooses."""
+    env = twilio_env
+    env.enroll("alice", {"primary": UK})
+    conffile = env.write("etc/pam_env.conf", "")
+    envfile = env.write("etc/environment", "LANG=ja_JP.UTF-8\n")
+    pam_env = f"auth required pam_env.so readenv=1 conffile={conffile} envfile={envfile}\n"
+    env.write_stack("sshd", stack=STACK.format(module=MODULE, args=env.module_args, marker=IGNORE_MARKER,
+                                               before=pam_env))
+    login = env.login_with_code("1", UK)
+    assert login.finish() == PAM_SUCCESS
+    assert starts(env)[0]["body"] == {"To": UK, "Channel": "sms"}
+
+
+def test_lang_the_application_put_in_the_pam_environment_picks_the_locale(twilio_env):
+    env = twilio_env
+    env.enroll("alice", {"primary": UK})
+    login = env.login_with_code("1", UK, pam_env="LANG=ja_JP.UTF-8")
+    assert login.finish() == PAM_SUCCESS
+    assert starts(env)[0]["body"] == {"To": UK, "Channel": "sms", "Locale": "ja"}
