@@ -56,9 +56,9 @@ HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h)
 # core, never the library.
 MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o $(BUILD)/obj/login_outcome.o \
                  $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o
-DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worker setup_relay
+DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worker setup_relay setup_command
 DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o) $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o \
-                 $(BUILD)/obj/setup_verify.o
+                 $(BUILD)/obj/setup_verify.o $(BUILD)/obj/setup_users.o $(BUILD)/obj/setup_usage.o
 
 UNIT := test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
         test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_log test_safe_file test_crash
@@ -104,7 +104,8 @@ $(BUILD)/phonemfad: $(DAEMON_OBJ) $(BUILD)/libphonemfa.a
 	$(CC) -pie -o $@ $(DAEMON_OBJ) $(BUILD)/libphonemfa.a $(LDHARDEN) $(LIBS) -lpam
 
 # phonemfa-setup is an unprivileged client of phonemfad: libc only.
-SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o
+SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o \
+             $(BUILD)/obj/setup_usage.o
 
 $(BUILD)/phonemfa-setup: $(SETUP_OBJ)
 	$(CC) -pie -o $@ $(SETUP_OBJ) $(LDHARDEN)

@@ -26,7 +26,8 @@ struct setup_context {
     struct phone_directory *directory; /* where the phones are: read and changed only through it */
     const struct log_sink *log;
     const char *actor; /* who runs the command */
-    const char *user;  /* whose phones */
+    const char *user;  /* whose phones: canonical, as a login names them */
+    bool user_unknown; /* NSS knows no such user (an orphan record, or a typo) */
     bool interactive;  /* the client runs on a terminal (as it says) */
     unsigned long caller_uid; /* the client's uid (SO_PEERCRED) */
     const char *tty;   /* its terminal's name (as it says), or NULL */
@@ -72,7 +73,8 @@ void setup_log_change(const struct setup_context *context, const char *change, c
 
 int setup_list(const struct setup_context *context, bool json);
 int setup_add(const struct setup_context *context, const struct add_request *request);
-int setup_remove(const struct setup_context *context, const char *slot);
+/* yes: without asking (else asked on a terminal, refused without one). */
+int setup_remove(const struct setup_context *context, const char *slot, bool yes);
 int setup_preferred(const struct setup_context *context, const char *slot, const char *channel);
 int setup_reset(const struct setup_context *context);
 int setup_lockout(const struct setup_context *context, bool clear);
