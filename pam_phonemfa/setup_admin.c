@@ -239,7 +239,11 @@ int setup_add(const struct setup_context *context, const struct add_request *req
     }
     parse_error = phone_parse(request->number, context->config->default_country_code, &add.number);
     if (parse_error != PHONE_OK) {
-        fprintf(stderr, "phonemfa-setup: '%s': %s\n", request->number, phone_parse_error_text(parse_error));
+        char hint[PHONE_HINT_MAX];
+        bool hinted = phone_parse_hint(request->number, context->config->default_country_code, parse_error, hint,
+                                       sizeof hint);
+        fprintf(stderr, "phonemfa-setup: '%s': %s%s%s\n", request->number, phone_parse_error_text(parse_error),
+                hinted ? "; " : "", hinted ? hint : "");
         return SETUP_USAGE;
     }
     if (add.slot != SLOT_OFFICE && add.number.extension[0] != '\0') {

@@ -228,7 +228,10 @@ static int ask_number(const struct setup_context *context, enum phone_slot slot,
             error = PHONE_BAD_EXTENSION;
         if (error == PHONE_OK)
             return 0;
-        printf("That number cannot be used: %s.\n", phone_parse_error_text(error));
+        char hint[PHONE_HINT_MAX];
+        bool hinted = read == 0 && phone_parse_hint(input, code, error, hint, sizeof hint);
+        printf("That number cannot be used: %s%s%s.\n", phone_parse_error_text(error), hinted ? "; " : "",
+               hinted ? hint : "");
     }
     return -1;
 }

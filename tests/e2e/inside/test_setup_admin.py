@@ -52,6 +52,8 @@ def test_assisted_enrollment_without_verification(fresh):
 def test_enrollment_verified_by_code_then_used_at_login(fresh):
     child = pexpect.spawn(SETUP, ["--user", "alice", "add", "alternate", NEW, "--verify", "text"],
                           encoding="utf-8", timeout=30)
+    child.expect(r"Verify \+44 7700900123 by text\? \[Y/n\] ")
+    child.sendline("")
     child.expect(r"Code sent to \+XX XXXXXXXX23\. Enter the code: ")
     child.sendline(fresh.network.last_code(NEW))
     child.expect(pexpect.EOF)
@@ -69,6 +71,8 @@ def test_unproven_phone_is_not_saved(fresh):
     before = record()
     child = pexpect.spawn(SETUP, ["--user", "alice", "add", "alternate", NEW, "--verify", "call"],
                           encoding="utf-8", timeout=30)
+    child.expect(r"Verify \+44 7700900123 by call\? \[Y/n\] ")
+    child.sendline("y")
     for _ in range(3):
         child.expect(r"Calling \+XX XXXXXXXX23\. Enter the code: ")
         child.sendline("000000" if fresh.network.last_code(NEW) != "000000" else "111111")
@@ -146,6 +150,8 @@ def test_check_explains_problems(fresh):
     ("1" * 80, "the input is too long"),
     ("+1 555 555 0117\x1b[2J", "a number may contain only digits"),
     ("+44 12", "too few digits"),
+    ("07700 900123", "'07700 900123': the number has too many digits (at most 15 with the country code); "
+                     "if this is not a +1 number, type it with its country code, e.g. +44 7700 900123"),
 ])
 def test_hostile_numbers_are_refused(fresh, number, message):
     before = record()
@@ -296,3 +302,15 @@ def test_a_damaged_record_is_replaced_by_reset(fresh):
     assert record() is None
     assert any("change=reset user=alice" in line and "record=unreadable" in line
                for line in change_lines(fresh, mark))
+
+
+def test_nothing_is_sent_to_a_number_not_confirmed(fresh):
+    before = record()
+    child = pexpect.spawn(SETUP, ["--user", "alice", "add", "alternate", "+44 7700 900124", "--verify", "text"],
+                          encoding="utf-8", timeout=30)
+    child.expect(r"Verify \+44 7700900124 by text\? \[Y/n\] ")
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1 and "Nothing was sent." in child.before
+    assert not fresh.network.ops() and record() == before

@@ -158,6 +158,7 @@ PROMPTS = [
     ("country", r"Country calling code \[1\]: ", False),
     ("number", r"Phone number \(or \+country number\): ", False),
     ("channel", r"Verify it by 1\) text or 2\) call: ", False),
+    ("confirm", r"Verify \+44 7700900123 by text\? \[Y/n\] ", False),
     ("new code", r"Enter the code: ", True),
 ]
 PROMPT_NAMES = [name for name, _, _ in PROMPTS]
@@ -173,7 +174,7 @@ def drive_to(session, system, stop):
                 assert wait_echo(session.child, on=False), f"the {name} prompt should hide what is typed"
             return shown
         answer = {"password": PASSWORD["alice"], "phone menu": "1", "country": "44", "number": "7700 900123",
-                  "channel": "1"}.get(name)
+                  "channel": "1", "confirm": "y"}.get(name)
         if name == "code":
             answer = system.network.last_code(PRIMARY)
         elif name == "setup menu":
@@ -225,12 +226,16 @@ AFTER = {
     "number": "That number cannot be used: ",
     "channel": "Please enter a number from 1 to 2.",
     "new code": "Wrong code.",
+    "confirm": "Nothing was sent.",
 }
+# A confirmation is not asked again: anything but yes is no, and the menu
+# comes back.
+ASKED_NEXT = {"confirm": (r"Choose: ", False)}
 # At the PAM prompts a refused line (too long, a NUL byte) ends the
 # conversation: the re-authentication fails at once.
 CONVERSATION_ENDS = {"phone menu", "code"}
 EXIT = {"password": 1, "phone menu": 1, "code": 1, "setup menu": 1, "country": 1, "number": 1, "channel": 1,
-        "new code": 4}
+        "confirm": 1, "new code": 4}
 
 
 @pytest.mark.parametrize("kind", list(HOSTILE))
@@ -256,7 +261,7 @@ def test_hostile_answer_at_every_prompt(fresh, stop, kind):
             seen = session.child.before + session.child.after
             if expected != AUTH_FAILED:
                 # Asked again; a hidden prompt flushes what was typed before it hides.
-                pattern, hidden = next((p, h) for n, p, h in PROMPTS if n == stop)
+                pattern, hidden = ASKED_NEXT.get(stop) or next((p, h) for n, p, h in PROMPTS if n == stop)
                 session.expect(pattern)
                 if hidden:
                     assert wait_echo(session.child, on=False)
@@ -273,6 +278,9 @@ def test_hostile_answer_at_every_prompt(fresh, stop, kind):
     assert store_files() == before
     if stop in ("password", "phone menu"):
         assert len(fresh.network.deliveries) == sent_before, "nothing is sent before a valid choice"
+    if stop == "confirm":
+        assert not [d for d in fresh.network.deliveries[sent_before:] if d["to"] == NEW], \
+            "a text went out without the number confirmed"
 
 
 # -- closed standard descriptors and umask 000 ---------------------------------------------
@@ -332,6 +340,8 @@ def reauthenticate_and_add(session, system, right_code):
     session.send("7700 900123")
     session.expect(r"Verify it by 1\) text or 2\) call: ")
     session.send("1")
+    session.expect(r"Verify \+44 7700900123 by text\? \[Y/n\] ")
+    session.send("")
     for attempt in range(1 if right_code else 3):
         session.expect(r"Enter the code: ")
         code = system.network.last_code(NEW)
