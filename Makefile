@@ -75,7 +75,7 @@ CFLAGS_FUZZ  = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -g -O1 -
 CORE_OBJ_FUZZ := $(CORE:%=$(BUILD)/fuzz/obj/%.o)
 FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 
-.PHONY: all deps check check-long check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
+.PHONY: all deps check check-long check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-completion check-e2e check-pam check-pam-valgrind check-demo demo \
         install uninstall clean pot bench test-programs
 
 all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup $(BUILD)/phonemfad
@@ -151,7 +151,7 @@ deps:
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-programs
-	@$(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-static check-pam \
+	@$(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-completion check-static check-pam \
 	    check-pam-valgrind check-clang check-demo check-e2e
 	@echo "make check: all suites passed"
 
@@ -217,6 +217,10 @@ check-exports: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
 check-docs:
 	@$(PYTHON) tests/tools/check_docs.py
 
+# The bash completion: loads, is registered, offers what phonemfa-setup takes.
+check-completion:
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/tools/test_completion.py
+
 # The fakes' own contract tests first: a PAM test is only as good as the
 # fake (or fixture) it talks to.
 check-pam: all $(PAM_TEST_PROGRAMS)
@@ -265,6 +269,9 @@ install: all
 	install -m 0644 docs/phonemfad.8 $(DESTDIR)$(MANDIR)/man8/phonemfad.8
 	install -m 0644 conf/pam.d/phonemfa-setup $(DESTDIR)/etc/pam.d/phonemfa-setup
 	install -m 0644 docs/phonemfa-setup.8 $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 conf/bash-completion/phonemfa-setup \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/phonemfa-setup
 	install -m 0644 docs/pam_phonemfa.8 $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8
 	install -m 0644 docs/phonemfa.conf.5 $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
 	install -m 0644 docs/phonemfa-verify-api.yaml docs/phonemfad-protocol.md conf/phonemfa.conf \
@@ -282,7 +289,8 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/bin/phonemfa-setup $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8 \
 	    $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5 $(DESTDIR)$(PREFIX)/sbin/phonemfad \
 	    $(DESTDIR)$(MANDIR)/man8/phonemfad.8 $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.service \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.socket
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.socket \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/phonemfa-setup
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/pam_phonemfa
 
 clean:
