@@ -314,3 +314,20 @@ def test_nothing_is_sent_to_a_number_not_confirmed(fresh):
     child.close()
     assert child.exitstatus == 1 and "Nothing was sent." in child.before
     assert not fresh.network.ops() and record() == before
+
+
+def test_enrollment_by_a_call_answered_with_a_key_press(fresh):
+    """A service that verifies calls by key press only: the call is the
+    proof, never a call followed by a refusal."""
+    fresh.network.call_mode = "approval"
+    child = pexpect.spawn(SETUP, ["--user", "alice", "add", "alternate", NEW, "--verify", "call"],
+                          encoding="utf-8", timeout=30)
+    child.expect(r"Verify \+44 7700900123 by call\? \[Y/n\] ")
+    child.sendline("")
+    child.expect(r"Calling \+XX XXXXXXXX23\. Answer it and press # to confirm the phone\.")
+    assert fresh.network.answer_call(NEW, "approve")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "use --verify text" not in child.before
+    assert record()["phones"]["alternate"]["verified_by"] == "call"
