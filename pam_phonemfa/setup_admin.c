@@ -310,16 +310,10 @@ int setup_apply_remove(const struct setup_context *context, struct phone_record 
     return SETUP_OK;
 }
 
-/* The phone as it was confirmed: removed only if it is still that number. */
-struct confirmed_remove {
-    enum phone_slot slot;
-    struct phone_number number;
-};
-
-static int apply_confirmed_remove(const struct setup_context *context, struct phone_record *record, bool *exists,
+int setup_apply_confirmed_remove(const struct setup_context *context, struct phone_record *record, bool *exists,
                                   void *argument)
 {
-    struct confirmed_remove *remove = argument;
+    struct setup_confirmed_remove *remove = argument;
     const struct phone_entry *entry = &record->phones[remove->slot];
 
     if (entry->present && (strcmp(entry->number.e164, remove->number.e164) != 0 ||
@@ -333,15 +327,16 @@ static int apply_confirmed_remove(const struct setup_context *context, struct ph
 
 /* Removing a phone can lock a user out: asked first, unless --yes; with no
  * terminal to ask on, refused rather than assumed. */
-static int confirm_remove(const struct setup_context *context, enum phone_slot slot, const char *masked)
+int setup_confirm_remove(const struct setup_context *context, enum phone_slot slot, const struct phone_number *number)
 {
-    char prompt[160], answer[INPUT_MAX];
+    char prompt[160], answer[INPUT_MAX], masked[PHONE_MASK_MAX];
 
     if (!context->interactive) {
         fprintf(stderr, "phonemfa-setup: removing a phone asks for confirmation on a terminal; without one, "
                         "add --yes; nothing was removed\n");
         return SETUP_REFUSED;
     }
+    phone_mask(number, masked, sizeof masked);
     (void)snprintf(prompt, sizeof prompt, "Remove the %s phone %s of %s? [y/N] ", phone_slot_name(slot), masked,
                    context->user);
     int read = setup_read_line(prompt, false, answer, sizeof answer);
@@ -353,7 +348,7 @@ static int confirm_remove(const struct setup_context *context, enum phone_slot s
 
 int setup_remove(const struct setup_context *context, const char *slot_name, bool yes)
 {
-    struct confirmed_remove remove;
+    struct setup_confirmed_remove remove;
     struct directory_error error = {{0}};
     struct phone_record record;
     char masked[PHONE_MASK_MAX];
@@ -373,9 +368,9 @@ int setup_remove(const struct setup_context *context, const char *slot_name, boo
     }
     remove.number = record.phones[remove.slot].number;
     phone_mask(&remove.number, masked, sizeof masked);
-    int result = yes ? SETUP_OK : confirm_remove(context, remove.slot, masked);
+    int result = yes ? SETUP_OK : setup_confirm_remove(context, remove.slot, &remove.number);
     if (result == SETUP_OK)
-        result = setup_edit_record(context, apply_confirmed_remove, &remove);
+        result = setup_edit_record(context, setup_apply_confirmed_remove, &remove);
     if (result == SETUP_OK) {
         setup_log_change(context, "remove", slot_name, &remove.number, NULL);
         printf("%s: %s phone %s removed\n", context->user, slot_name, masked);

@@ -54,6 +54,13 @@ struct preferred_change {
     enum phone_channel channel;
 };
 
+/* A phone to remove as it was confirmed: removed only if it is still that
+ * number (another run may have replaced it meanwhile). */
+struct setup_confirmed_remove {
+    enum phone_slot slot;
+    struct phone_number number;
+};
+
 struct user_state;
 
 /* Building blocks shared with self-service (setup_self.c). */
@@ -64,6 +71,11 @@ int setup_apply_phone(const struct setup_context *context, struct phone_record *
                       void *phone_change);
 int setup_apply_remove(const struct setup_context *context, struct phone_record *record, bool *exists,
                        void *slot);
+int setup_apply_confirmed_remove(const struct setup_context *context, struct phone_record *record, bool *exists,
+                                 void *confirmed_remove);
+/* "Remove the SLOT phone +X XXXXXXXX23 of USER? [y/N]": SETUP_OK on y or
+ * yes; SETUP_REFUSED (said) on anything else or without a terminal. */
+int setup_confirm_remove(const struct setup_context *context, enum phone_slot slot, const struct phone_number *number);
 int setup_apply_preferred(const struct setup_context *context, struct phone_record *record, bool *exists,
                           void *preferred_change);
 int setup_update_state(const struct setup_context *context, int (*change)(struct user_state *, void *));

@@ -319,7 +319,10 @@ static int run_action(const struct setup_context *context, enum action action, c
     case REMOVE_ALTERNATE:
     case REMOVE_OFFICE:
         slot = action == REMOVE_ALTERNATE ? SLOT_ALTERNATE : SLOT_OFFICE;
-        result = as_root(context, setup_apply_remove, &slot);
+        struct setup_confirmed_remove remove = {.slot = slot, .number = record->phones[slot].number};
+        result = setup_confirm_remove(context, slot, &remove.number);
+        if (result == SETUP_OK)
+            result = as_root(context, setup_apply_confirmed_remove, &remove);
         if (result == SETUP_OK)
             setup_log_change(context, "remove", phone_slot_name(slot), &record->phones[slot].number, NULL);
         return result;

@@ -9,7 +9,7 @@
 #define SHOWN_ARGUMENT_MAX 40
 #define COMMANDS "list, add, remove, preferred, reset, lockout or forget (after --user NAME), check or users"
 
-int setup_command_usage(void)
+static int command_usage(void)
 {
     (void)fputs(setup_usage_text, stderr);
     return SETUP_USAGE;
@@ -43,7 +43,7 @@ static int usage_error(const char *before, const char *argument, const char *aft
     return SETUP_USAGE;
 }
 
-int setup_command_unknown(const char *command)
+static int unknown_command(const char *command)
 {
     return usage_error("unknown command ", command, "; use " COMMANDS);
 }
@@ -117,7 +117,7 @@ int setup_command_without_user(int argc, char **argv)
     }
     if (is_global(argv[0]) && argc > 1)
         return usage_error("", argv[0], " takes no arguments");
-    return setup_command_unknown(argv[0]);
+    return unknown_command(argv[0]);
 }
 
 /* The value of --verify: text or call, else a usage error naming it. */
@@ -201,7 +201,7 @@ int setup_command_run(struct setup_context *context, int argc, char **argv)
         return SETUP_USAGE;
     }
     if (!is_per_user(command))
-        return setup_command_unknown(command);
+        return unknown_command(command);
     fprintf(stderr, "phonemfa-setup: wrong arguments for %s\n", command);
-    return setup_command_usage();
+    return command_usage();
 }

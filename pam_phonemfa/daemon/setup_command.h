@@ -18,10 +18,4 @@ int setup_command_without_user(int argc, char **argv);
 /* Run the per-user command argv[0] for context->user. */
 int setup_command_run(struct setup_context *context, int argc, char **argv);
 
-/* The usage on stderr, after an error already said. */
-int setup_command_usage(void);
-
-/* Say that argv[0] is not a command. */
-int setup_command_unknown(const char *command);
-
 #endif

@@ -148,6 +148,13 @@ def test_remove_and_choose_preferred(fresh):
     session.choose("Choose what Enter picks at login")
     session.choose("Call +X XXXXXXXX19 (alternate)")
     session.choose("Remove the alternate phone")
+    session.expect(r"Remove the alternate phone \+X XXXXXXXX19 of alice\? \[y/N\] ")
+    session.send("")
+    session.expect("Nothing was removed.")
+    assert "alternate" in record()["phones"]
+    session.choose("Remove the alternate phone")
+    session.expect(r"Remove the alternate phone \+X XXXXXXXX19 of alice\? \[y/N\] ")
+    session.send("y")
     session.choose("Quit")
     assert session.finish()[0] == 0
     assert "alternate" not in record()["phones"] and "preferred" not in record()
