@@ -368,7 +368,10 @@ int setup_remove(const struct setup_context *context, const char *slot_name, boo
     }
     remove.number = record.phones[remove.slot].number;
     phone_mask(&remove.number, masked, sizeof masked);
-    int result = yes ? SETUP_OK : setup_confirm_remove(context, remove.slot, &remove.number);
+    /* A slot phonemfa may not change is refused by the edit, with who
+     * manages it: nothing to confirm first. */
+    bool writable = (phone_directory_writable_slots(context->directory) & (1u << remove.slot)) != 0;
+    int result = yes || !writable ? SETUP_OK : setup_confirm_remove(context, remove.slot, &remove.number);
     if (result == SETUP_OK)
         result = setup_edit_record(context, setup_apply_confirmed_remove, &remove);
     if (result == SETUP_OK) {
