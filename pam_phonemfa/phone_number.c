@@ -258,6 +258,11 @@ bool phone_parse_hint(const char *input, unsigned default_country_code, enum pho
     if (input == NULL || out_size == 0 || !digits_wrong || default_country_code == 0 ||
         strnlen(input, PHONE_INPUT_MAX + 1) > PHONE_INPUT_MAX)
         return false;
+    /* The hint repeats the input to a terminal: printable ASCII only (a
+     * number with too many digits is refused before a stray byte is seen). */
+    for (const char *p = input; *p != '\0'; p++)
+        if (*p < ' ' || *p > '~')
+            return false;
     while (*input == ' ')
         input++;
     /* A number typed with its country code failed on its own terms. */

@@ -198,6 +198,13 @@ static void hints_the_country_code_for_a_national_number_that_does_not_fit(void 
     assert_false(phone_parse_hint("07700 900123", 1, PHONE_TOO_MANY_DIGITS, hint, 20));
     assert_string_equal(hint, "");
     assert_false(phone_parse_hint(NULL, 1, PHONE_TOO_MANY_DIGITS, hint, sizeof hint));
+    /* Refused for its digits before the stray byte was seen (found by
+     * fuzz_phone_number): never repeated to a terminal. */
+    error = phone_parse("606 606 982 1234982 123\t04", 1, &number);
+    assert_int_equal(error, PHONE_TOO_MANY_DIGITS);
+    assert_false(phone_parse_hint("606 606 982 1234982 123\t04", 1, error, hint, sizeof hint));
+    assert_false(phone_parse_hint("07700 900123\x1b[2J", 1, PHONE_TOO_MANY_DIGITS, hint, sizeof hint));
+    assert_string_equal(hint, "");
 }
 
 int main(void)
