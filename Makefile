@@ -58,9 +58,9 @@ HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h)
 # core, never the library.
 MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o $(BUILD)/obj/login_outcome.o \
                  $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o
-DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worker setup_relay
+DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worker setup_relay setup_command
 DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o) $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o \
-                 $(BUILD)/obj/setup_verify.o
+                 $(BUILD)/obj/setup_verify.o $(BUILD)/obj/setup_users.o $(BUILD)/obj/setup_usage.o
 
 UNIT := test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
         test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_log test_safe_file test_crash test_verify_code
@@ -77,7 +77,7 @@ CFLAGS_FUZZ  = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -g -O1 -
 CORE_OBJ_FUZZ := $(CORE:%=$(BUILD)/fuzz/obj/%.o)
 FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 
-.PHONY: all deps check check-long check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-e2e check-pam check-pam-valgrind check-demo demo \
+.PHONY: all deps check check-long check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-completion check-e2e check-pam check-pam-valgrind check-demo demo \
         install uninstall deb clean pot bench test-programs
 
 all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup $(BUILD)/phonemfad
@@ -106,7 +106,8 @@ $(BUILD)/phonemfad: $(DAEMON_OBJ) $(BUILD)/libphonemfa.a
 	$(CC) -pie -o $@ $(DAEMON_OBJ) $(BUILD)/libphonemfa.a $(LDHARDEN) $(LIBS) -lpam
 
 # phonemfa-setup is an unprivileged client of phonemfad: libc only.
-SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o
+SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o \
+             $(BUILD)/obj/setup_usage.o
 
 $(BUILD)/phonemfa-setup: $(SETUP_OBJ)
 	$(CC) -pie -o $@ $(SETUP_OBJ) $(LDHARDEN)
@@ -155,7 +156,7 @@ check:
 	@# Every scratch file of the suites goes to one private TMPDIR that must
 	@# be empty at the end: a run leaves nothing behind on the host.
 	@rm -rf $(CHECK_TMP) && mkdir -p $(CHECK_TMP)
-	@TMPDIR=$(CHECK_TMP) $(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-static \
+	@TMPDIR=$(CHECK_TMP) $(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-completion check-static \
 	    check-pam check-pam-valgrind check-clang check-demo check-e2e
 	@sh tests/tools/check-leftovers.sh $(CHECK_TMP)
 	@echo "make check: all suites passed"
@@ -222,6 +223,10 @@ check-exports: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup
 check-docs:
 	@$(PYTHON) tests/tools/check_docs.py
 
+# The bash completion: loads, is registered, offers what phonemfa-setup takes.
+check-completion:
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/tools/test_completion.py
+
 # The fakes' own contract tests first: a PAM test is only as good as the
 # fake (or fixture) it talks to.
 check-pam: all $(PAM_TEST_PROGRAMS)
@@ -270,6 +275,9 @@ install: all
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.service
 	install -m 0644 docs/phonemfad.8 $(DESTDIR)$(MANDIR)/man8/phonemfad.8
 	install -m 0644 docs/phonemfa-setup.8 $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 conf/bash-completion/phonemfa-setup \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/phonemfa-setup
 	install -m 0644 docs/pam_phonemfa.8 $(DESTDIR)$(MANDIR)/man8/pam_phonemfa.8
 	install -m 0644 docs/phonemfa.conf.5 $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5
 	install -m 0644 docs/phonemfa-verify-api.yaml docs/phonemfad-protocol.md conf/phonemfa.conf \
@@ -312,7 +320,8 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/bin/phonemfa-setup $(DESTDIR)$(MANDIR)/man8/phonemfa-setup.8 \
 	    $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5 $(DESTDIR)$(PREFIX)/sbin/phonemfad \
 	    $(DESTDIR)$(MANDIR)/man8/phonemfad.8 $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.service \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.socket
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.socket \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/phonemfa-setup
 	@target=$(DESTDIR)$(SYSCONFDIR)/phonemfa/pam.d/phonemfa-setup; \
 	if cmp -s conf/pam.d/phonemfa-setup "$$target"; then rm -f "$$target"; \
 	elif [ -e "$$target" ]; then echo "uninstall: kept your edited $$target"; fi

@@ -247,6 +247,40 @@ void phone_mask(const struct phone_number *number, char *out, size_t out_size)
     out[pos] = '\0';
 }
 
+bool phone_parse_hint(const char *input, unsigned default_country_code, enum phone_parse_error error, char *out,
+                      size_t out_size)
+{
+    bool digits_wrong = error == PHONE_TOO_FEW_DIGITS || error == PHONE_TOO_MANY_DIGITS ||
+                        error == PHONE_BAD_NANP_NUMBER || error == PHONE_BAD_COUNTRY_CODE;
+
+    if (out_size > 0)
+        out[0] = '\0';
+    if (input == NULL || out_size == 0 || !digits_wrong || default_country_code == 0 ||
+        strnlen(input, PHONE_INPUT_MAX + 1) > PHONE_INPUT_MAX)
+        return false;
+    /* The hint repeats the input to a terminal: printable ASCII only (a
+     * number with too many digits is refused before a stray byte is seen). */
+    for (const char *p = input; *p != '\0'; p++)
+        if (*p < ' ' || *p > '~')
+            return false;
+    while (*input == ' ')
+        input++;
+    /* A number typed with its country code failed on its own terms. */
+    if (input[0] == '+' || (input[0] == '0' && input[1] == '0'))
+        return false;
+    /* Typed as it is dialled at home ("07700 900123"): the example drops
+     * the leading 0, the trunk prefix of most countries. */
+    if (input[0] == '0')
+        input++;
+    int n = snprintf(out, out_size, "if this is not a +%u number, type it with its country code, e.g. +%u %s",
+                     default_country_code, default_country_code == 44 ? 33u : 44u, input);
+    if (n < 0 || (size_t)n >= out_size) {
+        out[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 const char *phone_parse_error_text(enum phone_parse_error error)
 {
     switch (error) {

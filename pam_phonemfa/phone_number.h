@@ -47,6 +47,15 @@ void phone_mask(const struct phone_number *number, char *out, size_t out_size);
 /* Human sentence for an error (not translated: callers translate it). */
 const char *phone_parse_error_text(enum phone_parse_error error);
 
+/* After phone_parse(input, default_country_code) failed with error: when
+ * the number was typed in national form and its digits do not fit the
+ * default country, how to type it instead ("if this is not a +1 number,
+ * type it with its country code, e.g. +44 7700 900123") into out. false
+ * (out "") when no hint applies. Pure: reads nothing but its arguments. */
+#define PHONE_HINT_MAX 160
+bool phone_parse_hint(const char *input, unsigned default_country_code, enum phone_parse_error error, char *out,
+                      size_t out_size);
+
 /* The country calling code of a parsed number (44 for +447700900123). */
 unsigned phone_country_code(const struct phone_number *number);
 

@@ -8,11 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nss_lookup.h"
 #include "phone_directory.h"
 #include "phone_store.h"
 #include "policy.h"
 #include "secure_mem.h"
 #include "setup_terminal.h"
+#include "setup_users.h"
 #include "setup_verify.h"
 #include "user_state.h"
 #include "verify_client.h"
@@ -230,9 +232,18 @@ int setup_add(const struct setup_context *context, const struct add_request *req
 
     if (!slot_from_argument(request->slot, &add.slot))
         return SETUP_USAGE;
+    if (context->user_unknown) {
+        fprintf(stderr, "phonemfa-setup: there is no user %s on this system (the user lookup does not know "
+                        "it); nothing was added\n", context->user);
+        return SETUP_REFUSED;
+    }
     parse_error = phone_parse(request->number, context->config->default_country_code, &add.number);
     if (parse_error != PHONE_OK) {
-        fprintf(stderr, "phonemfa-setup: '%s': %s\n", request->number, phone_parse_error_text(parse_error));
+        char hint[PHONE_HINT_MAX];
+        bool hinted = phone_parse_hint(request->number, context->config->default_country_code, parse_error, hint,
+                                       sizeof hint);
+        fprintf(stderr, "phonemfa-setup: '%s': %s%s%s\n", request->number, phone_parse_error_text(parse_error),
+                hinted ? "; " : "", hinted ? hint : "");
         return SETUP_USAGE;
     }
     if (add.slot != SLOT_OFFICE && add.number.extension[0] != '\0') {
@@ -264,10 +275,19 @@ int setup_add(const struct setup_context *context, const struct add_request *req
         add.verified_by = channel == CHANNEL_TEXT ? VERIFIED_BY_TEXT : VERIFIED_BY_CALL;
     }
     int result = setup_edit_record(context, setup_apply_phone, &add);
-    if (result == SETUP_OK)
-        setup_log_change(context, "add", request->slot, &add.number,
-                   add.verified_by == VERIFIED_NONE ? "verified_by=none" :
-                   add.verified_by == VERIFIED_BY_TEXT ? "verified_by=text" : "verified_by=call");
+    if (result == SETUP_OK) {
+        char masked[PHONE_MASK_MAX];
+        const char *verified = add.verified_by == VERIFIED_NONE ? "none"
+                               : add.verified_by == VERIFIED_BY_TEXT ? "text" : "call";
+        char detail[32];
+        (void)snprintf(detail, sizeof detail, "verified_by=%s", verified);
+        setup_log_change(context, "add", request->slot, &add.number, detail);
+        phone_mask(&add.number, masked, sizeof masked);
+        printf("%s: %s phone set to %s (%s, %s)\n", context->user, phone_slot_name(add.slot), masked,
+               channels_text(add.channels),
+               add.verified_by == VERIFIED_NONE ? "NOT VERIFIED" : add.verified_by == VERIFIED_BY_TEXT
+                                                                    ? "verified by text" : "verified by call");
+    }
     return result;
 }
 
@@ -290,18 +310,76 @@ int setup_apply_remove(const struct setup_context *context, struct phone_record 
     return SETUP_OK;
 }
 
-int setup_remove(const struct setup_context *context, const char *slot_name)
+int setup_apply_confirmed_remove(const struct setup_context *context, struct phone_record *record, bool *exists,
+                                  void *argument)
 {
-    enum phone_slot slot;
+    struct setup_confirmed_remove *remove = argument;
+    const struct phone_entry *entry = &record->phones[remove->slot];
 
-    if (!slot_from_argument(slot_name, &slot))
-        return SETUP_USAGE;
-    int result = setup_edit_record(context, setup_apply_remove, &slot);
-    if (result == SETUP_OK)
-        setup_log_change(context, "remove", slot_name, NULL, NULL);
-    return result;
+    if (entry->present && (strcmp(entry->number.e164, remove->number.e164) != 0 ||
+                           strcmp(entry->number.extension, remove->number.extension) != 0)) {
+        fprintf(stderr, "phonemfa-setup: %s's %s phone was changed meanwhile; nothing was removed\n",
+                context->user, phone_slot_name(remove->slot));
+        return SETUP_REFUSED;
+    }
+    return setup_apply_remove(context, record, exists, &remove->slot);
 }
 
+/* Removing a phone can lock a user out: asked first, unless --yes; with no
+ * terminal to ask on, refused rather than assumed. */
+int setup_confirm_remove(const struct setup_context *context, enum phone_slot slot, const struct phone_number *number)
+{
+    char prompt[160], answer[INPUT_MAX], masked[PHONE_MASK_MAX];
+
+    if (!context->interactive) {
+        fprintf(stderr, "phonemfa-setup: removing a phone asks for confirmation on a terminal; without one, "
+                        "add --yes; nothing was removed\n");
+        return SETUP_REFUSED;
+    }
+    phone_mask(number, masked, sizeof masked);
+    (void)snprintf(prompt, sizeof prompt, "Remove the %s phone %s of %s? [y/N] ", phone_slot_name(slot), masked,
+                   context->user);
+    int read = setup_read_line(prompt, false, answer, sizeof answer);
+    if (read == 0 && (strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 || strcmp(answer, "yes") == 0))
+        return SETUP_OK;
+    printf("Nothing was removed.\n");
+    return SETUP_REFUSED;
+}
+
+int setup_remove(const struct setup_context *context, const char *slot_name, bool yes)
+{
+    struct setup_confirmed_remove remove;
+    struct directory_error error = {{0}};
+    struct phone_record record;
+    char masked[PHONE_MASK_MAX];
+
+    if (!slot_from_argument(slot_name, &remove.slot))
+        return SETUP_USAGE;
+    enum directory_result read = phone_directory_read(context->directory, context->user, &record, &error);
+    if (read == DIRECTORY_FAILED || read == DIRECTORY_UNAVAILABLE) {
+        fprintf(stderr, "phonemfa-setup: %s\n%s", error.message,
+                read == DIRECTORY_FAILED && context->config->directory == DIRECTORY_FILES
+                    ? "phonemfa-setup: a record that cannot be read is replaced as a whole by reset\n" : "");
+        return SETUP_BROKEN;
+    }
+    if (read != DIRECTORY_FOUND || !record.phones[remove.slot].present) {
+        fprintf(stderr, "phonemfa-setup: %s has no %s phone\n", context->user, slot_name);
+        return SETUP_REFUSED;
+    }
+    remove.number = record.phones[remove.slot].number;
+    phone_mask(&remove.number, masked, sizeof masked);
+    /* A slot phonemfa may not change is refused by the edit, with who
+     * manages it: nothing to confirm first. */
+    bool writable = (phone_directory_writable_slots(context->directory) & (1u << remove.slot)) != 0;
+    int result = yes || !writable ? SETUP_OK : setup_confirm_remove(context, remove.slot, &remove.number);
+    if (result == SETUP_OK)
+        result = setup_edit_record(context, setup_apply_confirmed_remove, &remove);
+    if (result == SETUP_OK) {
+        setup_log_change(context, "remove", slot_name, &remove.number, NULL);
+        printf("%s: %s phone %s removed\n", context->user, slot_name, masked);
+    }
+    return result;
+}
 
 int setup_apply_preferred(const struct setup_context *context, struct phone_record *record, bool *exists,
                            void *argument)
@@ -401,9 +479,45 @@ static int apply_reset(const struct setup_context *context, struct phone_record 
     return SETUP_OK;
 }
 
+/* A local record that cannot be read (check: "fixed or rewritten") is
+ * removed whole, under the user's lock: an edit would have to read it
+ * first. *removed says whether it was such a record. */
+static int remove_damaged_record(const struct setup_context *context, bool *removed)
+{
+    struct phone_store store;
+    struct store_error error;
+    struct phone_record record;
+    int result = SETUP_BROKEN;
+
+    *removed = false;
+    if (context->config->directory != DIRECTORY_FILES)
+        return SETUP_OK;
+    if (phone_store_open(context->config->store_directory, &store, &error) != 0) {
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        return SETUP_BROKEN;
+    }
+    int lock = phone_store_lock(&store, context->user, &error);
+    if (lock >= 0 && phone_store_read(&store, context->user, &record, &error) != STORE_ERROR) {
+        result = SETUP_OK;
+    } else if (lock >= 0) {
+        fprintf(stderr, "phonemfa-setup: %s\nphonemfa-setup: the record cannot be read; it is replaced\n",
+                error.message);
+        *removed = phone_store_remove_locked(&store, context->user, &error) == 0;
+        result = *removed ? SETUP_OK : SETUP_BROKEN;
+    }
+    if (result != SETUP_OK)
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+    phone_store_unlock(lock);
+    phone_store_close(&store);
+    return result;
+}
+
 int setup_reset(const struct setup_context *context)
 {
-    int result = setup_edit_record(context, apply_reset, NULL);
+    bool damaged = false;
+    int result = remove_damaged_record(context, &damaged);
+    if (result == SETUP_OK && !damaged)
+        result = setup_edit_record(context, apply_reset, NULL);
     if (result != SETUP_OK)
         return result;
     if (access(context->config->state_directory, F_OK) == 0) {
@@ -420,8 +534,9 @@ int setup_reset(const struct setup_context *context)
             return SETUP_BROKEN;
         }
     }
-    setup_log_change(context, "reset", NULL, NULL, NULL);
-    printf("%s: all phones and state removed\n", context->user);
+    setup_log_change(context, "reset", NULL, NULL, damaged ? "record=unreadable" : NULL);
+    printf("%s: all phones and state removed%s\n", context->user,
+           context->user_unknown ? " (there is no such user: it was an orphan record)" : "");
     return SETUP_OK;
 }
 
@@ -473,41 +588,75 @@ static void report_stale_temp_files(const char *path)
                path, count, count == 1 ? "" : "s");
 }
 
+struct store_check {
+    const struct phonemfa_config *config;
+    struct phone_store store;
+    unsigned problems, records;
+};
+
+/* A record of a user NSS does not know: nobody logs in with it now, but an
+ * account made later under that name would inherit its phones. */
+static unsigned check_owner(const char *user)
+{
+    char error[NSS_ERROR_MAX] = "";
+
+    switch (setup_user_exists(user, error, sizeof error)) {
+    case USER_EXISTS:
+        return 0;
+    case USER_OTHER_SPELLING:
+        printf("PROBLEM  %s: the user lookup spells this user differently; logins never read this record\n"
+               "         Remove it with phonemfa-setup --user %s reset (the user's own record is kept).\n",
+               user, user);
+        return 1;
+    case USER_MISSING:
+        printf("PROBLEM  %s: a record for a user that does not exist (an orphan)\n"
+               "         An account made later with this name would get its phones: remove it with "
+               "phonemfa-setup --user %s reset.\n", user, user);
+        return 1;
+    case USER_LOOKUP_FAILED:
+        break;
+    }
+    printf("PROBLEM  %s: %s\n         Whether this user exists is unknown until the user lookup answers.\n", user,
+           error);
+    return 1;
+}
+
+static void check_record(const char *user, void *argument)
+{
+    struct store_check *check = argument;
+    struct phone_record record;
+    struct store_error error;
+
+    check->records++;
+    if (phone_store_read(&check->store, user, &record, &error) == STORE_ERROR) {
+        printf("PROBLEM  %s\n         This user cannot log in until the record is fixed or rewritten: "
+               "phonemfa-setup --user %s reset replaces it.\n", error.message, user);
+        check->problems++;
+        return;
+    }
+    check->problems += check_phones_allowed(check->config, user, &record);
+    check->problems += check_owner(user);
+}
+
 static unsigned check_store(const struct phonemfa_config *config)
 {
-    struct phone_store store;
+    struct store_check check = {.config = config};
     struct store_error error;
-    unsigned problems = 0, records = 0;
 
-    if (phone_store_open(config->store_directory, &store, &error) != 0) {
+    if (phone_store_open(config->store_directory, &check.store, &error) != 0) {
         printf("PROBLEM  %s\n         The phone store must be a directory owned by root and not writable by "
                "group or others (mode 0700).\n", error.message);
         return 1;
     }
-    DIR *dir = opendir(config->store_directory);
-    for (struct dirent *entry; dir != NULL && (entry = readdir(dir)) != NULL;) {
-        size_t length = strlen(entry->d_name);
-        if (entry->d_name[0] == '.' || length < 6 || strcmp(entry->d_name + length - 5, ".json") != 0)
-            continue;
-        char user[USER_NAME_MAX + 8];
-        (void)snprintf(user, sizeof user, "%.*s", (int)(length - 5), entry->d_name);
-        struct phone_record record;
-        records++;
-        if (phone_store_read(&store, user, &record, &error) == STORE_ERROR) {
-            printf("PROBLEM  %s\n         This user cannot log in until the record is fixed or rewritten.\n",
-                   error.message);
-            problems++;
-            continue;
-        }
-        problems += check_phones_allowed(config, user, &record);
+    if (setup_each_record(config->store_directory, check_record, &check) != 0) {
+        printf("PROBLEM  %s cannot be listed\n", config->store_directory);
+        check.problems++;
     }
-    if (dir != NULL)
-        closedir(dir);
-    phone_store_close(&store);
-    if (problems == 0)
-        printf("ok       phone store %s: %u records, all valid\n", config->store_directory, records);
+    phone_store_close(&check.store);
+    if (check.problems == 0)
+        printf("ok       phone store %s: %u records, all valid\n", config->store_directory, check.records);
     report_stale_temp_files(config->store_directory);
-    return problems;
+    return check.problems;
 }
 
 /* A lookup of a user nobody is: it needs the directory reachable, its

@@ -26,7 +26,8 @@ struct setup_context {
     struct phone_directory *directory; /* where the phones are: read and changed only through it */
     const struct log_sink *log;
     const char *actor; /* who runs the command */
-    const char *user;  /* whose phones */
+    const char *user;  /* whose phones: canonical, as a login names them */
+    bool user_unknown; /* NSS knows no such user (an orphan record, or a typo) */
     bool interactive;  /* the client runs on a terminal (as it says) */
     unsigned long caller_uid; /* the client's uid (SO_PEERCRED) */
     const char *tty;   /* its terminal's name (as it says), or NULL */
@@ -53,6 +54,13 @@ struct preferred_change {
     enum phone_channel channel;
 };
 
+/* A phone to remove as it was confirmed: removed only if it is still that
+ * number (another run may have replaced it meanwhile). */
+struct setup_confirmed_remove {
+    enum phone_slot slot;
+    struct phone_number number;
+};
+
 struct user_state;
 
 /* Building blocks shared with self-service (setup_self.c). */
@@ -63,6 +71,11 @@ int setup_apply_phone(const struct setup_context *context, struct phone_record *
                       void *phone_change);
 int setup_apply_remove(const struct setup_context *context, struct phone_record *record, bool *exists,
                        void *slot);
+int setup_apply_confirmed_remove(const struct setup_context *context, struct phone_record *record, bool *exists,
+                                 void *confirmed_remove);
+/* "Remove the SLOT phone +X XXXXXXXX23 of USER? [y/N]": SETUP_OK on y or
+ * yes; SETUP_REFUSED (said) on anything else or without a terminal. */
+int setup_confirm_remove(const struct setup_context *context, enum phone_slot slot, const struct phone_number *number);
 int setup_apply_preferred(const struct setup_context *context, struct phone_record *record, bool *exists,
                           void *preferred_change);
 int setup_update_state(const struct setup_context *context, int (*change)(struct user_state *, void *));
@@ -72,7 +85,8 @@ void setup_log_change(const struct setup_context *context, const char *change, c
 
 int setup_list(const struct setup_context *context, bool json);
 int setup_add(const struct setup_context *context, const struct add_request *request);
-int setup_remove(const struct setup_context *context, const char *slot);
+/* yes: without asking (else asked on a terminal, refused without one). */
+int setup_remove(const struct setup_context *context, const char *slot, bool yes);
 int setup_preferred(const struct setup_context *context, const char *slot, const char *channel);
 int setup_reset(const struct setup_context *context);
 int setup_lockout(const struct setup_context *context, bool clear);

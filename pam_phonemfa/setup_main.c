@@ -12,6 +12,7 @@
 
 #include "daemon_client.h"
 #include "setup_terminal.h"
+#include "setup_usage.h"
 #include "wire.h"
 
 #define EXIT_BROKEN 3
@@ -63,20 +64,38 @@ static int answer(int fd, struct wire_builder *frame, const struct wire_message 
     return rc;
 }
 
+/* --socket PATH or --socket=PATH as the first argument: how many arguments
+ * it took (0: none given), or -1 after saying what is wrong. */
+static int socket_option(int argc, char **argv, const char **path)
+{
+    if (argc < 2 || strncmp(argv[1], "--socket", 8) != 0 || (argv[1][8] != '\0' && argv[1][8] != '='))
+        return 0;
+    int taken = argv[1][8] == '=' ? 1 : 2;
+    const char *value = taken == 1 ? argv[1] + 9 : argc > 2 ? argv[2] : NULL;
+    if (value == NULL || value[0] != '/') {
+        fputs("phonemfa-setup: --socket takes an absolute path\n", stderr);
+        return -1;
+    }
+    *path = value;
+    return taken;
+}
+
 int main(int argc, char **argv)
 {
     const char *socket_path = PHONEMFAD_SOCKET;
     char why[192] = "";
-    int first = 1, status = EXIT_BROKEN;
+    int status = EXIT_BROKEN;
 
-    if (argc > 2 && strcmp(argv[1], "--socket") == 0) {
-        if (argv[2][0] != '/') {
-            fputs("phonemfa-setup: --socket takes an absolute path\n", stderr);
-            return EXIT_USAGE;
-        }
-        socket_path = argv[2];
-        first = 3;
-    }
+    int first = socket_option(argc, argv, &socket_path);
+    if (first < 0)
+        return EXIT_USAGE;
+    first++;
+    /* Answered here, without phonemfad: they need no privilege and work
+     * when the daemon is down, for users and root alike. */
+    if (argc == first + 1 && (strcmp(argv[first], "--help") == 0 || strcmp(argv[first], "-h") == 0))
+        return fputs(setup_usage_text, stdout) == EOF || fflush(stdout) != 0 ? EXIT_BROKEN : 0;
+    if (argc == first + 1 && strcmp(argv[first], "--version") == 0)
+        return printf("phonemfa-setup %s\n", PHONEMFA_VERSION) < 0 || fflush(stdout) != 0 ? EXIT_BROKEN : 0;
     struct wire_builder *frame = wire_builder_new();
     struct wire_message *message = wire_message_new();
     if (frame == NULL || message == NULL)

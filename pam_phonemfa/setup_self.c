@@ -229,7 +229,10 @@ static int ask_number(const struct setup_context *context, enum phone_slot slot,
             error = PHONE_BAD_EXTENSION;
         if (error == PHONE_OK)
             return 0;
-        printf("That number cannot be used: %s.\n", phone_parse_error_text(error));
+        char hint[PHONE_HINT_MAX];
+        bool hinted = read == 0 && phone_parse_hint(input, code, error, hint, sizeof hint);
+        printf("That number cannot be used: %s%s%s.\n", phone_parse_error_text(error), hinted ? "; " : "",
+               hinted ? hint : "");
     }
     return -1;
 }
@@ -317,7 +320,10 @@ static int run_action(const struct setup_context *context, enum action action, c
     case REMOVE_ALTERNATE:
     case REMOVE_OFFICE:
         slot = action == REMOVE_ALTERNATE ? SLOT_ALTERNATE : SLOT_OFFICE;
-        result = as_root(context, setup_apply_remove, &slot);
+        struct setup_confirmed_remove remove = {.slot = slot, .number = record->phones[slot].number};
+        result = setup_confirm_remove(context, slot, &remove.number);
+        if (result == SETUP_OK)
+            result = as_root(context, setup_apply_confirmed_remove, &remove);
         if (result == SETUP_OK)
             setup_log_change(context, "remove", phone_slot_name(slot), &record->phones[slot].number, NULL);
         return result;

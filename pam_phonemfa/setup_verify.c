@@ -207,6 +207,25 @@ static int await_approval(const struct setup_context *context, struct verify_cli
     return SETUP_NOT_VERIFIED;
 }
 
+/* The number in full, as it will be dialled, before anything is sent: a
+ * typo would otherwise cost a text (and count toward the send limit). It is
+ * the number the person at this terminal just typed, so it is shown to
+ * them unmasked; it is never logged. */
+static bool confirm_number(const struct phone_number *number, enum phone_channel channel)
+{
+    char prompt[128], answer[CODE_INPUT_MAX];
+
+    (void)snprintf(prompt, sizeof prompt, "Verify +%.*s %s%s%s by %s? [Y/n] ", (int)number->country_code_digits,
+                   number->e164 + 1, number->e164 + 1 + number->country_code_digits,
+                   number->extension[0] ? " ext. " : "", number->extension, phone_channel_name(channel));
+    int read = setup_read_line(prompt, false, answer, sizeof answer);
+    bool yes = read == 0 && (answer[0] == '\0' || strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 ||
+                             strcmp(answer, "yes") == 0);
+    if (!yes)
+        printf("Nothing was sent.\n");
+    return yes;
+}
+
 int setup_prove_possession(const struct setup_context *context, const struct phone_number *number,
                            enum phone_channel channel)
 {
@@ -236,6 +255,12 @@ int setup_prove_possession(const struct setup_context *context, const struct pho
     if (proof.send.verdict == ATTEMPT_SEND_LIMIT) {
         fprintf(stderr, "phonemfa-setup: too many texts and calls for %s recently; try again later\n",
                 context->user);
+        result = SETUP_REFUSED;
+        goto out;
+    }
+    /* Asked once every refusal has been said: what is confirmed is sent. */
+    if (!confirm_number(number, channel)) {
+        (void)with_state(&proof, refund_send, &reserved_at);
         result = SETUP_REFUSED;
         goto out;
     }

@@ -16,7 +16,9 @@
 #include "i18n.h"
 #include "log.h"
 #include "setup_admin.h"
+#include "setup_command.h"
 #include "setup_self.h"
+#include "setup_users.h"
 #include "user_name.h"
 #include "wire.h"
 
@@ -99,63 +101,6 @@ static void send_exit(int code)
     wire_builder_free(frame);
 }
 
-static int usage(void)
-{
-    fputs("usage: phonemfa-setup                 change your own phones (interactive)\n"
-          "       phonemfa-setup check           phonemfad's configuration, store, state and service\n"
-          "       phonemfa-setup --user NAME COMMAND\n"
-          "commands:\n"
-          "  list [--json]                         the user's phones, lockout and remembered logins\n"
-          "  add SLOT NUMBER (--verify text|call | --no-verify) [--channels text,call]\n"
-          "                                        add or replace primary, alternate or office\n"
-          "  remove SLOT                           remove a phone\n"
-          "  preferred SLOT text|call              what Enter picks at login\n"
-          "  reset                                 remove all phones and state\n"
-          "  lockout [--clear]                     show or lift a lockout\n"
-          "  forget                                forget remembered logins\n",
-          stderr);
-    return SETUP_USAGE;
-}
-
-static int run_command(struct setup_context *context, int argc, char **argv)
-{
-    const char *command = argv[0];
-
-    if (strcmp(command, "list") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "--json") == 0)))
-        return setup_list(context, argc == 2);
-    if (strcmp(command, "remove") == 0 && argc == 2)
-        return setup_remove(context, argv[1]);
-    if (strcmp(command, "preferred") == 0 && argc == 3)
-        return setup_preferred(context, argv[1], argv[2]);
-    if (strcmp(command, "reset") == 0 && argc == 1)
-        return setup_reset(context);
-    if (strcmp(command, "lockout") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "--clear") == 0)))
-        return setup_lockout(context, argc == 2);
-    if (strcmp(command, "forget") == 0 && argc == 1)
-        return setup_forget(context);
-    if (strcmp(command, "add") == 0 && argc >= 4) {
-        struct add_request request = {.slot = argv[1], .number = argv[2]};
-        for (int i = 3; i < argc; i++) {
-            if (strcmp(argv[i], "--no-verify") == 0)
-                request.no_verify = true;
-            else if (strcmp(argv[i], "--verify") == 0 && i + 1 < argc &&
-                     (strcmp(argv[i + 1], "text") == 0 || strcmp(argv[i + 1], "call") == 0))
-                request.verify_channel = argv[++i];
-            else if (strcmp(argv[i], "--channels") == 0 && i + 1 < argc)
-                request.channels = argv[++i];
-            else
-                return usage();
-        }
-        if (request.no_verify == (request.verify_channel != NULL)) {
-            fputs("phonemfa-setup: add needs --verify text|call (send a code first) or --no-verify "
-                  "(assisted enrollment, recorded as unverified)\n", stderr);
-            return SETUP_USAGE;
-        }
-        return setup_add(context, &request);
-    }
-    return usage();
-}
-
 /* What the client asked, as root or as a user. */
 static int run(struct setup_context *context, const char *config_path, const char *daemon_state, bool is_root,
                int argc, char **argv)
@@ -163,6 +108,7 @@ static int run(struct setup_context *context, const char *config_path, const cha
     struct phonemfa_config *config = NULL;
     struct config_error error;
     const char *user = NULL;
+    char canonical[USER_NAME_MAX + 1];
     int i = 0;
 
     if (!is_root) {
@@ -174,32 +120,24 @@ static int run(struct setup_context *context, const char *config_path, const cha
         }
         context->user = context->actor;
     } else {
-        for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
-            if (i + 1 >= argc)
-                return usage();
-            if (strcmp(argv[i], "--user") == 0) {
-                user = argv[i + 1];
-            } else if (strcmp(argv[i], "--config") == 0) {
-                fputs("phonemfa-setup: the configuration is phonemfad's (phonemfad --config); "
-                      "--config is no longer taken\n", stderr);
-                return SETUP_USAGE;
-            } else {
-                return usage();
-            }
-        }
-        if (i >= argc)
-            return usage();
+        int usage = setup_command_options(argc, argv, &user, &i);
+        if (usage != SETUP_OK)
+            return usage;
         if (strcmp(argv[i], "check") == 0 && i + 1 == argc && user == NULL) {
             printf("ok       phonemfad %s\n", daemon_state);
             return setup_check(config_path, context->log);
         }
-        if (user == NULL)
-            return usage();
-        if (!user_name_is_valid(user)) {
-            fputs("phonemfa-setup: not a valid user name\n", stderr);
-            return SETUP_USAGE;
+        if (user == NULL && !(strcmp(argv[i], "users") == 0 && i + 1 == argc))
+            return setup_command_without_user(argc - i, argv + i);
+        if (user != NULL) {
+            if (!user_name_is_valid(user)) {
+                fputs("phonemfa-setup: not a valid user name\n", stderr);
+                return SETUP_USAGE;
+            }
+            int known = setup_canonical_user(context, user, canonical);
+            if (known != SETUP_OK)
+                return known;
         }
-        context->user = user;
     }
     if (config_load(config_path, &config, &error) != 0) {
         fprintf(stderr, "phonemfa-setup: %s\n", error.message);
@@ -213,7 +151,9 @@ static int run(struct setup_context *context, const char *config_path, const cha
         config_free(config);
         return SETUP_BROKEN;
     }
-    int result = is_root ? run_command(context, argc - i, argv + i) : setup_self_service(context);
+    int result = !is_root ? setup_self_service(context)
+                 : context->user == NULL ? setup_users(context)
+                                         : setup_command_run(context, argc - i, argv + i);
     phone_directory_free(context->directory);
     config_free(config);
     return result;

@@ -1,6 +1,7 @@
 /* Phone numbers as users and administrators type them. Oracles: an accepted
  * number is E.164, parses again to itself (normalisation is idempotent),
- * round-trips through phone_from_e164, and its mask shows two digits. */
+ * round-trips through phone_from_e164, and its mask shows two digits; a
+ * refused one's hint is printable. */
 #include "fuzz_helpers.h"
 
 #include "phone_number.h"
@@ -39,6 +40,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             digits += *p >= '0' && *p <= '9';
         FUZZ_ASSERT(digits == 2);
         fuzz_assert_printable(masked);
+    } else {
+        /* The hint repeats what was typed back to a terminal: only ever
+         * printable, and whole or nothing. */
+        char hint[PHONE_HINT_MAX];
+        enum phone_parse_error error = phone_parse(input, country, &number);
+        if (phone_parse_hint(input, country, error, hint, sizeof hint)) {
+            FUZZ_ASSERT(strncmp(hint, "if this is not a +", 18) == 0);
+            fuzz_assert_printable(hint);
+        } else {
+            FUZZ_ASSERT(hint[0] == '\0');
+        }
     }
     (void)phone_from_e164(input, NULL, &again);
     free(input);

@@ -515,6 +515,31 @@ def test_user_name_is_canonicalised_by_nss(env):
     assert env.read_state("ALICE") is None and env.read_state("alice") is not None
 
 
+def test_phonemfa_setup_names_users_as_a_login_does(env):
+    """phonemfa-setup --user ALICE works on the record a login as ALICE
+    uses (alice's, through the same NSS lookup), never on one named after
+    what was typed; a name NSS does not know is not enrolled."""
+    import subprocess
+    setup = [os.path.join(BUILD, "phonemfa-setup"), "--socket", env.socket]
+    env.enroll("alice", {"primary": PRIMARY})
+    env.enroll("ALICE", {"primary": ALTERNATE})
+    env.start_daemon(extra_env=CASEFOLD_NSS)
+    listing = subprocess.run([*setup, "--user", "ALICE", "list", "--json"], capture_output=True, text=True,
+                             timeout=60)
+    assert listing.returncode == 0, listing.stderr
+    assert '"user": "alice"' in listing.stdout and PRIMARY in listing.stdout and ALTERNATE not in listing.stdout
+    added = subprocess.run([*setup, "--user=ALICE", "add", "alternate", ALTERNATE, "--no-verify"],
+                           capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("alice: alternate phone set to")
+    with open(os.path.join(env.store, "alice.json")) as record:
+        assert ALTERNATE in record.read()
+    ghost = subprocess.run([*setup, "--user", "ghost", "add", "primary", PRIMARY, "--no-verify"],
+                           capture_output=True, text=True, timeout=60)
+    assert ghost.returncode == 1 and "there is no user ghost on this system" in ghost.stderr
+    assert not os.path.exists(os.path.join(env.store, "ghost.json"))
+
+
 # -- item 9 ------------------------------------------------------------------------------
 
 def test_twilio_approved_but_not_valid_is_not_approved(twilio_env):

@@ -348,6 +348,8 @@ def test_seeds_flow_alternate_phone_proved_by_pressing_hash(env, graph):
     env.start_daemon()
     child = pexpect.spawn(SETUP, ["--socket", env.socket, "--user", "alice", "add", "alternate", "+44 7700 900123",
                                   "--verify", "call"], encoding="utf-8", timeout=30)
+    child.expect(r"Verify \+44 7700900123 by call\? \[Y/n\] ")
+    child.sendline("y")
     child.expect(r"Calling \+XX XXXXXXXX23")
     assert env.network.answer_call(NEW, "approve")
     child.expect(pexpect.EOF)
@@ -365,6 +367,8 @@ def test_enroll_by_code_change_and_remove(env, graph):
     env.start_daemon()
     child = pexpect.spawn(SETUP, ["--socket", env.socket, "--user", "alice", "add", "alternate", "+44 7700 900123",
                                   "--verify", "text"], encoding="utf-8", timeout=30)
+    child.expect(r"Verify \+44 7700900123 by text\? \[Y/n\] ")
+    child.sendline("")
     child.expect(r"Code sent to \+XX XXXXXXXX23\. Enter the code: ")
     child.sendline(env.network.last_code(NEW))
     child.expect(pexpect.EOF)
@@ -376,7 +380,7 @@ def test_enroll_by_code_change_and_remove(env, graph):
     listed = run_setup(env, "--user", "alice", "list")
     assert "alice (phones in Microsoft Entra ID (tenant phonemfa-test))" in listed.stdout
     assert "alternate  +447700900123  call" in listed.stdout
-    removed = run_setup(env, "--user", "alice", "remove", "alternate")
+    removed = run_setup(env, "--user", "alice", "remove", "alternate", "--yes")
     assert removed.returncode == 0, removed.stderr
     assert "alternateMobile" not in graph.phones(UPN)
     changed = run_setup(env, "--user", "alice", "add", "office", "+44 20 7946 0958 x12", "--no-verify")
@@ -405,7 +409,7 @@ def test_read_only_and_missing_write_permission(env, graph):
     assert "it is managed by your administrator, in Microsoft Entra ID" in refused.stderr
     graph.set_roles(["UserAuthMethod-Phone.Read.All"])
     entra_config(env, graph, write=True)
-    refused = run_setup(env, "--user", "alice", "remove", "alternate")
+    refused = run_setup(env, "--user", "alice", "remove", "alternate", "--yes")
     assert refused.returncode == 3
     assert "HTTP 403" in refused.stderr and "UserAuthMethod-Phone.ReadWrite.All" in refused.stderr
     assert "alternateMobile" in graph.phones(UPN)

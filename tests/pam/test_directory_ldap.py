@@ -511,7 +511,7 @@ def test_enrollment_writes_other_mobile_and_the_next_login_uses_it(env, director
     listed = run_setup(env, "--user", "alice", "list")
     assert "alice (phones in the LDAP directory (" in listed.stdout
     assert "alternate  +447700900123  text, call" in listed.stdout
-    removed = run_setup(env, "--user", "alice", "remove", "alternate")
+    removed = run_setup(env, "--user", "alice", "remove", "alternate", "--yes")
     assert removed.returncode == 0, removed.stderr
     assert "otherMobile" not in directory.get_attrs(dn)
     assert_no_local_record(env)
@@ -526,6 +526,10 @@ def test_a_read_only_directory_says_who_manages_phones(env, directory):
     preferred = run_setup(env, "--user", "alice", "preferred", "primary", "call")
     assert preferred.returncode == 3
     assert "a preferred method is kept only in the local phone store" in preferred.stderr
+    users = run_setup(env, "users")
+    assert users.returncode == 1 and users.stdout == ""
+    assert ("phonemfa-setup: users lists the local phone store only; the phones are in the LDAP directory ("
+            in users.stderr and "use the directory's own tools, or --user NAME list" in users.stderr), users.stderr
 
 
 def test_writes_the_writer_may_not_make_are_refused(env, directory):

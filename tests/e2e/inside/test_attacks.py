@@ -452,10 +452,11 @@ def test_self_service_refuses_a_country_outside_the_limits(clean):
     session.expect(r"Phone number \(or \+country number\): ")
     session.send("7700 900123")
     refusal = r"country code 44 is not allowed here \(limits\.countries\)"
-    index = session.child.expect([refusal, r"Verify it by 1\) text or 2\) call: ", r"Enter the code: "])
+    index = session.child.expect([refusal, r"Verify it by 1\) text or 2\) call: ", r"Enter the code: ",
+                                  r"\? \[Y/n\] "])
     if index == 1:
         session.send("2")
-        index = session.child.expect([refusal, r"Enter the code: "])
+        index = session.child.expect([refusal, r"Enter the code: ", r"\? \[Y/n\] "])
     assert index == 0, "phonemfa-setup went on to verify a +44 number"
     session.child.sendeof()
     session.child.close(force=True)
@@ -475,6 +476,8 @@ def test_root_setup_refuses_country_channel_and_too_many_sends(clean):
     assert sends(clean) == 0, "a refused verification was sent anyway"
     child = pexpect.spawn(SETUP, ["--user", "alice", "add", "alternate", "+15555550177", "--verify", "call"],
                           encoding="utf-8", timeout=30)
+    child.expect(r"Verify \+1 5555550177 by call\? \[Y/n\] ")
+    child.sendline("")
     child.expect(r"Enter the code: ")
     child.sendline(clean.network.last_code("+15555550177"))
     child.expect(pexpect.EOF)

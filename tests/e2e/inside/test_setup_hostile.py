@@ -45,23 +45,35 @@ def plain(text):
 
 # -- hostile argv ------------------------------------------------------------------
 
+UNKNOWN_COMMAND = 'phonemfa-setup: unknown command "%s"; use list, add, remove, preferred, reset, lockout or forget'
+UNKNOWN_OPTION = 'phonemfa-setup: unknown option "%s"; before the command only --user NAME is taken'
 NO_CONFIG = "phonemfa-setup: the configuration is phonemfad's (phonemfad --config); --config is no longer taken"
 
 ROOT_ARGV = [
-    (["frobnicate"], 2, USAGE),
-    (["--user", "alice", "frobnicate"], 2, USAGE),
-    (["--user", "alice", "LIST"], 2, USAGE),
-    (["--user", "alice", ""], 2, USAGE),
+    (["frobnicate"], 2, UNKNOWN_COMMAND % "frobnicate"),
+    (["--user", "alice", "frobnicate"], 2, UNKNOWN_COMMAND % "frobnicate"),
+    (["--user", "alice", "LIST"], 2, UNKNOWN_COMMAND % "LIST"),
+    (["--user", "alice", ""], 2, UNKNOWN_COMMAND % ""),
+    (["--user", "alice", "list\x1b[2J"], 2, UNKNOWN_COMMAND % "list?[2J"),
     (["--user", "alice", "list", "--json", "extra"], 2, USAGE),
     (["--user", "alice", "list", "--xml"], 2, USAGE),
-    (["--user", "alice", "remove"], 2, USAGE),
+    (["--user", "alice", "remove"], 2, "phonemfa-setup: remove needs a slot: primary, alternate or office"),
+    (["--user", "alice", "remove", "primary", "--force"], 2, 'phonemfa-setup: remove takes a slot and --yes, not "--force"'),
     (["--user", "alice", "preferred", "primary"], 2, USAGE),
     (["--user", "alice", "lockout", "--clear", "--force"], 2, USAGE),
     (["--user", "alice", "reset", "now"], 2, USAGE),
-    (["--user", "alice", "add", "alternate", NEW, "--verify"], 2, USAGE),
-    (["--user", "alice", "add", "alternate", NEW, "--verify", "sms"], 2, USAGE),
-    (["--user", "alice", "add", "alternate", NEW, "--no-verify", "--channels"], 2, USAGE),
-    (["--user", "alice", "add", "alternate", NEW, "--no-verify", "--force"], 2, USAGE),
+    (["--user", "alice", "add", "alternate", NEW, "--verify"], 2,
+     "phonemfa-setup: --verify needs a verification method; use text or call"),
+    (["--user", "alice", "add", "alternate", NEW, "--verify", "sms"], 2,
+     'phonemfa-setup: unknown verification method "sms"; use text or call'),
+    (["--user", "alice", "add", "alternate", NEW, "--verify=sms"], 2,
+     'phonemfa-setup: unknown verification method "sms"; use text or call'),
+    (["--user", "alice", "add", "alternate", NEW, "--no-verify", "--channels"], 2,
+     "phonemfa-setup: --channels needs a list"),
+    (["--user", "alice", "add", "alternate", NEW, "--no-verify", "--force"], 2,
+     'phonemfa-setup: add does not take "--force"; it takes --verify text|call, --no-verify and --channels LIST'),
+    (["--user", "alice", "add", "alternate", NEW, "--no-verify", "--channels=fax"], 2,
+     "phonemfa-setup: --channels must be text, call or text,call (office: call)"),
     (["--user", "alice", "add", "alternate", NEW, "--no-verify", "--channels", "fax"], 2,
      "phonemfa-setup: --channels must be text, call or text,call (office: call)"),
     (["--user", "alice", "add", "alternate", NEW], 2, USAGE),
@@ -75,24 +87,27 @@ ROOT_ARGV = [
      "phonemfa-setup: only the office phone may have an extension"),
     (["--user", "alice", "preferred", "primary", "fax"], 2, "phonemfa-setup: 'fax' is not a channel: text or call"),
     (["--user", "alice", "remove", "Primary"], 2, "phonemfa-setup: 'Primary' is not a slot"),
-    (["--user"], 2, USAGE),
-    (["--config"], 2, USAGE),
-    (["--user", "alice"], 2, USAGE),
+    (["--user"], 2, "phonemfa-setup: --user needs a user name"),
+    (["--config"], 2, NO_CONFIG),
+    (["--config=relative.conf", "check"], 2, NO_CONFIG),
+    (["--user", "alice"], 2, "phonemfa-setup: no command given"),
+    (["list"], 2, "phonemfa-setup: list needs --user NAME before it"),
+    (["check", "now"], 2, 'phonemfa-setup: "check" takes no arguments'),
     (["--config", "relative.conf", "check"], 2, NO_CONFIG),
     (["--config", "", "check"], 2, NO_CONFIG),
     (["--config", "../../etc/phonemfa/phonemfa.conf", "--user", "alice", "list"], 2, NO_CONFIG),
-    (["--user", "alice", "check"], 2, USAGE),
-    (["--user", "alice", "--", "list"], 2, USAGE),
-    (["--verbose", "--user", "alice", "list"], 2, USAGE),
-    (["--help"], 2, USAGE),
-    (["-h"], 2, USAGE),
+    (["--user", "alice", "check"], 2, "phonemfa-setup: check is not for one user: run it without --user"),
+    (["--user", "alice", "--", "list"], 2, 'phonemfa-setup: unknown option "--"'),
+    (["--verbose", "--user", "alice", "list"], 2, 'phonemfa-setup: unknown option "--verbose"'),
+    (["--help", "now"], 2, UNKNOWN_OPTION % "--help"),
+    (["-h", "now"], 2, UNKNOWN_COMMAND % "-h"),
     (["--user", "../root", "list"], 2, "phonemfa-setup: not a valid user name"),
     (["--user", "alice/../root", "list"], 2, "phonemfa-setup: not a valid user name"),
     (["--user", "..", "reset"], 2, "phonemfa-setup: not a valid user name"),
     (["--user", "-rf", "reset"], 2, "phonemfa-setup: not a valid user name"),
     (["--user", "alice\x1b[2J", "reset"], 2, "phonemfa-setup: not a valid user name"),
     (["--user", "a" * 4096, "list"], 2, "phonemfa-setup: not a valid user name"),
-    (["--user", "alice", "a" * 4096], 2, USAGE),
+    (["--user", "alice", "a" * 4096], 2, UNKNOWN_COMMAND % ("a" * 40 + "...")),
     (["--user", "alice", "add", "alternate", "7" * 4096, "--no-verify"], 2, "the input is too long"),
     (["--user", "alice", "add", "alternate", "+44 7700 900123\x1b[2J", "--no-verify"], 2,
      "a number may contain only digits"),
@@ -118,7 +133,7 @@ def test_hostile_argv_from_root(fresh, args, status, message):
 USER_ARGV = [
     ["--user", "alice", "list"], ["--user", "bob", "add", "primary", NEW, "--no-verify"],
     ["--user", "alice", "reset"], ["--config", "/tmp/evil.conf"], ["--config"], ["check"], ["list"],
-    ["--help"], [""], ["-"], ["a" * 4096], ["--user", "../root", "reset"],
+    [""], ["-"], ["a" * 4096], ["--user", "../root", "reset"],
 ]
 
 
@@ -143,6 +158,7 @@ PROMPTS = [
     ("country", r"Country calling code \[1\]: ", False),
     ("number", r"Phone number \(or \+country number\): ", False),
     ("channel", r"Verify it by 1\) text or 2\) call: ", False),
+    ("confirm", r"Verify \+44 7700900123 by text\? \[Y/n\] ", False),
     ("new code", r"Enter the code: ", True),
 ]
 PROMPT_NAMES = [name for name, _, _ in PROMPTS]
@@ -158,7 +174,7 @@ def drive_to(session, system, stop):
                 assert wait_echo(session.child, on=False), f"the {name} prompt should hide what is typed"
             return shown
         answer = {"password": PASSWORD["alice"], "phone menu": "1", "country": "44", "number": "7700 900123",
-                  "channel": "1"}.get(name)
+                  "channel": "1", "confirm": "y"}.get(name)
         if name == "code":
             answer = system.network.last_code(PRIMARY)
         elif name == "setup menu":
@@ -210,12 +226,16 @@ AFTER = {
     "number": "That number cannot be used: ",
     "channel": "Please enter a number from 1 to 2.",
     "new code": "Wrong code.",
+    "confirm": "Nothing was sent.",
 }
+# A confirmation is not asked again: anything but yes is no, and the menu
+# comes back.
+ASKED_NEXT = {"confirm": (r"Choose: ", False)}
 # At the PAM prompts a refused line (too long, a NUL byte) ends the
 # conversation: the re-authentication fails at once.
 CONVERSATION_ENDS = {"phone menu", "code"}
 EXIT = {"password": 1, "phone menu": 1, "code": 1, "setup menu": 1, "country": 1, "number": 1, "channel": 1,
-        "new code": 4}
+        "confirm": 1, "new code": 4}
 
 
 @pytest.mark.parametrize("kind", list(HOSTILE))
@@ -241,7 +261,7 @@ def test_hostile_answer_at_every_prompt(fresh, stop, kind):
             seen = session.child.before + session.child.after
             if expected != AUTH_FAILED:
                 # Asked again; a hidden prompt flushes what was typed before it hides.
-                pattern, hidden = next((p, h) for n, p, h in PROMPTS if n == stop)
+                pattern, hidden = ASKED_NEXT.get(stop) or next((p, h) for n, p, h in PROMPTS if n == stop)
                 session.expect(pattern)
                 if hidden:
                     assert wait_echo(session.child, on=False)
@@ -258,6 +278,9 @@ def test_hostile_answer_at_every_prompt(fresh, stop, kind):
     assert store_files() == before
     if stop in ("password", "phone menu"):
         assert len(fresh.network.deliveries) == sent_before, "nothing is sent before a valid choice"
+    if stop == "confirm":
+        assert not [d for d in fresh.network.deliveries[sent_before:] if d["to"] == NEW], \
+            "a text went out without the number confirmed"
 
 
 # -- closed standard descriptors and umask 000 ---------------------------------------------
@@ -317,6 +340,8 @@ def reauthenticate_and_add(session, system, right_code):
     session.send("7700 900123")
     session.expect(r"Verify it by 1\) text or 2\) call: ")
     session.send("1")
+    session.expect(r"Verify \+44 7700900123 by text\? \[Y/n\] ")
+    session.send("")
     for attempt in range(1 if right_code else 3):
         session.expect(r"Enter the code: ")
         code = system.network.last_code(NEW)

@@ -61,6 +61,10 @@ class Session:
         return self.child.exitstatus, output
 
 
+# The number in full before anything is sent (Enter: yes).
+CONFIRM = r"Verify \+\d{1,3} \d+(?: ext\. \d+)? by (?:text|call)\? \[Y/n\] "
+
+
 def add_alternate(session, channel="1", number="7700 900123", country="44", until=r"Enter the code: "):
     """Asks for the alternate phone up to `until`: the code's prompt, or
     what a call answered with # says instead."""
@@ -71,7 +75,9 @@ def add_alternate(session, channel="1", number="7700 900123", country="44", unti
     session.send(number)
     session.expect(r"Verify it by 1\) text or 2\) call: ")
     session.send(channel)
-    shown = session.expect(until)
+    shown = session.expect(r"Verify \+44 7700900123 by %s\? \[Y/n\] " % ("text" if channel == "1" else "call"))
+    session.send("")
+    shown += session.expect(until)
     assert "used only for account security. Standard call and text charges may apply." in shown
     return shown
 
@@ -142,6 +148,13 @@ def test_remove_and_choose_preferred(fresh):
     session.choose("Choose what Enter picks at login")
     session.choose("Call +X XXXXXXXX19 (alternate)")
     session.choose("Remove the alternate phone")
+    session.expect(r"Remove the alternate phone \+X XXXXXXXX19 of alice\? \[y/N\] ")
+    session.send("")
+    session.expect("Nothing was removed.")
+    assert "alternate" in record()["phones"]
+    session.choose("Remove the alternate phone")
+    session.expect(r"Remove the alternate phone \+X XXXXXXXX19 of alice\? \[y/N\] ")
+    session.send("y")
     session.choose("Quit")
     assert session.finish()[0] == 0
     assert "alternate" not in record()["phones"] and "preferred" not in record()
@@ -161,6 +174,8 @@ def register_first_primary(system):
     session.send("(555) 555-0188")
     session.expect(r"Verify it by 1\) text or 2\) call: ")
     session.send("1")
+    session.expect(r"Verify \+1 5555550188 by text\? \[Y/n\] ")
+    session.send("y")
     session.expect(r"Enter the code: ")
     session.send(system.network.last_code("+15555550188"))
     session.choose("Quit")
@@ -223,7 +238,7 @@ def test_hostile_numbers_are_asked_again(fresh, number, complaint):
     assert record() == before
 
 
-STEPS = ["password", "phone menu", "code", "setup menu", "country", "number", "channel", "new code"]
+STEPS = ["password", "phone menu", "code", "setup menu", "country", "number", "channel", "confirm", "new code"]
 
 
 @pytest.mark.parametrize("stop", STEPS)
@@ -234,7 +249,8 @@ def test_end_of_input_at_every_prompt_changes_nothing(fresh, stop):
                ("code", r"go back\): ", None), ("setup menu", r"Choose: ", None),
                ("country", r"Country calling code \[1\]: ", "44"),
                ("number", r"Phone number \(or \+country number\): ", "7700 900123"),
-               ("channel", r"Verify it by 1\) text or 2\) call: ", "1"), ("new code", r"Enter the code: ", None)]
+               ("channel", r"Verify it by 1\) text or 2\) call: ", "1"), ("confirm", CONFIRM, ""),
+               ("new code", r"Enter the code: ", None)]
     for name, pattern, answer in prompts:
         menu = session.expect(pattern)
         if name == stop:
@@ -273,6 +289,8 @@ def test_two_sessions_at_once_lose_nothing(fresh):
     second.send("")
     second.expect(r"Phone number \(with extension")
     second.send("555 555 0123 x4321")
+    second.expect(r"Verify \+1 5555550123 ext\. 4321 by call\? \[Y/n\] ")
+    second.send("")
     second.expect(r"Enter the code: ")
     first.send(fresh.network.last_code(NEW))
     second.send(fresh.network.last_code("+15555550123"))
@@ -348,4 +366,38 @@ def test_after_reauthentication_the_worker_runs_as_the_user(fresh):
     uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", workers[0], re.M).groups()
     assert uids == (str(alice), str(alice), "0", str(alice)), uids
     session.send("q")
+    session.child.close(force=True)
+
+
+def test_the_typed_number_is_shown_in_full_and_nothing_sent_unless_confirmed(fresh):
+    session = Session(fresh)
+    session.reauthenticate()
+    session.choose("Add or change the alternate phone")
+    session.expect(r"Country calling code \[1\]: ")
+    session.send("44")
+    session.expect(r"Phone number \(or \+country number\): ")
+    session.send("07700 900123")
+    session.expect(r"Verify it by 1\) text or 2\) call: ")
+    session.send("1")
+    session.expect(r"Verify \+44 7700900123 by text\? \[Y/n\] ")
+    session.send("n")
+    session.expect("Nothing was sent.")
+    session.choose("Quit")
+    session.finish()
+    assert not [d for d in fresh.network.deliveries if d["to"] == NEW], \
+        "a text went out for a number the user did not confirm"
+    assert record()["phones"]["alternate"]["number"] != NEW
+
+
+def test_a_national_number_that_fits_another_country_gets_a_hint(fresh):
+    session = Session(fresh)
+    session.reauthenticate()
+    session.choose("Add or change the alternate phone")
+    session.expect(r"Country calling code \[1\]: ")
+    session.send("")
+    session.expect(r"Phone number \(or \+country number\): ")
+    session.send("07700 900123")
+    shown = session.expect(r"Phone number \(or \+country number\): ")
+    assert ("if this is not a +1 number, type it with its country code, e.g. +44 7700 900123." in shown), shown
+    session.child.sendeof()
     session.child.close(force=True)
