@@ -157,7 +157,9 @@ static size_t build_menu(const struct setup_context *context, const struct phone
         entries[count++] = (struct menu_entry){REMOVE_OFFICE, "Remove the office phone"};
     if (enrolled && phone_directory_keeps_details(context->directory))
         entries[count++] = (struct menu_entry){PREFERRED, "Choose what Enter picks at login"};
-    if (enrolled)
+    /* Only where logins are remembered at all: otherwise there is nothing
+     * to forget, and the state it would clear may not even exist. */
+    if (enrolled && context->config->remember_mode != REMEMBER_OFF)
         entries[count++] = (struct menu_entry){FORGET, "Forget remembered logins"};
     entries[count++] = (struct menu_entry){QUIT, "Quit"};
     return count;

@@ -325,6 +325,17 @@ def test_which_slots_users_may_change_is_configurable(fresh):
     session.finish()
 
 
+def test_nothing_to_forget_where_logins_are_not_remembered(fresh):
+    """remember is off by default: the menu offers no "Forget remembered
+    logins", which would only have failed."""
+    session = Session(fresh)
+    session.reauthenticate()
+    menu = session.expect(r"Choose: ")
+    assert "Forget remembered logins" not in menu and "Add or change the alternate phone" in menu, menu
+    session.send(re.search(r"(\d)\) Quit", menu).group(1))
+    assert session.finish()[0] == 0
+
+
 def test_users_forget_their_own_remembered_logins(fresh):
     os.makedirs("/var/lib/phonemfa/state", mode=0o700, exist_ok=True)
     with open("/etc/phonemfa/phonemfa.conf", "a") as conf:
