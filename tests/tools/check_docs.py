@@ -4,6 +4,7 @@ documented in phonemfa.conf.5, and every reason= the module can log in
 pam_phonemfa.8."""
 import os
 import re
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -38,9 +39,17 @@ def main():
     for reason in sorted(reasons):
         if not re.search(rf"^\.BR {reason} ", man8, re.M):
             failures.append(f"pam_phonemfa.8 does not list reason {reason}")
+    # Every man page renders without a single groff warning (a line that
+    # starts with "." is a macro call; lintian refuses the package for it).
+    pages = sorted(f for f in os.listdir(os.path.join(ROOT, "docs")) if re.search(r"\.[1-8]$", f))
+    for page in pages:
+        rendered = subprocess.run(["groff", "-ww", "-man", "-Tutf8", os.path.join(ROOT, "docs", page)],
+                                  capture_output=True, text=True)
+        if rendered.returncode != 0 or rendered.stderr:
+            failures.append(f"{page}: groff warns: {rendered.stderr.strip()}")
     for failure in failures:
         print(f"check-docs: {failure}")
-    checked = len(settings) + len(reasons)
+    checked = len(settings) + len(reasons) + len(pages)
     print(f"check-docs: {checked - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
