@@ -596,7 +596,7 @@ struct store_check {
 
 /* A record of a user NSS does not know: nobody logs in with it now, but an
  * account made later under that name would inherit its phones. */
-static unsigned check_owner(const char *user)
+static unsigned check_owner(const char *store_directory, const char *user)
 {
     char error[NSS_ERROR_MAX] = "";
 
@@ -604,9 +604,12 @@ static unsigned check_owner(const char *user)
     case USER_EXISTS:
         return 0;
     case USER_OTHER_SPELLING:
+        /* Not "--user NAME reset": --user is canonicalised as a login is,
+         * so that would reset the real user's own record instead. */
         printf("PROBLEM  %s: the user lookup spells this user differently; logins never read this record\n"
-               "         Remove it with phonemfa-setup --user %s reset (the user's own record is kept).\n",
-               user, user);
+               "         Delete the file %s/%s.json (phonemfa-setup --user %s would act on the user's own "
+               "record, as a login does).\n",
+               user, store_directory, user, user);
         return 1;
     case USER_MISSING:
         printf("PROBLEM  %s: a record for a user that does not exist (an orphan)\n"
@@ -635,7 +638,7 @@ static void check_record(const char *user, void *argument)
         return;
     }
     check->problems += check_phones_allowed(check->config, user, &record);
-    check->problems += check_owner(user);
+    check->problems += check_owner(check->config->store_directory, user);
 }
 
 static unsigned check_store(const struct phonemfa_config *config)

@@ -538,6 +538,12 @@ def test_phonemfa_setup_names_users_as_a_login_does(env):
                            capture_output=True, text=True, timeout=60)
     assert ghost.returncode == 1 and "there is no user ghost on this system" in ghost.stderr
     assert not os.path.exists(os.path.join(env.store, "ghost.json"))
+    # check's advice for the record logins never read must not be "--user
+    # ALICE reset": that resets alice's own record (and her lockout).
+    check = subprocess.run([*setup, "check"], capture_output=True, text=True, timeout=60)
+    assert ("PROBLEM  ALICE: the user lookup spells this user differently; logins never read this record\n"
+            f"         Delete the file {env.store}/ALICE.json") in check.stdout, check.stdout
+    assert "--user ALICE reset" not in check.stdout
 
 
 # -- item 9 ------------------------------------------------------------------------------
