@@ -154,8 +154,10 @@ check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory test-programs
 	@# Every scratch file of the suites goes to one private TMPDIR that must
-	@# be empty at the end: a run leaves nothing behind on the host.
-	@rm -rf $(CHECK_TMP) && mkdir -p $(CHECK_TMP)
+	@# be empty at the end: a run leaves nothing behind on the host. Sticky and
+	@# writable by all, as /tmp is: clients run as other users write there too
+	@# (valgrind's own files).
+	@rm -rf $(CHECK_TMP) && mkdir -p $(CHECK_TMP) && chmod 1777 $(CHECK_TMP)
 	@TMPDIR=$(CHECK_TMP) $(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-completion check-static \
 	    check-pam check-pam-valgrind check-clang check-demo check-e2e
 	@sh tests/tools/check-leftovers.sh $(CHECK_TMP)
@@ -304,13 +306,17 @@ install: all
 	install -m 0644 conf/pam.d/sshd conf/pam.d/sshd-key-then-phone conf/pam.d/phonemfa-sshd-mixed \
 	    $(DESTDIR)$(DOCDIR)/pam.d/
 	install -d -m 0700 $(DESTDIR)/var/lib/phonemfa $(DESTDIR)/var/lib/phonemfa/state
+	@# Before 0.1.0's package the stack was /etc/pam.d/phonemfa-setup: the running
+	@# phonemfad still reads it until restarted, so it is not removed here.
+	@[ ! -e $(DESTDIR)/etc/pam.d/phonemfa-setup ] || echo "install: /etc/pam.d/phonemfa-setup is no longer read" \
+	    "(the stack is $(SYSCONFDIR)/phonemfa/pam.d/phonemfa-setup): restart phonemfad, then delete it"
 
 # Never leave a PAM stack naming a module that is gone: refuse while any
-# file in /etc/pam.d still names pam_phonemfa.so (the pam-auth-update
+# file in /etc/pam.d (or /etc/pam.conf) still names pam_phonemfa.so (the pam-auth-update
 # profile: `pam-auth-update --disable phonemfa` first). Configuration, phones
 # and state stay; phonemfa-setup's own stack goes when it is unedited.
 uninstall:
-	@named=$$(grep -l 'pam_phonemfa\.so' $(DESTDIR)/etc/pam.d/* 2>/dev/null); \
+	@named=$$(grep -ls '^[^#]*pam_phonemfa\.so' $(DESTDIR)/etc/pam.conf $(DESTDIR)/etc/pam.d/*); \
 	if [ -n "$$named" ]; then \
 	    echo "uninstall: refused: these PAM stacks still name pam_phonemfa.so:" $$named >&2; \
 	    echo "uninstall: remove the module from them first (for common-auth: pam-auth-update --disable phonemfa)" >&2; \
@@ -331,7 +337,7 @@ uninstall:
 # checked with lintian; any error or warning fails.
 DEB_WORK := $(BUILD)/deb
 deb:
-	@sh tests/tools/install-deps.sh
+	@sh tests/tools/install-deps.sh deb
 	rm -rf $(DEB_WORK) && mkdir -p $(DEB_WORK)/pam-phonemfa-$(VERSION)
 	tar --exclude=./build --exclude=./.git -cf - . | tar -C $(DEB_WORK)/pam-phonemfa-$(VERSION) -xf -
 	cp -r conf/debian $(DEB_WORK)/pam-phonemfa-$(VERSION)/debian

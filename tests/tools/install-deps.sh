@@ -2,10 +2,11 @@
 # Install the Debian packages a target needs, but only those that are
 # missing. Runs without a terminal (CI).
 #   install-deps.sh demo    building and the demo only
+#   install-deps.sh deb     building the Debian package
 #   install-deps.sh         everything make check needs
-# A package installed here never leaves a service running or enabled at boot
-# that was not there before (openssh-server and slapd ship both): the tests
-# start their own inside a sandbox.
+# A server installed here (openssh-server, slapd) is never left running or
+# enabled at boot when it was not there before: the tests start their own
+# inside a sandbox.
 set -eu
 
 demo_packages="make gcc pkg-config libpam0g-dev libcurl4-openssl-dev libjansson-dev libconfig-dev
@@ -15,10 +16,15 @@ openssh-server openssh-client sudo login passwd util-linux iproute2 procps pytho
 python3-pexpect libnss-wrapper clang libclang-rt-14-dev clang-tools cppcheck
 slapd ldap-utils python3-cryptography debhelper fakeroot lintian"
 
+deb_packages="$demo_packages debhelper fakeroot lintian"
+# The servers among them: only these are disabled after installing.
+servers="ssh slapd"
+
 case "${1:-check}" in
     demo) packages=$demo_packages ;;
+    deb) packages=$deb_packages ;;
     check) packages=$check_packages ;;
-    *) echo "usage: install-deps.sh [demo|check]" >&2; exit 2 ;;
+    *) echo "usage: install-deps.sh [demo|deb|check]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -39,19 +45,21 @@ fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 
-# The units and init scripts there are now, so that only the new ones are
-# disabled afterwards.
-units_now() {
-    ls /lib/systemd/system/*.service /lib/systemd/system/*.socket /etc/init.d/* 2>/dev/null | sort
+# Which servers are there now, so that only new ones are disabled.
+server_present() {
+    [ -e "/lib/systemd/system/$1.service" ] || [ -e "/etc/init.d/$1" ]
 }
-before=$(mktemp) after=$(mktemp)
-trap 'rm -f "$before" "$after"' EXIT
-units_now > "$before"
+present_before=""
+for name in $servers; do
+    server_present "$name" && present_before="$present_before $name"
+done
 
 # policy-rc.d tells the package scripts not to start services (only added if
-# none is there already).
+# none is there already, and always taken away again, even if killed).
 policy=/usr/sbin/policy-rc.d
 added_policy=no
+trap '[ "$added_policy" = yes ] && rm -f "$policy"' EXIT
+trap 'exit 130' INT TERM HUP
 if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' > "$policy"
     chmod 755 "$policy"
@@ -61,16 +69,15 @@ status=0
 apt-get update -q >/dev/null || status=$?
 # shellcheck disable=SC2086
 [ "$status" -eq 0 ] && { apt-get install -y -q --no-install-recommends $missing >/dev/null || status=$?; }
-[ "$added_policy" = yes ] && rm -f "$policy"
 
-# Package scripts enable at boot what they ship: undo that for what is new.
-units_now > "$after"
-for path in $(comm -13 "$before" "$after"); do
-    name=$(basename "$path")
-    case "$path" in
-        /etc/init.d/*) update-rc.d "$name" disable >/dev/null 2>&1 || true ;;
-        *) deb-systemd-helper disable "$name" >/dev/null 2>&1 || true ;;
-    esac
+# Package scripts enable at boot what they ship: undo that for new servers.
+for name in $servers; do
+    case " $present_before " in *" $name "*) continue ;; esac
+    server_present "$name" || continue
+    for unit in "$name.service" "$name.socket"; do
+        [ -e "/lib/systemd/system/$unit" ] && { deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true; }
+    done
+    [ -e "/etc/init.d/$name" ] && { update-rc.d "$name" disable >/dev/null 2>&1 || true; }
     echo "install-deps: $name was installed, and is not enabled at boot"
 done
 exit "$status"

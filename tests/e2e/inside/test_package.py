@@ -86,6 +86,7 @@ def debian_host(system, tmp_path):
     # package is tried, back afterwards.
     ours = [os.path.basename(path) for path in glob.glob("/etc/pam.d/*")
             if "pam_phonemfa" in open(path).read()]
+    common = {path: open(path).read() for path in glob.glob("/etc/pam.d/common-*")}
     for service in set(ours) | set(DEBIAN_STACKS):
         if os.path.exists(f"/etc/pam.d/{service}"):
             shutil.move(f"/etc/pam.d/{service}", saved / service)
@@ -99,7 +100,15 @@ def debian_host(system, tmp_path):
     system.start_sshd("phonemfa.conf")
     system.sshd_mode = "password"
     yield tmp_path
+    # Whatever a failed test left: no stack naming the module (the package
+    # refuses to go otherwise), then no package.
     system.stop_daemon()
+    for path, text in common.items():
+        with open(path, "w") as f:
+            f.write(text)
+    for service, text in DEBIAN_STACKS.items():
+        with open(f"/etc/pam.d/{service}", "w") as f:
+            f.write(text)
     subprocess.run(["dpkg", "--purge", "libpam-phonemfa"], capture_output=True)
     for path in ("/etc/phonemfa", "/var/lib/phonemfa"):
         shutil.rmtree(path, ignore_errors=True)
@@ -143,6 +152,37 @@ def test_install_enable_upgrade_remove_purge(system, debian_host):
     assert sum("pam_phonemfa.so" in line for line in open("/etc/pam.d/common-auth")) == 1
     system.stop_daemon()
     system.start_daemon("/usr/sbin/phonemfad")
+    logins(system, phone=True)
+
+    # Removing while a stack still names the module would lock everyone out
+    # of it: refused, whether the stack was written by hand or common-auth
+    # has local changes pam-auth-update will not touch.
+    with open("/etc/pam.d/sudo", "a") as f:
+        f.write("auth required pam_phonemfa.so\n")
+    refused = subprocess.run(["apt-get", "remove", "-y", "-q", "libpam-phonemfa"], capture_output=True, text=True,
+                             env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive"})
+    assert refused.returncode != 0
+    said = refused.stdout + refused.stderr
+    assert "not removed: these PAM stacks name pam_phonemfa.so: /etc/pam.d/sudo" in said, said
+    assert os.path.exists(MODULE) and "pam_phonemfa.so" in open("/etc/pam.d/common-auth").read()
+    with open("/etc/pam.d/sudo", "w") as f:
+        f.write(DEBIAN_STACKS["sudo"])
+    # A line of the administrator's own in common-auth, after
+    # pam-auth-update's block: pam-auth-update keeps it, so it would still
+    # name the module after the removal.
+    pristine = open("/etc/pam.d/common-auth").read()
+    with open("/etc/pam.d/common-auth", "a") as f:
+        f.write("auth optional pam_phonemfa.so\n")
+    refused = subprocess.run(["apt-get", "remove", "-y", "-q", "libpam-phonemfa"], capture_output=True, text=True,
+                             env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive"})
+    assert refused.returncode != 0
+    said = refused.stdout + refused.stderr
+    assert "pam-auth-update left pam_phonemfa.so in /etc/pam.d/common-auth" in said, said
+    with open("/etc/pam.d/common-auth", "w") as f:
+        f.write(pristine)
+    assert os.path.exists(MODULE), "the refused removal removed nothing"
+    run("pam-auth-update", "--package")
+    assert open("/etc/pam.d/common-auth").read() == pristine, "and the profile stayed enabled"
     logins(system, phone=True)
 
     system.stop_daemon()
