@@ -27,11 +27,22 @@ DEBIAN_STACKS = {
 MODULE = "/lib/x86_64-linux-gnu/security/pam_phonemfa.so"
 
 
+ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive"}
+
+
 def run(*argv):
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive"}
-    result = subprocess.run(argv, env=env, capture_output=True, text=True)
+    result = subprocess.run(argv, env=ENV, capture_output=True, text=True)
     assert result.returncode == 0, f"{argv} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
+
+
+def removal_refused(why):
+    """apt-get remove fails, saying why, and the package stays."""
+    refused = subprocess.run(["apt-get", "remove", "-y", "-q", "libpam-phonemfa"], env=ENV, capture_output=True,
+                             text=True)
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and why in said, said
+    assert os.path.exists(MODULE), "the refused removal removed nothing"
 
 
 def built_package():
@@ -159,12 +170,8 @@ def test_install_enable_upgrade_remove_purge(system, debian_host):
     # has local changes pam-auth-update will not touch.
     with open("/etc/pam.d/sudo", "a") as f:
         f.write("auth required pam_phonemfa.so\n")
-    refused = subprocess.run(["apt-get", "remove", "-y", "-q", "libpam-phonemfa"], capture_output=True, text=True,
-                             env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive"})
-    assert refused.returncode != 0
-    said = refused.stdout + refused.stderr
-    assert "not removed: these PAM stacks name pam_phonemfa.so: /etc/pam.d/sudo" in said, said
-    assert os.path.exists(MODULE) and "pam_phonemfa.so" in open("/etc/pam.d/common-auth").read()
+    removal_refused("not removed: these PAM stacks name pam_phonemfa.so: /etc/pam.d/sudo")
+    assert "pam_phonemfa.so" in open("/etc/pam.d/common-auth").read()
     with open("/etc/pam.d/sudo", "w") as f:
         f.write(DEBIAN_STACKS["sudo"])
     # A line of the administrator's own in common-auth, after
@@ -173,14 +180,9 @@ def test_install_enable_upgrade_remove_purge(system, debian_host):
     pristine = open("/etc/pam.d/common-auth").read()
     with open("/etc/pam.d/common-auth", "a") as f:
         f.write("auth optional pam_phonemfa.so\n")
-    refused = subprocess.run(["apt-get", "remove", "-y", "-q", "libpam-phonemfa"], capture_output=True, text=True,
-                             env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive"})
-    assert refused.returncode != 0
-    said = refused.stdout + refused.stderr
-    assert "pam-auth-update left pam_phonemfa.so in /etc/pam.d/common-auth" in said, said
+    removal_refused("not removed: pam-auth-update left pam_phonemfa.so in /etc/pam.d/common-auth")
     with open("/etc/pam.d/common-auth", "w") as f:
         f.write(pristine)
-    assert os.path.exists(MODULE), "the refused removal removed nothing"
     run("pam-auth-update", "--package")
     assert open("/etc/pam.d/common-auth").read() == pristine, "and the profile stayed enabled"
     logins(system, phone=True)
