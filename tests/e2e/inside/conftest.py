@@ -1,5 +1,6 @@
 import os
 import shutil
+import signal
 import sys
 
 import pytest
@@ -7,6 +8,17 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clients import CLIENTS  # noqa: E402
 from system import System  # noqa: E402
+
+
+# A run started in the background of a non-interactive shell (as CI may
+# start make check) inherits SIGINT and SIGQUIT ignored, and an ignored
+# signal stays ignored across exec: every client the tests start would
+# ignore the Ctrl-C and Ctrl-\\ the signal tests send, as a user's own
+# terminal never does. Put them back as a login shell has them.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 def clear_state():

@@ -570,6 +570,9 @@ argv = sys.argv[1:]
 pid = os.fork()
 if pid == 0:
     os.setpgid(0, 0)
+    # A job-control shell starts a foreground job with these at their defaults.
+    for default in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM, signal.SIGTSTP):
+        signal.signal(default, signal.SIG_DFL)
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     os.tcsetpgrp(0, os.getpgrp())
     signal.signal(signal.SIGTTOU, signal.SIG_DFL)
