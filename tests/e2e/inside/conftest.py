@@ -13,7 +13,7 @@ from system import System  # noqa: E402
 # A run started in the background of a non-interactive shell (as CI may
 # start make check) inherits SIGINT and SIGQUIT ignored, and an ignored
 # signal stays ignored across exec: every client the tests start would
-# ignore the Ctrl-C and Ctrl-\\ the signal tests send, as a user's own
+# ignore the Ctrl-C and Ctrl-\ the signal tests send, as a user's own
 # terminal never does. Put them back as a login shell has them.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
