@@ -16,6 +16,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= /etc/systemd/system
 DOCDIR     ?= $(PREFIX)/share/doc/pam_phonemfa
+LOCALEDIR  ?= $(PREFIX)/share/locale
 PYTHON     ?= /usr/bin/python3
 PKGS       := libcurl jansson libconfig ldap libcrypto pam
 # Evaluated when used, so `make deps` can install pkg-config first.
@@ -30,7 +31,7 @@ WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmiss
             -Wpointer-arith -Wvla -Wundef -Wcast-align -Wwrite-strings -Wnull-dereference
 HARDEN   := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
             -D_FORTIFY_SOURCE=2 -fPIC -fno-strict-aliasing
-BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -g $(WARNINGS) \
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DPHONEMFA_VERSION='"$(VERSION)"' -DPHONEMFA_LOCALEDIR='"$(LOCALEDIR)"' -g $(WARNINGS) \
               -I$(SRC) -I$(SRC)/directory $(shell pkg-config --cflags $(PKGS))
 CFLAGS_RELEASE = $(BASE_CFLAGS) -O2 $(HARDEN) -fvisibility=hidden
 CFLAGS_ASAN    = $(BASE_CFLAGS) -O1 -fPIC -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -45,7 +46,7 @@ CFLAGS_ASAN    = $(BASE_CFLAGS) -O0 -fPIC --coverage
 LDHARDEN       := --coverage
 endif
 
-CORE := i18n secure_mem log login_outcome wire login_wire safe_file user_name url_encode nss_lookup phone_number config config_directory \
+CORE := i18n i18n_load secure_mem log login_outcome wire login_wire safe_file user_name url_encode nss_lookup phone_number config config_directory \
         phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
         menu auth_flow directory/phone_directory directory/directory_ldap directory/entra_answers directory/entra_assertion \
@@ -57,7 +58,7 @@ HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h)
 # The module links libpam and libc only: these few libc-only files of the
 # core, never the library.
 MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o $(BUILD)/obj/login_outcome.o \
-                 $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o
+                 $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o $(BUILD)/obj/i18n_load.o $(BUILD)/obj/safe_file.o
 DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worker setup_relay setup_command
 DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o) $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o \
                  $(BUILD)/obj/setup_verify.o $(BUILD)/obj/setup_users.o $(BUILD)/obj/setup_usage.o

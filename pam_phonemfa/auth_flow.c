@@ -41,6 +41,10 @@ struct flow {
     bool code_paid;           /* the next code typed is paid by that send's failure */
     bool may_have_sent;       /* a start request may have reached the service */
     bool abandoned;           /* the client went away: no one is left to tell */
+    /* What the user reads and hears: the administrator's default until the
+     * record is read, then the user's own language if they chose one. */
+    const char *language;     /* a tag, or NULL: English, and the service decides */
+    struct i18n_catalogue *catalogue; /* NULL: English */
 };
 
 /* What a step decided: go on with the menu, or end the login. */
@@ -114,7 +118,7 @@ static enum login_outcome outage(struct flow *flow, const char *what, bool reque
         flow->reason = safe_reason;
         return LOGIN_IGNORED;
     }
-    tell(flow, _("Phone verification is not available right now. Try again later."));
+    tell(flow, T_(flow->catalogue, "Phone verification is not available right now. Try again later."));
     return LOGIN_SERVICE_UNAVAILABLE;
 }
 
@@ -130,18 +134,18 @@ static enum login_outcome service_failure(struct flow *flow, const struct verify
         return outage(flow, "verification service", failure->request_sent, "service_unavailable_failmode_safe");
     switch (failure->kind) {
     case VERIFY_RATE_LIMITED:
-        tell(flow, _("Too many verification attempts for this phone. Wait a few minutes and try again."));
+        tell(flow, T_(flow->catalogue, "Too many verification attempts for this phone. Wait a few minutes and try again."));
         break;
     case VERIFY_SERVICE_BUSY:
         /* A limit of the whole service account: nothing this user did. */
-        tell(flow, _("The verification service is busy. Try again in a few minutes."));
+        tell(flow, T_(flow->catalogue, "The verification service is busy. Try again in a few minutes."));
         break;
     case VERIFY_INVALID_NUMBER:
     case VERIFY_BLOCKED:
-        tell(flow, _("This phone number cannot be used for verification. Contact your administrator."));
+        tell(flow, T_(flow->catalogue, "This phone number cannot be used for verification. Contact your administrator."));
         break;
     default:
-        tell(flow, _("Phone verification failed. Contact your administrator."));
+        tell(flow, T_(flow->catalogue, "Phone verification failed. Contact your administrator."));
         break;
     }
     return LOGIN_DENIED;
@@ -178,7 +182,7 @@ static void tell_locked_out(struct flow *flow, time_t until)
     long minutes = until > now ? (long)((until - now + 59) / 60) : 1;
 
     (void)snprintf(message, sizeof message,
-                   P_("Too many failed verifications. Try again in %ld minute.",
+                   TP_(flow->catalogue, "Too many failed verifications. Try again in %ld minute.",
                       "Too many failed verifications. Try again in %ld minutes.", minutes),
                    minutes);
     tell(flow, message);
@@ -198,7 +202,7 @@ static void log_lockout_started(struct flow *flow, const struct attempt *attempt
 static enum login_outcome state_failed(struct flow *flow, const struct record_dir_error *error)
 {
     log_message(flow->log, LOG_ERR, "state error: %s", error->message);
-    tell(flow, i18n_unavailable_here());
+    tell(flow, i18n_unavailable_here(flow->catalogue));
     flow->reason = "state_error";
     return LOGIN_INTERNAL_ERROR;
 }
@@ -240,17 +244,17 @@ static enum step check_codes(struct flow *flow, const struct verification *verif
         unsigned left = flow->config->code_attempts - wrong;
         if (wrong > 0)
             (void)snprintf(prompt, sizeof prompt,
-                           P_("Wrong code, %u attempt left. Enter the code (or press Enter to go back): ",
+                           TP_(flow->catalogue, "Wrong code, %u attempt left. Enter the code (or press Enter to go back): ",
                               "Wrong code, %u attempts left. Enter the code (or press Enter to go back): ",
                               left),
                            left);
         else if (flow->chosen->channel == CHANNEL_TEXT)
             (void)snprintf(prompt, sizeof prompt,
-                           _("Code sent to %s. Enter the code (or press Enter to go back): "),
+                           T_(flow->catalogue, "Code sent to %s. Enter the code (or press Enter to go back): "),
                            flow->masked);
         else
             (void)snprintf(prompt, sizeof prompt,
-                           _("Calling %s. Enter the code you hear (or press Enter to go back): "),
+                           T_(flow->catalogue, "Calling %s. Enter the code you hear (or press Enter to go back): "),
                            flow->masked);
 
         char *code = NULL;
@@ -291,15 +295,15 @@ static enum step check_codes(struct flow *flow, const struct verification *verif
             if (++wrong < flow->config->code_attempts)
                 continue;
             verify_cancel(flow->client, verification);
-            tell(flow, _("Too many wrong codes."));
+            tell(flow, T_(flow->catalogue, "Too many wrong codes."));
             flow->reason = "wrong_code";
             *outcome = LOGIN_DENIED;
             return STEP_END;
         case CHECK_EXPIRED:
-            set_notice(flow, _("The code has expired. Choose a phone to get a new one."));
+            set_notice(flow, T_(flow->catalogue, "The code has expired. Choose a phone to get a new one."));
             return STEP_BACK_TO_MENU;
         case CHECK_TOO_MANY_ATTEMPTS:
-            tell(flow, _("Too many wrong codes."));
+            tell(flow, T_(flow->catalogue, "Too many wrong codes."));
             flow->reason = "too_many_attempts";
             *outcome = LOGIN_DENIED;
             return STEP_END;
@@ -317,7 +321,7 @@ static enum step await_call(struct flow *flow, const struct verification *verifi
     /* sshd shows text only together with a prompt, so the instruction is the
      * prompt, and the wait starts once the user says they answered. */
     (void)snprintf(prompt, sizeof prompt,
-                   _("Calling %s. Answer it and press # to approve, then press Enter here: "),
+                   T_(flow->catalogue, "Calling %s. Answer it and press # to approve, then press Enter here: "),
                    flow->masked);
     if (ask(flow, PROMPT_ECHO_ON, prompt, &answer) != 0) {
         verify_cancel(flow->client, verification);
@@ -338,12 +342,12 @@ static enum step await_call(struct flow *flow, const struct verification *verifi
             *outcome = LOGIN_APPROVED;
             return STEP_END;
         case CALL_DENIED:
-            tell(flow, _("The call was declined."));
+            tell(flow, T_(flow->catalogue, "The call was declined."));
             flow->reason = "call_declined";
             *outcome = LOGIN_DENIED;
             return STEP_END;
         case CALL_EXPIRED:
-            (void)snprintf(flow->notice, sizeof flow->notice, _("The call to %s was not answered."),
+            (void)snprintf(flow->notice, sizeof flow->notice, T_(flow->catalogue, "The call to %s was not answered."),
                            flow->masked);
             return STEP_BACK_TO_MENU;
         case CALL_PENDING:
@@ -357,7 +361,7 @@ static enum step await_call(struct flow *flow, const struct verification *verifi
         long remaining = deadline - monotonic_ms();
         if (remaining <= 0) {
             verify_cancel(flow->client, verification);
-            (void)snprintf(flow->notice, sizeof flow->notice, _("The call to %s was not answered."),
+            (void)snprintf(flow->notice, sizeof flow->notice, T_(flow->catalogue, "The call to %s was not answered."),
                            flow->masked);
             return STEP_BACK_TO_MENU;
         }
@@ -382,15 +386,15 @@ static enum step channel_refused(struct flow *flow, enum verify_failure_kind kin
         record->preferred_slot = flow->chosen->slot;
         record->preferred_channel = CHANNEL_CALL;
         set_notice(flow, kind == VERIFY_CHANNEL_BLOCKED
-                             ? _("The service is not sending texts to that phone for now. Call it instead "
+                             ? T_(flow->catalogue, "The service is not sending texts to that phone for now. Call it instead "
                                  "(now the default).")
-                             : _("That phone cannot receive texts. Call it instead (now the default)."));
+                             : T_(flow->catalogue, "That phone cannot receive texts. Call it instead (now the default)."));
     } else {
         if (record->has_preferred && record->preferred_slot == flow->chosen->slot &&
             !(phone->channels & record->preferred_channel))
             record->has_preferred = false;
-        set_notice(flow, was_text ? _("That phone cannot receive texts. Choose another phone.")
-                                  : _("That phone cannot take this call. Choose another method."));
+        set_notice(flow, was_text ? T_(flow->catalogue, "That phone cannot receive texts. Choose another phone.")
+                                  : T_(flow->catalogue, "That phone cannot take this call. Choose another method."));
     }
     phone->present = phone->channels != 0;
     menu_build(record, &flow->menu);
@@ -411,7 +415,7 @@ static enum step run_verification(struct flow *flow, enum login_outcome *outcome
         .user = flow->request->user,
         .number = &phone->number,
         .channel = flow->chosen->channel == CHANNEL_TEXT ? VERIFY_CHANNEL_TEXT : VERIFY_CHANNEL_CALL,
-        .locale = flow->request->locale,
+        .locale = flow->language,
     };
     struct verification verification = {0};
     struct verify_failure failure = {0};
@@ -434,7 +438,7 @@ static enum step run_verification(struct flow *flow, enum login_outcome *outcome
             return STEP_END;
         }
         if (flow->send.verdict == ATTEMPT_SEND_LIMIT) {
-            tell(flow, _("Too many texts and calls for your account recently. Try again later."));
+            tell(flow, T_(flow->catalogue, "Too many texts and calls for your account recently. Try again later."));
             flow->reason = "send_limit";
             *outcome = LOGIN_DENIED;
             return STEP_END;
@@ -477,7 +481,7 @@ static enum step run_verification(struct flow *flow, enum login_outcome *outcome
 
 static enum login_outcome choose_and_verify(struct flow *flow)
 {
-    const char *header = flow->config->menu_header ? flow->config->menu_header : _("Verify your identity:");
+    const char *header = flow->config->menu_header ? flow->config->menu_header : T_(flow->catalogue, "Verify your identity:");
     char prompt[PROMPT_MAX];
     unsigned invalid = 0;
 
@@ -485,11 +489,11 @@ static enum login_outcome choose_and_verify(struct flow *flow)
         if (flow->verifications_started >= flow->config->verifications_per_login) {
             if (flow->notice[0] != '\0')
                 tell(flow, flow->notice);
-            tell(flow, _("No more verification attempts for this login."));
+            tell(flow, T_(flow->catalogue, "No more verification attempts for this login."));
             flow->reason = "verifications_exhausted";
             return LOGIN_DENIED;
         }
-        if (menu_render(&flow->menu, &flow->record, flow->notice[0] ? flow->notice : NULL, header,
+        if (menu_render(flow->catalogue, &flow->menu, &flow->record, flow->notice[0] ? flow->notice : NULL, header,
                         flow->config->menu_footer, prompt, sizeof prompt) != 0) {
             flow->reason = "menu_too_long";
             return LOGIN_INTERNAL_ERROR;
@@ -503,12 +507,12 @@ static enum login_outcome choose_and_verify(struct flow *flow)
         secure_free_string(answer);
         if (!valid) {
             if (++invalid >= flow->config->menu_attempts) {
-                tell(flow, _("No valid choice was made."));
+                tell(flow, T_(flow->catalogue, "No valid choice was made."));
                 flow->reason = "invalid_choice";
                 return LOGIN_DENIED;
             }
             (void)snprintf(flow->notice, sizeof flow->notice,
-                           _("Please enter a number from 1 to %zu."), flow->menu.count);
+                           T_(flow->catalogue, "Please enter a number from 1 to %zu."), flow->menu.count);
             continue;
         }
         flow->chosen_item = flow->menu.items[index];
@@ -528,7 +532,7 @@ static int open_state(struct flow *flow)
         return 0;
     if (record_dir_open_or_create(flow->config->state_directory, "state directory", &flow->state, &error) != 0) {
         log_message(flow->log, LOG_ERR, "state error: %s", error.message);
-        tell(flow, i18n_unavailable_here());
+        tell(flow, i18n_unavailable_here(flow->catalogue));
         flow->reason = "state_error";
         return -1;
     }
@@ -598,7 +602,7 @@ static int load_record(struct flow *flow, enum login_outcome *outcome)
             *outcome = LOGIN_IGNORED;
             return -1;
         }
-        tell(flow, _("No phone is registered for your account. Contact your administrator."));
+        tell(flow, T_(flow->catalogue, "No phone is registered for your account. Contact your administrator."));
         *outcome = LOGIN_DENIED;
         return -1;
     case DIRECTORY_UNAVAILABLE:
@@ -609,8 +613,34 @@ static int load_record(struct flow *flow, enum login_outcome *outcome)
     }
     flow->reason = local ? "store_error" : "directory_error";
     log_message(flow->log, LOG_ERR, "%s error: %s", local ? "store" : "phone directory", error.message);
-    tell(flow, i18n_unavailable_here());
+    tell(flow, i18n_unavailable_here(flow->catalogue));
     return -1;
+}
+
+/* Read the catalogue of a language (NULL: English). A catalogue that
+ * cannot be read is a fault of the installation: the login is denied, in
+ * English, since nothing else can be trusted to say so. 0 or -1. */
+static int speak(struct flow *flow, const char *language)
+{
+    struct i18n_error error;
+    struct i18n_catalogue *catalogue = NULL;
+
+    if (language == flow->language ||
+        (language != NULL && flow->language != NULL && strcmp(language, flow->language) == 0))
+        return 0;
+    if (i18n_catalogue_load(flow->config->translations_directory, language, &catalogue, &error) != 0) {
+        log_message(flow->log, LOG_ERR, "translations for language %s cannot be used: %s", language,
+                    error.message);
+        flow->reason = "translations_error";
+        i18n_catalogue_free(flow->catalogue);
+        flow->catalogue = NULL;
+        tell(flow, i18n_unavailable_here(NULL));
+        return -1;
+    }
+    i18n_catalogue_free(flow->catalogue);
+    flow->catalogue = catalogue;
+    flow->language = language;
+    return 0;
 }
 
 /* Phones or channels the administrator does not allow are not offered. */
@@ -683,7 +713,7 @@ static bool wants_to_be_remembered(struct flow *flow)
     if (flow->config->remember_mode == REMEMBER_ALWAYS)
         return true;
     (void)snprintf(prompt, sizeof prompt,
-                   P_("Skip this check for logins like this one for %u day? [y/N]: ",
+                   TP_(flow->catalogue, "Skip this check for logins like this one for %u day? [y/N]: ",
                       "Skip this check for logins like this one for %u days? [y/N]: ", days),
                    days);
     /* An optional question: no answer means no. */
@@ -800,6 +830,8 @@ enum login_outcome login_verify(const struct phonemfa_config *config, struct pho
     if (canonicalise(&flow, &canonical, user, target, &outcome) != 0)
         goto out;
     outcome = LOGIN_INTERNAL_ERROR;
+    if (speak(&flow, config->locale) != 0)
+        goto out;
     if (check_exemption(&flow, &exemption) != 0)
         goto out;
     if (exemption != NOT_EXEMPT) {
@@ -810,10 +842,12 @@ enum login_outcome login_verify(const struct phonemfa_config *config, struct pho
     if (load_record(&flow, &outcome) != 0)
         goto out;
     outcome = LOGIN_INTERNAL_ERROR;
+    if (speak(&flow, i18n_pick_language(flow.record.language, config->locale)) != 0)
+        goto out;
     if (open_state(&flow) != 0 || check_state(&flow, &outcome, remember_key, sizeof remember_key) != 0)
         goto out;
     if (!filter_allowed_phones(&flow)) {
-        tell(&flow, _("None of your phones may be used for verification here. Contact your administrator."));
+        tell(&flow, T_(flow.catalogue, "None of your phones may be used for verification here. Contact your administrator."));
         flow.reason = "no_allowed_phone";
         outcome = LOGIN_DENIED;
         goto out;
@@ -828,6 +862,7 @@ enum login_outcome login_verify(const struct phonemfa_config *config, struct pho
     update_state(&flow, outcome, remember_key);
 out:
     verify_client_free(flow.client);
+    i18n_catalogue_free(flow.catalogue);
     if (flow.state_open)
         record_dir_close(&flow.state);
     if (flow.abandoned)

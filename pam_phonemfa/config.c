@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "i18n.h"
+
 #include "phone_number.h"
 #include "user_state.h"
 #include "phone_record.h"
@@ -63,7 +65,7 @@ static const char *const limits_settings[] = {"sends_per_user", "window", "count
 static const char *const remember_settings[] = {"mode", "days", "key", NULL};
 static const char *const access_settings[] = {"exempt_users", "exempt_groups", "required_groups",
                                               "trusted_networks", NULL};
-static const char *const texts_settings[] = {"menu_header", "menu_footer", NULL};
+static const char *const texts_settings[] = {"menu_header", "menu_footer", "translations", NULL};
 static const char *const setup_settings[] = {"self_service_slots", "self_register", NULL};
 static const char *const directory_settings[] = {"backend", "managed_by", "domain", "cache_hours", "cache_directory",
                                                  NULL};
@@ -377,27 +379,6 @@ static int parse_twilio(struct parse_state *state, const config_setting_t *root,
     return 0;
 }
 
-static bool locale_is_valid(const char *locale)
-{
-    size_t i = 0;
-
-    while (locale[i] >= 'a' && locale[i] <= 'z')
-        i++;
-    if (i < 2 || i > 3)
-        return false;
-    if (locale[i] == '\0')
-        return true;
-    if (locale[i] != '-')
-        return false;
-    size_t rest = strlen(locale + i + 1);
-    if (rest < 2 || rest > 8)
-        return false;
-    for (const char *p = locale + i + 1; *p != '\0'; p++)
-        if (!isalnum((unsigned char)*p))
-            return false;
-    return true;
-}
-
 /* A list of strings: [ "a", "b" ] (or an array). Each goes through check. */
 static const config_setting_t *get_list(struct parse_state *state, const config_setting_t *root,
                                         const char *group, const char *name, size_t max, int *count)
@@ -695,7 +676,7 @@ static int parse_settings(struct parse_state *state, const config_setting_t *roo
                     "%u is not a country calling code", config->default_country_code);
     if (config_get_string(state, root, "login", "locale", 16, false, &config->locale) != 0)
         return -1;
-    if (config->locale != NULL && !locale_is_valid(config->locale))
+    if (config->locale != NULL && !i18n_tag_is_valid(config->locale))
         return config_fail(state, config_member(root, "login", "locale"), "login.locale",
                     "must be a language tag such as \"en\", \"ja\" or \"pt-BR\"");
 
@@ -713,8 +694,14 @@ static int parse_settings(struct parse_state *state, const config_setting_t *roo
         return -1;
 
     if (config_get_string(state, root, "texts", "menu_header", TEXT_SETTING_MAX, true, &config->menu_header) != 0 ||
-        config_get_string(state, root, "texts", "menu_footer", TEXT_SETTING_MAX, true, &config->menu_footer) != 0)
+        config_get_string(state, root, "texts", "menu_footer", TEXT_SETTING_MAX, true, &config->menu_footer) != 0 ||
+        config_get_path(state, root, "texts", "translations", &config->translations_directory) != 0)
         return -1;
+    if (config->translations_directory == NULL) {
+        config->translations_directory = strdup(PHONEMFA_LOCALEDIR);
+        if (config->translations_directory == NULL)
+            return config_fail(state, NULL, "texts.translations", "out of memory");
+    }
     return 0;
 }
 
@@ -930,6 +917,7 @@ void config_free(struct phonemfa_config *config)
         for (size_t i = 0; i < lists[l]->count; i++)
             free(lists[l]->names[i]);
     free(config->menu_header);
+    free(config->translations_directory);
     free(config->menu_footer);
     free(config);
 }

@@ -116,7 +116,7 @@ struct phonemfa_config {
     enum failmode failmode;
     enum unenrolled_policy unenrolled;
     unsigned default_country_code; /* 0: international input only */
-    char *locale;                  /* NULL: let the service decide */
+    char *locale;                  /* the default language (a tag); NULL: English, and the service decides */
     enum verify_who verify_user;   /* whose phone: PAM_USER, or PAM_RUSER (su) */
     struct name_list failmode_safe_groups; /* failmode safe only for these (empty: all) */
 
@@ -164,6 +164,7 @@ struct phonemfa_config {
     /* texts */
     char *menu_header; /* NULL: the translated default */
     char *menu_footer; /* NULL: none */
+    char *translations_directory; /* the catalogues: DIR/ja/LC_MESSAGES/pam_phonemfa.mo */
 };
 
 struct config_error {

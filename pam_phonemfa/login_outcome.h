@@ -14,7 +14,6 @@ struct login_request {
     const char *service;
     const char *remote_host;
     const char *tty;
-    const char *locale; /* may be NULL */
     /* Re-authentication for a change of phones (phonemfa-setup): a
      * remembered login is neither honoured nor offered. */
     bool never_remember;

@@ -28,25 +28,27 @@ void menu_build(const struct phone_record *record, struct menu *menu)
     }
 }
 
-void menu_item_label(const struct menu_item *item, const struct phone_record *record, char *out,
-                     size_t out_size)
+void menu_item_label(const struct i18n_catalogue *catalogue, const struct menu_item *item,
+                     const struct phone_record *record, char *out, size_t out_size)
 {
     char masked[PHONE_MASK_MAX];
 
     phone_mask(&record->phones[item->slot].number, masked, sizeof masked);
-    /* Literal formats keep gettext's format checking. */
+    /* Literal formats keep the compiler's format checking.
+     * TRANSLATORS: a line of the login menu; %s is a masked phone number
+     * such as "+XX XXXXXXX12" (keep it as is). "Text": send a code by SMS. */
     if (item->channel == CHANNEL_TEXT && item->slot == SLOT_PRIMARY)
-        (void)snprintf(out, out_size, _("Text %s"), masked);
+        (void)snprintf(out, out_size, T_(catalogue, "Text %s"), masked);
     else if (item->channel == CHANNEL_TEXT && item->slot == SLOT_ALTERNATE)
-        (void)snprintf(out, out_size, _("Text %s (alternate)"), masked);
+        (void)snprintf(out, out_size, T_(catalogue, "Text %s (alternate)"), masked);
     else if (item->channel == CHANNEL_TEXT)
-        (void)snprintf(out, out_size, _("Text %s (office)"), masked);
+        (void)snprintf(out, out_size, T_(catalogue, "Text %s (office)"), masked);
     else if (item->slot == SLOT_PRIMARY)
-        (void)snprintf(out, out_size, _("Call %s"), masked);
+        (void)snprintf(out, out_size, T_(catalogue, "Call %s"), masked);
     else if (item->slot == SLOT_ALTERNATE)
-        (void)snprintf(out, out_size, _("Call %s (alternate)"), masked);
+        (void)snprintf(out, out_size, T_(catalogue, "Call %s (alternate)"), masked);
     else
-        (void)snprintf(out, out_size, _("Call %s (office)"), masked);
+        (void)snprintf(out, out_size, T_(catalogue, "Call %s (office)"), masked);
 }
 
 static bool append(char *out, size_t out_size, size_t *used, const char *format, ...)
@@ -65,8 +67,8 @@ static bool append(char *out, size_t out_size, size_t *used, const char *format,
     return true;
 }
 
-int menu_render(const struct menu *menu, const struct phone_record *record, const char *notice,
-                const char *header, const char *footer, char *out, size_t out_size)
+int menu_render(const struct i18n_catalogue *catalogue, const struct menu *menu, const struct phone_record *record,
+                const char *notice, const char *header, const char *footer, char *out, size_t out_size)
 {
     size_t used = 0;
     char label[MENU_LABEL_MAX];
@@ -79,13 +81,15 @@ int menu_render(const struct menu *menu, const struct phone_record *record, cons
     if (!append(out, out_size, &used, "%s\n", header))
         return -1;
     for (size_t i = 0; i < menu->count; i++) {
-        menu_item_label(&menu->items[i], record, label, sizeof label);
+        menu_item_label(catalogue, &menu->items[i], record, label, sizeof label);
         if (!append(out, out_size, &used, "  %zu) %s\n", i + 1, label))
             return -1;
     }
     if (footer != NULL && !append(out, out_size, &used, "%s\n", footer))
         return -1;
-    if (!append(out, out_size, &used, _("Choose 1-%zu [%zu]: "), menu->count, menu->default_index + 1))
+    /* TRANSLATORS: the last line of the login menu: the range of choices,
+     * and in brackets what Enter picks. Keep the digits as they are. */
+    if (!append(out, out_size, &used, T_(catalogue, "Choose 1-%zu [%zu]: "), menu->count, menu->default_index + 1))
         return -1;
     return 0;
 }

@@ -6,10 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "i18n.h"
 #include "phone_record.h"
 
 #define MENU_MAX_ITEMS (SLOT_COUNT * 2)
-#define MENU_LABEL_MAX 96
+/* Room for a translated label: a CJK character takes 3 bytes. */
+#define MENU_LABEL_MAX 192
 
 struct menu_item {
     enum phone_slot slot;
@@ -25,13 +27,13 @@ struct menu {
 void menu_build(const struct phone_record *record, struct menu *menu);
 
 /* "Text +X XXXXXXXX17", "Call +X XXXXXXXX19 (alternate)" (translated). */
-void menu_item_label(const struct menu_item *item, const struct phone_record *record, char *out,
-                     size_t out_size);
+void menu_item_label(const struct i18n_catalogue *catalogue, const struct menu_item *item,
+                     const struct phone_record *record, char *out, size_t out_size);
 
 /* The whole prompt: notice line (may be NULL), header, items, footer (may be
  * NULL) and "Choose 1-N [d]: ". Returns -1 when it does not fit. */
-int menu_render(const struct menu *menu, const struct phone_record *record, const char *notice,
-                const char *header, const char *footer, char *out, size_t out_size);
+int menu_render(const struct i18n_catalogue *catalogue, const struct menu *menu, const struct phone_record *record,
+                const char *notice, const char *header, const char *footer, char *out, size_t out_size);
 
 /* Enter alone picks the default; otherwise a number from 1 to count. */
 bool menu_parse_choice(const struct menu *menu, const char *answer, size_t *index);

@@ -56,6 +56,11 @@ struct module_options {
     const char *socket_path;
     const char *unenrolled; /* "unenrolled=ignore" / "unenrolled=deny" or NULL */
     bool honour_silent;
+    /* The language of the module's own messages, said when phonemfad cannot
+     * be reached and so cannot say which language the user reads: from the
+     * stack (language=ja), never from the caller. NULL: English. */
+    const char *language;
+    const char *translations; /* where its catalogue is (tests) */
 };
 
 static void emit_to_pam_syslog(void *context, int priority, const char *line)
@@ -109,6 +114,8 @@ static int parse_arguments(pam_handle_t *pamh, int argc, const char **argv, stru
     options->socket_path = PHONEMFAD_SOCKET;
     options->unenrolled = NULL;
     options->honour_silent = false;
+    options->language = NULL;
+    options->translations = PHONEMFA_LOCALEDIR;
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "socket=", 7) == 0 && argv[i][7] == '/') {
             options->socket_path = argv[i] + 7;
@@ -122,6 +129,14 @@ static int parse_arguments(pam_handle_t *pamh, int argc, const char **argv, stru
         }
         if (strcmp(argv[i], "honour_silent") == 0) {
             options->honour_silent = true;
+            continue;
+        }
+        if (strncmp(argv[i], "language=", 9) == 0 && i18n_tag_is_valid(argv[i] + 9)) {
+            options->language = argv[i] + 9;
+            continue;
+        }
+        if (strncmp(argv[i], "translations=", 13) == 0 && argv[i][13] == '/') {
+            options->translations = argv[i] + 13;
             continue;
         }
         pam_syslog(pamh, LOG_ERR, "config error: unknown module argument '%s' in the PAM stack", argv[i]);
@@ -261,14 +276,27 @@ static int send_login(struct exchange *exchange, const char *user, const struct 
     wire_add(request, WIRE_F_RHOST, get_string_item(pamh, PAM_RHOST));
     wire_add(request, WIRE_F_TTY, get_string_item(pamh, PAM_TTY));
     wire_add(request, WIRE_F_RUSER, get_string_item(pamh, PAM_RUSER));
-    /* The PAM environment, not the process's: only the application and the
-     * stack write it, never the invoking user. (pam_env fills it after
-     * authentication, so LANG is usually absent here.) */
-    wire_add(request, WIRE_F_LANG, pam_getenv(pamh, "LANG"));
+    /* No language is sent: phonemfad picks it from the user's record and
+     * the administrator's default, never from any environment. */
     wire_add(request, WIRE_F_OPTION, options->unenrolled);
     if (wire_finish(request) != 0)
         return -1;
     return wire_send(exchange->fd, request, wire_deadline(SEND_TIMEOUT_MS));
+}
+
+/* "Not available right now", in the stack's language= when it has one. A
+ * catalogue that cannot be read changes nothing but the language. */
+static void show_unavailable(pam_handle_t *pamh, const struct exchange *exchange,
+                             const struct module_options *options)
+{
+    struct i18n_catalogue *catalogue = NULL;
+    struct i18n_error error;
+
+    if (i18n_catalogue_load(options->translations, options->language, &catalogue, &error) != 0)
+        pam_syslog(pamh, LOG_ERR, "translations for language=%s cannot be used: %s", options->language,
+                   error.message);
+    show(pamh, exchange->silent, T_(catalogue, "Phone verification is not available right now. Try again later."));
+    i18n_catalogue_free(catalogue);
 }
 
 MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -280,7 +308,6 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
     const void *password = NULL;
     int result = PAM_AUTH_ERR;
 
-    i18n_bind();
     struct login_request request = {
         .user = "-",
         .service = get_string_item(pamh, PAM_SERVICE),
@@ -294,7 +321,7 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
     }
     request.user = user;
     if (parse_arguments(pamh, argc, argv, &options) != 0) {
-        show(pamh, false, i18n_unavailable_here());
+        show(pamh, false, i18n_unavailable_here(NULL));
         login_log_outcome(&log, &request, LOGIN_INTERNAL_ERROR, "config_error", NULL, NULL);
         result = PAM_SERVICE_ERR;
         goto out;
@@ -320,7 +347,7 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
     }
     if (exchange.fd < 0 || relay(&exchange, request_lost) != 0) {
         pam_syslog(pamh, LOG_ERR, "phonemfad not available: %s", exchange.why);
-        show(pamh, exchange.silent, _("Phone verification is not available right now. Try again later."));
+        show_unavailable(pamh, &exchange, &options);
         login_log_outcome(&log, &request, LOGIN_SERVICE_UNAVAILABLE, "daemon_unavailable", NULL, NULL);
         result = PAM_AUTHINFO_UNAVAIL;
         goto out;
@@ -329,7 +356,7 @@ MODULE_ENTRY_POINT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int ar
         char reason[sizeof exchange.turned_away];
         log_clean_value(reason, sizeof reason, exchange.turned_away);
         pam_syslog(pamh, LOG_ERR, "phonemfad turned the login away: %s", reason);
-        show(pamh, exchange.silent, _("Phone verification is not available right now. Try again later."));
+        show_unavailable(pamh, &exchange, &options);
         login_log_outcome(&log, &request, exchange.outcome, reason, NULL, NULL);
     }
     result = to_pam_result(exchange.outcome);

@@ -213,6 +213,8 @@ int phone_record_check(const struct phone_record *record, struct phone_record_er
     }
     if (!any)
         return set_error(error, "phones: no phone registered");
+    if (record->language[0] != '\0' && !i18n_tag_is_valid(record->language))
+        return set_error(error, "language: not a valid language tag");
     if (record->has_preferred) {
         if (record->preferred_slot >= SLOT_COUNT)
             return set_error(error, "preferred: unknown slot");
@@ -242,7 +244,8 @@ int phone_record_parse(const char *json, size_t length, struct phone_record *rec
         goto out;
     }
     json_object_foreach(root, key, value) {
-        if (strcmp(key, "version") != 0 && strcmp(key, "phones") != 0 && strcmp(key, "preferred") != 0) {
+        if (strcmp(key, "version") != 0 && strcmp(key, "phones") != 0 && strcmp(key, "preferred") != 0 &&
+            strcmp(key, "language") != 0) {
             set_error(error, "unknown field '%.40s'", key);
             goto out;
         }
@@ -278,6 +281,14 @@ int phone_record_parse(const char *json, size_t length, struct phone_record *rec
             goto out;
         }
         record->has_preferred = true;
+    }
+    const json_t *language = json_object_get(root, "language");
+    if (language != NULL && !json_is_null(language)) {
+        if (!json_is_string(language) || !i18n_tag_is_valid(json_string_value(language))) {
+            set_error(error, "language: must be a language tag such as \"ja\" or \"pt-BR\"");
+            goto out;
+        }
+        (void)snprintf(record->language, sizeof record->language, "%s", json_string_value(language));
     }
     result = phone_record_check(record, error);
 out:
@@ -345,6 +356,8 @@ char *phone_record_serialize(const struct phone_record *record, struct phone_rec
         json_object_set_new(root, "preferred",
                             json_pack("{s:s, s:s}", "slot", slot_names[record->preferred_slot],
                                       "channel", phone_channel_name(record->preferred_channel))) != 0)
+        goto out;
+    if (record->language[0] != '\0' && json_object_set_new(root, "language", json_string(record->language)) != 0)
         goto out;
     text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
 out:

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "phone_number.h"
 #include "user_name.h"
 
@@ -38,6 +39,9 @@ struct phone_record {
     bool has_preferred;
     enum phone_slot preferred_slot;
     enum phone_channel preferred_channel;
+    /* The language the user reads and hears ("ja", "pt-BR"); "" for the
+     * administrator's default (login.locale). */
+    char language[I18N_TAG_MAX];
 };
 
 struct phone_record_error {

@@ -29,6 +29,9 @@ struct relay {
     struct wire_builder *frame;   /* ours */
     long answer_timeout_ms;
     bool gone;
+    /* For what phonemfad itself says (turned away, timed out): the
+     * administrator's default language; the flow speaks the user's own. */
+    const struct i18n_catalogue *catalogue;
 };
 
 static int send_frame(struct relay *relay)
@@ -106,7 +109,7 @@ static void send_result(struct relay *relay, enum login_outcome outcome)
 
     if (outcome == LOGIN_ABANDONED) {
         wire_begin(relay->frame, WIRE_TELL);
-        wire_add(relay->frame, WIRE_F_TEXT, _("Phone verification timed out."));
+        wire_add(relay->frame, WIRE_F_TEXT, T_(relay->catalogue, "Phone verification timed out."));
         if (wire_finish(relay->frame) != 0 || wire_send(relay->connection->fd, relay->frame, deadline) != 0)
             return;
     }
@@ -114,27 +117,6 @@ static void send_result(struct relay *relay, enum login_outcome outcome)
     wire_add(relay->frame, WIRE_F_OUTCOME, login_outcome_wire_name(outcome));
     if (wire_finish(relay->frame) == 0)
         (void)wire_send(relay->connection->fd, relay->frame, deadline);
-}
-
-/* login.locale, else LANG of the client's PAM environment ("ja_JP.UTF-8" →
- * "ja"), which only the application or an earlier module can have set
- * (pam_env sets it after authentication): it only picks the language of
- * the text or call. */
-static const char *pick_locale(const struct phonemfa_config *config, const char *lang, char *buffer,
-                               size_t buffer_size)
-{
-    if (config->locale != NULL)
-        return config->locale;
-    if (lang == NULL)
-        return NULL;
-    size_t n = 0;
-    while (n + 1 < buffer_size && n < 3 && lang[n] >= 'a' && lang[n] <= 'z') {
-        buffer[n] = lang[n];
-        n++;
-    }
-    buffer[n] = '\0';
-    bool ends_cleanly = lang[n] == '\0' || lang[n] == '_' || lang[n] == '.' || lang[n] == '@';
-    return (n >= 2 && ends_cleanly) ? buffer : NULL;
 }
 
 /* A closing message for a login turned away before the flow began. */
@@ -177,7 +159,8 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
     struct login_request login = {.user = "-"};
     enum login_outcome outcome = LOGIN_INTERNAL_ERROR;
     struct loaded_config *loaded = NULL;
-    char locale[8];
+    struct i18n_catalogue *catalogue = NULL;
+    struct i18n_error i18n_error;
 
     const char *broken = login_wire_read(request, &fields);
     if (broken != NULL) {
@@ -216,7 +199,7 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
     if (loaded->config == NULL) {
         log_message(&connection->log, LOG_ERR, "config error: %s", loaded->error);
         login_log_outcome(&connection->log, &login, outcome, "config_error", NULL, NULL);
-        tell_user(relay, i18n_unavailable_here());
+        tell_user(relay, i18n_unavailable_here(NULL));
         goto out;
     }
     /* The login's own copy: a module option of this PAM stack may change
@@ -224,7 +207,16 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
     struct phonemfa_config config = *loaded->config;
     if (fields.unenrolled >= 0)
         config.unenrolled = (enum unenrolled_policy)fields.unenrolled;
-    login.locale = pick_locale(&config, fields.lang, locale, sizeof locale);
+    /* (fields.lang, an old module's LANG, is read and ignored: the caller's
+     * environment never picks the language.) */
+    if (i18n_catalogue_load(config.translations_directory, config.locale, &catalogue, &i18n_error) != 0) {
+        log_message(&connection->log, LOG_ERR, "translations for language %s cannot be used: %s", config.locale,
+                    i18n_error.message);
+        login_log_outcome(&connection->log, &login, outcome, "translations_error", NULL, NULL);
+        tell_user(relay, i18n_unavailable_here(NULL));
+        goto out;
+    }
+    relay->catalogue = catalogue;
     if (config.verify_user == VERIFY_INVOKING_USER && fields.ruser != NULL && fields.ruser[0] != '\0' &&
         strcmp(fields.ruser, fields.user) != 0) {
         /* su sets PAM_RUSER to the person running it: their phone is asked,
@@ -240,16 +232,18 @@ static void serve_login(struct relay *relay, const struct wire_message *request)
                         "turned away: %s has the most logins at once already (--max-per-account)", login.user);
             login_log_outcome(&connection->log, &login, outcome, "daemon_busy", NULL, NULL);
         }
-        tell_user(relay, _("Phone verification is not available right now. Try again later."));
+        tell_user(relay, T_(relay->catalogue, "Phone verification is not available right now. Try again later."));
         goto out;
     }
     relay->answer_timeout_ms = config.answer_timeout_ms;
     struct prompter prompter = {.context = relay, .ask = relay_ask, .tell = relay_tell, .gone = relay_gone};
     outcome = login_verify(&config, loaded->directory, &login, &prompter, daemon->pool, &connection->log);
 out:
+    send_result(relay, outcome);
+    relay->catalogue = NULL;
+    i18n_catalogue_free(catalogue);
     if (loaded != NULL)
         daemon_config_release(daemon, loaded);
-    send_result(relay, outcome);
 }
 
 void daemon_serve(struct connection *connection)

@@ -528,7 +528,6 @@ int main(int argc, char **argv)
             daemon_config_release(&daemon, loaded);
         return rc;
     }
-    i18n_bind();
     openlog("phonemfad", LOG_PID, LOG_AUTHPRIV);
     daemon.log = (struct log_sink){.context = &daemon, .emit = emit_daemon_line};
     const char *notify_socket = getenv("NOTIFY_SOCKET");

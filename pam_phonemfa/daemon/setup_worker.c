@@ -202,7 +202,6 @@ int setup_worker_main(int argc, char **argv)
     }
     stdout = out;
     stderr = err;
-    i18n_bind();
     openlog("phonemfa-setup", LOG_PID, LOG_AUTHPRIV);
     struct passwd pw, *found = NULL;
     char buffer[4096];

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(strspn(answer, " \t0123456789") == strlen(answer));
     }
     char prompt[2048];
-    if (menu_render(&menu, &record, answer, "Verify your identity:", NULL, prompt, sizeof prompt) == 0)
+    if (menu_render(NULL, &menu, &record, answer, "Verify your identity:", NULL, prompt, sizeof prompt) == 0)
         FUZZ_ASSERT(strstr(prompt, "Choose 1-") != NULL);
     free(answer);
     return 0;

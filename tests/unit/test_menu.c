@@ -21,16 +21,16 @@ static void renders_the_menu_of_the_issue(void **state)
     add_phone(&record, SLOT_ALTERNATE, "+15555550119", CHANNEL_CALL);
     menu_build(&record, &menu);
     assert_int_equal(menu.count, 3);
-    assert_int_equal(menu_render(&menu, &record, NULL, "Verify your identity:", NULL, text, sizeof text), 0);
+    assert_int_equal(menu_render(NULL, &menu, &record, NULL, "Verify your identity:", NULL, text, sizeof text), 0);
     assert_string_equal(text, "Verify your identity:\n"
                               "  1) Text +X XXXXXXXX17\n"
                               "  2) Call +X XXXXXXXX17\n"
                               "  3) Call +X XXXXXXXX19 (alternate)\n"
                               "Choose 1-3 [1]: ");
-    assert_int_equal(menu_render(&menu, &record, "Notice.", "H", "Footer", text, sizeof text), 0);
+    assert_int_equal(menu_render(NULL, &menu, &record, "Notice.", "H", "Footer", text, sizeof text), 0);
     assert_string_equal(text, "Notice.\nH\n  1) Text +X XXXXXXXX17\n  2) Call +X XXXXXXXX17\n"
                               "  3) Call +X XXXXXXXX19 (alternate)\nFooter\nChoose 1-3 [1]: ");
-    assert_int_equal(menu_render(&menu, &record, NULL, "H", NULL, text, 20), -1);
+    assert_int_equal(menu_render(NULL, &menu, &record, NULL, "H", NULL, text, 20), -1);
 }
 
 static void preferred_method_is_the_default(void **state)
