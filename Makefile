@@ -63,12 +63,12 @@ DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worke
 DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o) $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o \
                  $(BUILD)/obj/setup_verify.o $(BUILD)/obj/setup_users.o $(BUILD)/obj/setup_usage.o
 
-UNIT := test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
+UNIT := test_i18n test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
         test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_log test_safe_file test_crash test_verify_code
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 # libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
-FUZZ        := phone_number config phone_record user_state native_answers twilio_answers menu user_name \
+FUZZ        := mo phone_number config phone_record user_state native_answers twilio_answers menu user_name \
                log_sanitize policy wire entra_answers phone_details
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 300

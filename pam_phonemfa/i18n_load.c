@@ -62,7 +62,7 @@ int i18n_catalogue_load(const char *localedir, const char *tag, struct i18n_cata
         struct stat st;
         if (lstat(path, &st) != 0 && errno == ENOENT)
             continue;
-        if (safe_read_file(path, CATALOGUE_MAX_BYTES, SAFE_FILE_READABLE_BY_OTHERS_OK, &content, &length, NULL,
+        if (safe_read_file(path, CATALOGUE_MAX_BYTES, SAFE_FILE_BINARY, &content, &length, NULL,
                            &file_error) != 0) {
             (void)snprintf(error->message, sizeof error->message, "%s", file_error.message);
             return -1;

@@ -102,8 +102,8 @@ int safe_open_directory(const char *path, struct safe_file_error *error)
     return fd;
 }
 
-int safe_read_descriptor(int fd, const char *what, size_t max_size, char **content,
-                         size_t *length, struct safe_file_error *error)
+static int read_descriptor(int fd, const char *what, size_t max_size, bool binary, char **content,
+                           size_t *length, struct safe_file_error *error)
 {
     struct stat st;
     int result = -1;
@@ -140,7 +140,7 @@ int safe_read_descriptor(int fd, const char *what, size_t max_size, char **conte
         set_error(error, "%s: larger than %zu bytes", what, max_size);
         goto out;
     }
-    if (memchr(buffer, '\0', total) != NULL) {
+    if (!binary && memchr(buffer, '\0', total) != NULL) {
         set_error(error, "%s: contains a NUL byte", what);
         goto out;
     }
@@ -155,6 +155,12 @@ out:
         free(buffer);
     }
     return result;
+}
+
+int safe_read_descriptor(int fd, const char *what, size_t max_size, char **content,
+                         size_t *length, struct safe_file_error *error)
+{
+    return read_descriptor(fd, what, max_size, false, content, length, error);
 }
 
 int safe_read_file(const char *path, size_t max_size, enum safe_file_access access,
@@ -196,7 +202,7 @@ int safe_read_file(const char *path, size_t max_size, enum safe_file_access acce
                   path, (unsigned)(st.st_mode & 07777));
         goto out;
     }
-    if (safe_read_descriptor(file_fd, path, max_size, content, length, error) != 0)
+    if (read_descriptor(file_fd, path, max_size, access == SAFE_FILE_BINARY, content, length, error) != 0)
         goto out;
     if (mode != NULL)
         *mode = (unsigned)(st.st_mode & 07777);

@@ -18,10 +18,11 @@ struct safe_file_error {
 enum safe_file_access {
     SAFE_FILE_READABLE_BY_OTHERS_OK,
     SAFE_FILE_PRIVATE, /* holds a secret: no access at all for others */
+    SAFE_FILE_BINARY,  /* readable by others, and may hold NUL bytes (a .mo catalogue) */
 };
 
 /* Read a whole root-owned regular file of at most max_size bytes into a
- * NUL-terminated buffer (caller frees; wipe it if it held a secret). The
+ * NUL-terminated buffer (refused if it holds a NUL byte, unless binary) (caller frees; wipe it if it held a secret). The
  * file's permission bits go to *mode when mode is not NULL. */
 int safe_read_file(const char *path, size_t max_size, enum safe_file_access access,
                    char **content, size_t *length, unsigned *mode, struct safe_file_error *error);

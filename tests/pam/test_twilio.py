@@ -1,6 +1,7 @@
 """pam_phonemfa with service.provider = "twilio", against the Twilio fake.
 Every request the module sends is validated against Twilio's OpenAPI spec
 (the twilio_env fixture fails the test on any violation)."""
+import json
 import os
 import re
 import subprocess
@@ -471,9 +472,26 @@ def test_pam_env_sets_lang_too_late_for_the_locale(twilio_env):
     assert starts(env)[0]["body"] == {"To": UK, "Channel": "sms"}
 
 
-def test_lang_the_application_put_in_the_pam_environment_picks_the_locale(twilio_env):
+def test_lang_in_the_pam_environment_does_not_pick_the_locale(twilio_env):
+    """Not even LANG the application itself put in the PAM environment:
+    the language is the user's record's or the administrator's."""
     env = twilio_env
     env.enroll("alice", {"primary": UK})
     login = env.login_with_code("1", UK, pam_env="LANG=ja_JP.UTF-8")
     assert login.finish() == PAM_SUCCESS
-    assert starts(env)[0]["body"] == {"To": UK, "Channel": "sms", "Locale": "ja"}
+    assert starts(env)[0]["body"] == {"To": UK, "Channel": "sms"}
+
+
+@pytest.mark.parametrize("choice,channel", [("1", "sms"), ("2", "call")])
+def test_the_users_own_language_is_the_locale(twilio_env, choice, channel):
+    env = twilio_env
+    path = env.enroll("alice", {"primary": UK})
+    record = json.load(open(path))
+    record["language"] = "pt-BR"
+    env.write_record("alice", json.dumps(record))
+    env.set_config(extra='login: { locale = "ja"; };')
+    login = menu_and_choose(env, choice)
+    login.prompt()
+    login.answer(env.network.last_code(UK))
+    assert login.finish() == PAM_SUCCESS
+    assert starts(env)[0]["body"] == {"To": UK, "Channel": channel, "Locale": "pt-BR"}

@@ -104,6 +104,44 @@ static void rejects_broken_records(void **state)
     }
 }
 
+static void a_language_is_kept_and_must_be_a_tag(void **state)
+{
+    (void)state;
+    struct phone_record record, again;
+    struct phone_record_error error;
+    char text[2048];
+
+    /* Absent: the administrator's default. */
+    assert_int_equal(phone_record_parse(valid_record, sizeof valid_record - 1, &record, &error), 0);
+    assert_string_equal(record.language, "");
+    char *json = phone_record_serialize(&record, &error);
+    assert_non_null(json);
+    assert_null(strstr(json, "language"));
+    free(json);
+
+    snprintf(text, sizeof text, "%.*s, \"language\": \"pt-BR\"}", (int)(sizeof valid_record - 2), valid_record);
+    if (phone_record_parse(text, strlen(text), &record, &error) != 0)
+        fail_msg("%s", error.message);
+    assert_string_equal(record.language, "pt-BR");
+    json = phone_record_serialize(&record, &error);
+    assert_non_null(json);
+    assert_int_equal(phone_record_parse(json, strlen(json), &again, &error), 0);
+    assert_string_equal(again.language, "pt-BR");
+    free(json);
+
+    static const char *const bad[] = {"\"ja_JP.UTF-8\"", "\"../ja\"", "\"\"", "5", "[\"ja\"]", "\"JA\"",
+                                      "\"ja-\\u001b\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "%.*s, \"language\": %s}", (int)(sizeof valid_record - 2), valid_record, bad[i]);
+        assert_int_equal(phone_record_parse(text, strlen(text), &record, &error), -1);
+        assert_contains(error.message, "language");
+    }
+    /* A tag set in memory is checked before it is written. */
+    assert_int_equal(phone_record_parse(valid_record, sizeof valid_record - 1, &record, &error), 0);
+    snprintf(record.language, sizeof record.language, "x y");
+    assert_null(phone_record_serialize(&record, &error));
+}
+
 static void times_are_strict_utc(void **state)
 {
     (void)state;
@@ -146,6 +184,7 @@ int main(void)
         cmocka_unit_test(parses_a_valid_record),
         cmocka_unit_test(round_trips_through_json),
         cmocka_unit_test(rejects_broken_records),
+        cmocka_unit_test(a_language_is_kept_and_must_be_a_tag),
         cmocka_unit_test(times_are_strict_utc),
         cmocka_unit_test(refuses_oversized_input),
     };
