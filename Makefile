@@ -68,7 +68,7 @@ UNIT := test_i18n test_wire test_phone_number test_config test_phone_record test
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 # libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
-FUZZ        := mo phone_number config phone_record user_state native_answers twilio_answers menu user_name \
+FUZZ        := mo language_tag phone_number config phone_record user_state native_answers twilio_answers menu user_name \
                log_sanitize policy wire entra_answers phone_details
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 300

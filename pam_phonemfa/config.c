@@ -71,7 +71,7 @@ static const char *const directory_settings[] = {"backend", "managed_by", "domai
                                                  NULL};
 static const char *const ldap_settings[] = {"uris", "ca_file", "bind", "bind_dn", "bind_password_file", "client_certificate",
                                             "client_key", "base", "scope", "filter", "primary", "alternate", "office",
-                                            "details", "write_bind_dn", "write_bind_password_file", "timeout",
+                                            "details", "language", "write_bind_dn", "write_bind_password_file", "timeout",
                                             NULL};
 static const char *const entra_settings[] = {"tenant", "client_id", "client_secret_file", "client_certificate",
                                              "client_key", "user", "authority_url", "graph_url", "ca_file", "write",

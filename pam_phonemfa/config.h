@@ -67,6 +67,7 @@ struct ldap_settings {
     char *filter;                    /* template: %u, %l, %d, %% */
     char *attributes[CONFIG_DIRECTORY_SLOTS]; /* NULL: that slot is not read */
     bool details;                    /* channels, verification and preferred method in the phonemfa schema */
+    char *language_attribute;        /* the user's language (preferredLanguage); NULL: not read */
     char *write_bind_dn;             /* NULL: the directory is read-only for phonemfa */
     char *write_bind_password;
     long timeout_ms;                 /* connect, bind and each search */

@@ -259,6 +259,7 @@ static int parse_ldap(struct parse_state *state, const config_setting_t *root, s
     if (!any)
         return config_fail(state, group, "ldap.primary", "at least one of primary, alternate and office must be read");
     if (get_bool(state, root, "ldap", "details", &ldap->details) != 0 ||
+        get_attribute(state, root, "language", &ldap->language_attribute) != 0 ||
         config_get_string(state, root, "ldap", "write_bind_dn", LDAP_DN_MAX, true, &ldap->write_bind_dn) != 0 ||
         get_secret_file(state, root, "ldap", "write_bind_password_file", LDAP_PASSWORD_MAX, "password",
                         &ldap->write_bind_password) != 0)
@@ -482,6 +483,7 @@ void config_free_directory(struct phonemfa_config *config)
     free(ldap->filter);
     for (size_t slot = 0; slot < CONFIG_DIRECTORY_SLOTS; slot++)
         free(ldap->attributes[slot]);
+    free(ldap->language_attribute);
     free(ldap->write_bind_dn);
     secure_free_string(ldap->write_bind_password);
     free(entra->tenant);

@@ -394,6 +394,55 @@ bool i18n_tag_is_valid(const char *tag)
     return true;
 }
 
+bool i18n_tag_from_preference(const char *text, char tag[I18N_TAG_MAX])
+{
+    size_t used = 0;
+    const char *p = text;
+
+    tag[0] = '\0';
+    while (*p == ' ' || *p == '\t')
+        p++;
+    /* The language in lower case, a region in upper case and a script in
+     * title case, as services expect them (Twilio: "pt-BR", "zh-Hant"). */
+    bool region = false;
+    size_t part = 0;
+    for (; *p != '\0' && *p != ',' && *p != ';' && *p != ' ' && *p != '\t'; p++) {
+        if (used + 1 >= I18N_TAG_MAX)
+            break;
+        char c = *p == '_' ? '-' : *p;
+        if (c == '-') {
+            if (region) {
+                used = 0; /* only language[-region]: what login.locale takes */
+                break;
+            }
+            region = true;
+            part = 0;
+            tag[used++] = c;
+            continue;
+        }
+        if (!isalnum((unsigned char)c)) {
+            used = 0;
+            break;
+        }
+        tag[used++] = (char)(region ? (part == 0 ? toupper((unsigned char)c) : tolower((unsigned char)c))
+                                    : tolower((unsigned char)c));
+        part++;
+    }
+    if (used + 1 >= I18N_TAG_MAX)
+        used = 0;
+    tag[used] = '\0';
+    /* Two letters are a region, all upper case ("GB"); four a script ("Hant"). */
+    char *dash = strchr(tag, '-');
+    if (dash != NULL && strlen(dash + 1) == 2)
+        for (char *q = dash + 1; *q != '\0'; q++)
+            *q = (char)toupper((unsigned char)*q);
+    if (!i18n_tag_is_valid(tag)) {
+        tag[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 const char *i18n_pick_language(const char *record_tag, const char *default_tag)
 {
     if (record_tag != NULL && record_tag[0] != '\0')

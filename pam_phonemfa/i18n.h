@@ -68,6 +68,12 @@ int i18n_catalogue_parse(const unsigned char *data, size_t length, struct i18n_c
                          struct i18n_error *error);
 void i18n_catalogue_free(struct i18n_catalogue *catalogue);
 
+/* The first language of a preference list as a directory keeps it
+ * (preferredLanguage, RFC 2798: the form of HTTP's Accept-Language, such as
+ * "ja, en-gb;q=0.8") as a tag: "ja", "en-GB". false when the first entry is
+ * not a language tag ("*", garbage): the caller uses the default. */
+bool i18n_tag_from_preference(const char *text, char tag[I18N_TAG_MAX]);
+
 /* The language an enrolled user reads: their own preference (record_tag,
  * from the phone record or the directory), else the administrator's default
  * (login.locale), else NULL (English, and no language is asked of the

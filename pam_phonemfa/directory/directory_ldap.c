@@ -242,13 +242,38 @@ static void read_details(struct ldap_backend *backend, LDAP *ld, LDAPMessage *fo
     }
 }
 
+/* ldap.language: the first language of the user's preference list. A
+ * value that is no language is reported and left out: the user then reads
+ * the administrator's default, as if nothing were set. */
+static void read_language(struct ldap_backend *backend, LDAP *ld, LDAPMessage *found, struct directory_entry *entry)
+{
+    const char *attribute = backend->settings->language_attribute;
+    struct berval **values = ldap_get_values_len(ld, found, attribute);
+
+    if (values != NULL && values[0] != NULL) {
+        char text[64], clean[64], dn[sizeof entry->key];
+        bool fits = values[0]->bv_len < sizeof text && memchr(values[0]->bv_val, '\0', values[0]->bv_len) == NULL;
+        if (fits) {
+            memcpy(text, values[0]->bv_val, values[0]->bv_len);
+            text[values[0]->bv_len] = '\0';
+        }
+        if (!fits || !i18n_tag_from_preference(text, entry->record.language)) {
+            log_clean_value(clean, sizeof clean, fits ? text : "(too long)");
+            shown_dn(entry->key, dn, sizeof dn);
+            log_message(backend->log, LOG_WARNING, "directory: %s of %s left out (not a language): \"%s\"",
+                        attribute, dn, clean);
+        }
+    }
+    ldap_value_free_len(values);
+}
+
 static enum directory_result search(struct ldap_backend *backend, LDAP *ld, const char *user,
                                     struct directory_entry *entry, struct directory_error *error, int *rc)
 {
     static const int scopes[] = {LDAP_SCOPE_BASE, LDAP_SCOPE_ONELEVEL, LDAP_SCOPE_SUBTREE};
     const struct ldap_settings *settings = backend->settings;
     char filter[FILTER_MAX];
-    char *attributes[SLOT_COUNT + 3] = {NULL};
+    char *attributes[SLOT_COUNT + 4] = {NULL};
     size_t count = 0;
     LDAPMessage *answer = NULL;
     struct timeval timeout = {.tv_sec = settings->timeout_ms / 1000, .tv_usec = (settings->timeout_ms % 1000) * 1000};
@@ -266,6 +291,8 @@ static enum directory_result search(struct ldap_backend *backend, LDAP *ld, cons
         attributes[count++] = (char *)DETAIL_ATTRIBUTE;
         attributes[count++] = (char *)PREFERRED_ATTRIBUTE;
     }
+    if (settings->language_attribute != NULL)
+        attributes[count++] = settings->language_attribute;
     *rc = ldap_search_ext_s(ld, settings->base, scopes[settings->scope], filter, attributes, 0, NULL, NULL, &timeout,
                             SIZE_LIMIT, &answer);
     if (*rc == LDAP_SIZELIMIT_EXCEEDED || (*rc == LDAP_SUCCESS && ldap_count_entries(ld, answer) > 1)) {
@@ -290,6 +317,8 @@ static enum directory_result search(struct ldap_backend *backend, LDAP *ld, cons
                 unusable += read_slot(backend, ld, found, slot, entry);
             if (settings->details)
                 read_details(backend, ld, found, entry);
+            if (settings->language_attribute != NULL)
+                read_language(backend, ld, found, entry);
             for (int slot = 0; slot < SLOT_COUNT; slot++)
                 if (entry->record.phones[slot].present)
                     result = DIRECTORY_FOUND;

@@ -615,3 +615,46 @@ def test_check_reports_the_directory(env, directory):
     bad = run_setup(env, "check")
     assert bad.returncode == 3
     assert "PROBLEM  phone directory: bind refused by" in bad.stdout
+
+
+# -- the user's language (ldap.language) -------------------------------------------------
+
+
+def test_the_users_preferred_language_from_the_directory_is_the_locale(env, directory):
+    """inetOrgPerson's preferredLanguage (RFC 2798, Accept-Language form):
+    the first language is the user's, for the service and the texts."""
+    directory.set_attrs(ad_dn(directory, "alice"), preferredLanguage=["pt-br, en;q=0.5"])
+    try:
+        ldap_config(env, directory, extra_ldap='language = "preferredLanguage";',
+                    extra='login: { locale = "de"; };')
+        login, menu = start(env)
+        assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+        assert env.requests("start")[0]["body"]["locale"] == "pt-BR"
+    finally:
+        directory.set_attrs(ad_dn(directory, "alice"), preferredLanguage=[])
+
+
+def test_a_preferred_language_that_is_no_language_is_logged_and_the_default_used(env, directory):
+    directory.set_attrs(ad_dn(directory, "alice"), preferredLanguage=["*;q=0.1\u001b[2J"])
+    try:
+        ldap_config(env, directory, extra_ldap='language = "preferredLanguage";',
+                    extra='login: { locale = "de"; };')
+        login, menu = start(env)
+        assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+        assert env.requests("start")[0]["body"]["locale"] == "de"
+        logs = "\n".join(login.daemon.lines())
+        assert re.search(r'directory: preferredLanguage of cn=alice,cn=Users,dc=corp,dc=example,dc=test left out '
+                         r'\(not a language\): "\*;q\?0\.1\?\[2J"', logs), logs
+    finally:
+        directory.set_attrs(ad_dn(directory, "alice"), preferredLanguage=[])
+
+
+def test_without_ldap_language_the_attribute_is_not_read(env, directory):
+    directory.set_attrs(ad_dn(directory, "alice"), preferredLanguage=["ja"])
+    try:
+        ldap_config(env, directory)
+        login, menu = start(env)
+        assert finish_with_code(env, login, "1", PRIMARY) == PAM_SUCCESS
+        assert "locale" not in env.requests("start")[0]["body"]
+    finally:
+        directory.set_attrs(ad_dn(directory, "alice"), preferredLanguage=[])

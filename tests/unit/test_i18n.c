@@ -265,6 +265,27 @@ static void tags_are_checked_and_the_users_own_language_wins(void **state)
     assert_null(i18n_pick_language(NULL, ""));
 }
 
+static void a_directorys_preference_list_gives_its_first_language(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"ja", "ja"}, {"ja-JP", "ja-JP"}, {"en-gb, en;q=0.8", "en-GB"}, {" pt_br;q=1", "pt-BR"},
+        {"zh-hant", "zh-Hant"}, {"DE", "de"}, {"es-419,es", "es-419"},
+    };
+    static const char *const refused[] = {"", "*", "*;q=0.1", "j", "ja-JP-x-private", "日本語", "ja\x1b[2J",
+                                          "abcdefghijklmnopqrstuvwxyz", "-ja", "ja--JP", "1a"};
+    char tag[I18N_TAG_MAX];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_true(i18n_tag_from_preference(cases[i][0], tag));
+        assert_string_equal(tag, cases[i][1]);
+    }
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        assert_false(i18n_tag_from_preference(refused[i], tag));
+        assert_string_equal(tag, "");
+    }
+}
+
 static void loading_finds_the_region_then_the_language_and_absent_is_english(void **state)
 {
     (void)state;
@@ -362,6 +383,7 @@ int main(void)
         cmocka_unit_test(big_endian_catalogues_are_read_too),
         cmocka_unit_test(damaged_catalogues_are_refused),
         cmocka_unit_test(tags_are_checked_and_the_users_own_language_wins),
+        cmocka_unit_test(a_directorys_preference_list_gives_its_first_language),
         cmocka_unit_test(loading_finds_the_region_then_the_language_and_absent_is_english),
         cmocka_unit_test(catalogues_are_read_only_and_shared_safely_between_threads),
     };

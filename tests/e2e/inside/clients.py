@@ -6,18 +6,41 @@ import re
 import paramiko
 import pexpect
 
+from catalogue import format_regex
 from system import ALTERNATE, PRIMARY, SSH_PORT
 
 # The end of every prompt a person is asked to answer.
 PROMPT = re.compile(r"(?:[Pp]assword(?: for \w+)?: |Choose 1-\d+ \[\d+\]: |go back\): |press Enter here: )")
 
 
+PASSWORD_PROMPT = r"[Pp]assword(?: for \w+)?: ?$"
+CODE_PROMPTS = ["Code sent to %s. Enter the code (or press Enter to go back): ",
+                "Calling %s. Enter the code you hear (or press Enter to go back): "]
+WRONG_CODE_PROMPT = ("Wrong code, %u attempt left. Enter the code (or press Enter to go back): ",
+                     "Wrong code, %u attempts left. Enter the code (or press Enter to go back): ")
+APPROVE_PROMPT = "Calling %s. Answer it and press # to approve, then press Enter here: "
+MENU_PROMPT = "Choose 1-%zu [%zu]: "
+
+
 class User:
-    """Answers prompts: the password, then menu choices and codes."""
+    """Answers prompts: the password, then menu choices and codes.
+    catalogue: the language the user reads (tests/e2e/inside/catalogue.py);
+    the prompts are recognised in it, and only in it."""
 
     def __init__(self, system, password, choices=("1",), wrong_codes=0, call_action="approve",
-                 alternate=ALTERNATE, phones=None):
+                 alternate=ALTERNATE, phones=None, catalogue=None):
         self.system = system
+        self.catalogue = catalogue
+        self.prompt_regex = PROMPT
+        if catalogue is not None:
+            text = catalogue.text
+            self.menu_regex = format_regex(text(MENU_PROMPT)) + " ?$"
+            self.code_regexes = [format_regex(text(p)) for p in CODE_PROMPTS] + \
+                [format_regex(catalogue.plural_text(*WRONG_CODE_PROMPT, n)) for n in (1, 2)]
+            self.approve_regex = format_regex(text(APPROVE_PROMPT))
+            self.prompt_regex = re.compile("(?:" + "|".join(
+                [PASSWORD_PROMPT.rstrip("$").replace(" ?", " "), self.menu_regex.rstrip("$").replace(" ?", ""),
+                 self.approve_regex] + self.code_regexes) + ")")
         self.network = system.network
         self.password = password
         self.choices = list(choices)
@@ -39,8 +62,10 @@ class User:
     def __call__(self, prompt):
         self.seen.append(prompt)
         self.asked.append(prompt)
-        if re.search(r"[Pp]assword(?: for \w+)?: ?$", prompt):
+        if re.search(PASSWORD_PROMPT, prompt):
             return self.password
+        if self.catalogue is not None:
+            return self._answer_in_language(prompt)
         if re.search(r"Choose 1-\d+ \[\d+\]: ?$", prompt):
             choice = self.choices.pop(0)
             self.number = self.phones.get(choice, PRIMARY)
@@ -49,6 +74,22 @@ class User:
             self.network.answer_call(self.number, self.call_action)
             return ""
         if "Enter the code" in prompt:
+            code = self.network.last_code(self.number)
+            if self.wrong_codes > 0:
+                self.wrong_codes -= 1
+                return "000000" if code != "000000" else "111111"
+            return code
+        raise AssertionError(f"unexpected prompt {prompt!r}")
+
+    def _answer_in_language(self, prompt):
+        if re.search(self.menu_regex, prompt):
+            choice = self.choices.pop(0)
+            self.number = self.phones.get(choice, PRIMARY)
+            return choice
+        if re.search(self.approve_regex, prompt):
+            self.network.answer_call(self.number, self.call_action)
+            return ""
+        if any(re.search(regex + " ?$", prompt) for regex in self.code_regexes):
             code = self.network.last_code(self.number)
             if self.wrong_codes > 0:
                 self.wrong_codes -= 1
@@ -109,7 +150,7 @@ class Spawned:
         output = []
         try:
             while True:
-                index = child.expect([PROMPT, r"\$ $", pexpect.EOF])
+                index = child.expect([user.prompt_regex, r"\$ $", pexpect.EOF])
                 output.append(child.before + (child.after if isinstance(child.after, str) else ""))
                 if index == 0:
                     child.sendline(user(output[-1].strip("\r\n")))

@@ -153,6 +153,15 @@ class System:
         install(os.path.join(ROOT, "build", "pam_phonemfa.so"), os.path.join(self.pamdir, "pam_phonemfa.so"))
         install(os.path.join(ROOT, "build", "phonemfad"), "/usr/local/sbin/phonemfad", 0o755)
         install(os.path.join(ROOT, "build", "phonemfa-setup"), "/usr/local/bin/phonemfa-setup", 0o755)
+        # The catalogues, where make install puts them (PREFIX /usr/local).
+        locale = os.path.join(ROOT, "build", "locale")
+        languages = sorted(os.listdir(locale)) if os.path.isdir(locale) else []
+        if not languages:
+            raise RuntimeError(f"no catalogue was built in {locale}: run make first")
+        for language in languages:
+            target = f"/usr/local/share/locale/{language}/LC_MESSAGES"
+            os.makedirs(target, mode=0o755, exist_ok=True)
+            install(os.path.join(locale, language, "LC_MESSAGES", "pam_phonemfa.mo"), f"{target}/pam_phonemfa.mo")
         self.install_pam("phonemfa-setup")
 
     def _configure(self, failmode="secure", unenrolled="deny", urls=None, extra="", login_extra="",
@@ -274,13 +283,16 @@ class System:
         self.enroll("alice")
         self.enroll("carol")
 
-    def enroll(self, user, phones=None):
+    def enroll(self, user, phones=None, language=None):
+        """language: the user's own ("ja"); None: the administrator's default."""
         import json
         phones = phones or {"primary": PRIMARY, "alternate": ALTERNATE}
         record = {"version": 1, "phones": {
             slot: {"number": number, "channels": ["text", "call"], "verified_by": "text",
                    "verified_at": "2026-11-01T10:00:00Z", "added_by": "root",
                    "added_at": "2026-11-01T10:00:00Z"} for slot, number in phones.items()}}
+        if language is not None:
+            record["language"] = language
         path = f"/var/lib/phonemfa/{user}.json"
         with open(path, "w") as f:
             json.dump(record, f)
