@@ -8,6 +8,8 @@
 #   make fuzz       every fuzzer for FUZZ_SECONDS (default 300) each
 #   make coverage   line coverage of the core (gcov)
 #   make install    DESTDIR=... PREFIX=... PAMDIR=...
+#   make pot        regenerate pam_phonemfa/po/pam_phonemfa.pot and merge it into every .po
+#   make check-po   the catalogues are up to date with the sources and complete
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -54,6 +56,12 @@ CORE := i18n i18n_load secure_mem log login_outcome wire login_wire safe_file us
         directory/directory_entra
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
 CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
+# The translations (pam_phonemfa/po): one .mo per shipped language, read by
+# phonemfa's own reader (i18n.c) from $(LOCALEDIR)/LL/LC_MESSAGES.
+PODIR   := $(SRC)/po
+# LINGUAS without its comment lines.
+LINGUAS := $(shell sed -e '/^[[:space:]]*[^[:space:][:alnum:]]/d' $(PODIR)/LINGUAS)
+MO      := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/pam_phonemfa.mo)
 HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h)
 # The module links libpam and libc only: these few libc-only files of the
 # core, never the library.
@@ -79,9 +87,16 @@ CORE_OBJ_FUZZ := $(CORE:%=$(BUILD)/fuzz/obj/%.o)
 FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 
 .PHONY: all deps check check-long check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-completion check-e2e check-pam check-pam-valgrind check-demo demo \
-        install uninstall deb clean pot bench test-programs
+        install uninstall deb clean pot check-po bench test-programs
 
-all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup $(BUILD)/phonemfad
+all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup $(BUILD)/phonemfad $(MO)
+
+# --check: the header, the plural forms and every translation's printf
+# conversions against its msgid's (c-format). Untranslated entries are simply
+# left out (English); make check-po is what refuses them.
+$(BUILD)/locale/%/LC_MESSAGES/pam_phonemfa.mo: $(PODIR)/%.po
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
 
 $(BUILD)/obj/%.o: $(SRC)/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -159,7 +174,7 @@ check:
 	@# writable by all, as /tmp is: clients run as other users write there too
 	@# (valgrind's own files).
 	@rm -rf $(CHECK_TMP) && mkdir -p $(CHECK_TMP) && chmod 1777 $(CHECK_TMP)
-	@TMPDIR=$(CHECK_TMP) $(MAKE) --no-print-directory check-unit check-fuzz check-exports check-docs check-completion check-static \
+	@TMPDIR=$(CHECK_TMP) $(MAKE) --no-print-directory check-po check-unit check-fuzz check-exports check-docs check-completion check-static \
 	    check-pam check-pam-valgrind check-clang check-demo check-e2e
 	@sh tests/tools/check-leftovers.sh $(CHECK_TMP)
 	@echo "make check: all suites passed"
@@ -260,14 +275,29 @@ $(BUILD)/tests/pam_load_bench: tests/tools/pam_load_bench.c
 bench: all $(BUILD)/tests/pamclient $(BUILD)/tests/pam_load_bench
 	$(PYTHON) tests/demo/bench.py
 
+# The template pam_phonemfa/po/pam_phonemfa.pot (committed) from every source
+# (pam_phonemfa/*.c, daemon/*.c, directory/*.c), rewritten only when a string
+# changed, then merged into each shipped LL.po with msgmerge
+# --no-fuzzy-matching: a new or changed string arrives untranslated, never
+# with a guessed "fuzzy" translation of a similar one (the xgettext keywords,
+# options and the reasons are in tests/tools/check_po.py).
 pot:
-	xgettext --keyword=_ --keyword=N_ --keyword=P_:1,2 --from-code=UTF-8 -o $(BUILD)/pam_phonemfa.pot \
-	    --package-name=pam_phonemfa --package-version=$(VERSION) $(SRC)/*.c
+	$(PYTHON) tests/tools/check_po.py --update --version $(VERSION) $(SRC) $(PODIR)
+
+# Fails, naming the entries, when the committed .pot is not what make pot
+# makes from the sources, or a shipped .po lacks an entry or has a fuzzy,
+# untranslated or obsolete one, fails msgfmt --check, or has a charset or
+# Plural-Forms phonemfa's reader refuses. Its own test first: that it fails.
+check-po:
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/tools/test_po_check.py
+	$(PYTHON) tests/tools/check_po.py --version $(VERSION) $(SRC) $(PODIR)
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(DOCDIR)/pam.d $(DESTDIR)/usr/share/pam-configs
 	install -m 0644 $(BUILD)/pam_phonemfa.so $(DESTDIR)$(PAMDIR)/pam_phonemfa.so
+	set -e; for ll in $(LINGUAS); do install -d $(DESTDIR)$(LOCALEDIR)/$$ll/LC_MESSAGES; \
+	    install -m 0644 $(BUILD)/locale/$$ll/LC_MESSAGES/pam_phonemfa.mo $(DESTDIR)$(LOCALEDIR)/$$ll/LC_MESSAGES/pam_phonemfa.mo; done
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/phonemfa-setup $(DESTDIR)$(PREFIX)/bin/phonemfa-setup
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSTEMDUNITDIR)
@@ -328,7 +358,8 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/phonemfa.conf.5 $(DESTDIR)$(PREFIX)/sbin/phonemfad \
 	    $(DESTDIR)$(MANDIR)/man8/phonemfad.8 $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.service \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/phonemfad.socket \
-	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/phonemfa-setup
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/phonemfa-setup \
+	    $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/pam_phonemfa.mo)
 	@target=$(DESTDIR)$(SYSCONFDIR)/phonemfa/pam.d/phonemfa-setup; \
 	if cmp -s conf/pam.d/phonemfa-setup "$$target"; then rm -f "$$target"; \
 	elif [ -e "$$target" ]; then echo "uninstall: kept your edited $$target"; fi

@@ -9,9 +9,11 @@
 # inside a sandbox.
 set -eu
 
+# gettext: msgfmt builds the translations (make all), xgettext and msgmerge
+# make pot, msgcmp make check-po.
 demo_packages="make gcc pkg-config libpam0g-dev libcurl4-openssl-dev libjansson-dev libconfig-dev
-libldap-dev libssl-dev python3 openssl ca-certificates"
-check_packages="$demo_packages libcmocka-dev valgrind python3-pytest binutils gettext
+libldap-dev libssl-dev python3 openssl ca-certificates gettext"
+check_packages="$demo_packages libcmocka-dev valgrind python3-pytest binutils
 openssh-server openssh-client sudo login passwd util-linux iproute2 procps python3-paramiko
 python3-pexpect libnss-wrapper clang libclang-rt-14-dev clang-tools cppcheck
 slapd ldap-utils python3-cryptography debhelper fakeroot lintian"

@@ -146,6 +146,12 @@ def test_install_enable_upgrade_remove_purge(system, debian_host):
     assert not os.path.exists("/etc/systemd/system/multi-user.target.wants/phonemfad.service"), \
         "the daemon starts through its socket, not at boot"
     assert "/usr/sbin/phonemfad" in open("/lib/systemd/system/phonemfad.service").read()
+    for ll in ("ja", "de"):
+        catalogue = f"/usr/share/locale/{ll}/LC_MESSAGES/pam_phonemfa.mo"
+        assert stat.S_IMODE(os.stat(catalogue).st_mode) == 0o644, catalogue
+    # Built knowing where the package puts the catalogues (not make's /usr/local).
+    with open("/usr/sbin/phonemfad", "rb") as f:
+        assert b"/usr/share/locale\0" in f.read()
     assert stacks_naming_a_missing_module() == []
     logins(system, phone=False)
 
@@ -208,6 +214,10 @@ def make(*targets):
                           env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, capture_output=True, text=True)
 
 
+# The translations make install puts under the default PREFIX (/usr/local).
+CATALOGUES = [f"/usr/local/share/locale/{ll}/LC_MESSAGES/pam_phonemfa.mo" for ll in ("ja", "de")]
+
+
 def test_make_install_and_uninstall_never_lock_anyone_out(system, debian_host):
     """make install (README's way without the package): the profile goes
     where pam-auth-update finds it, an edited phonemfa-setup stack is kept,
@@ -215,6 +225,8 @@ def test_make_install_and_uninstall_never_lock_anyone_out(system, debian_host):
     installed = make("install")
     assert installed.returncode == 0, installed.stderr
     assert os.path.exists("/usr/share/pam-configs/phonemfa")
+    for catalogue in CATALOGUES:
+        assert stat.S_IMODE(os.stat(catalogue).st_mode) == 0o644, catalogue
     for path in ("/etc/phonemfa", "/var/lib/phonemfa", "/var/lib/phonemfa/state"):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o700, path
     with open("/etc/phonemfa/pam.d/phonemfa-setup", "a") as f:
@@ -236,6 +248,7 @@ def test_make_install_and_uninstall_never_lock_anyone_out(system, debian_host):
     assert removed.returncode == 0, removed.stderr
     assert not os.path.exists("/usr/lib/x86_64-linux-gnu/security/pam_phonemfa.so")
     assert not os.path.exists("/usr/share/pam-configs/phonemfa")
+    assert [c for c in CATALOGUES if os.path.exists(c)] == []
     assert "kept your edited /etc/phonemfa/pam.d/phonemfa-setup" in removed.stdout
     assert stacks_naming_a_missing_module() == []
     logins(system, phone=False)
