@@ -62,7 +62,11 @@ PODIR   := $(SRC)/po
 # LINGUAS without its comment lines.
 LINGUAS := $(shell sed -e '/^[[:space:]]*[^[:space:][:alnum:]]/d' $(PODIR)/LINGUAS)
 MO      := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/pam_phonemfa.mo)
-HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h)
+# The built-in paths are compiled in: a build for another PREFIX (make
+# install PREFIX=/usr after a plain make) must not keep the old ones. The
+# stamp changes only when they do, and every object depends on it.
+PATHS_STAMP   := $(BUILD)/paths.stamp
+HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h) $(PATHS_STAMP)
 # The module links libpam and libc only: these few libc-only files of the
 # core, never the library.
 MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o $(BUILD)/obj/login_outcome.o \
@@ -88,6 +92,13 @@ FUZZ_BIN      := $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 
 .PHONY: all deps check check-long check-unit check-fuzz fuzz check-static check-clang coverage check-exports check-docs check-completion check-e2e check-pam check-pam-valgrind check-demo demo \
         install uninstall deb clean pot check-po bench test-programs
+
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo 'LOCALEDIR=$(LOCALEDIR)' | cmp -s - $@ || echo 'LOCALEDIR=$(LOCALEDIR)' > $@
+
+.PHONY: FORCE
+FORCE:
 
 all: $(BUILD)/pam_phonemfa.so $(BUILD)/phonemfa-setup $(BUILD)/phonemfad $(MO)
 
