@@ -34,20 +34,25 @@ void menu_item_label(const struct i18n_catalogue *catalogue, const struct menu_i
     char masked[PHONE_MASK_MAX];
 
     phone_mask(&record->phones[item->slot].number, masked, sizeof masked);
-    /* Literal formats keep the compiler's format checking.
-     * TRANSLATORS: a line of the login menu; %s is a masked phone number
-     * such as "+XX XXXXXXX12" (keep it as is). "Text": send a code by SMS. */
+    /* Literal formats keep the compiler's format checking. */
     if (item->channel == CHANNEL_TEXT && item->slot == SLOT_PRIMARY)
+        /* TRANSLATORS: a line of the login menu: send a code by SMS to the
+         * primary phone. %s is a masked number such as "+XX XXXXXXX12". */
         (void)snprintf(out, out_size, T_(catalogue, "Text %s"), masked);
     else if (item->channel == CHANNEL_TEXT && item->slot == SLOT_ALTERNATE)
+        /* TRANSLATORS: a line of the login menu: an SMS to the alternate phone; %s a masked number. */
         (void)snprintf(out, out_size, T_(catalogue, "Text %s (alternate)"), masked);
     else if (item->channel == CHANNEL_TEXT)
+        /* TRANSLATORS: a line of the login menu: an SMS to the office phone; %s a masked number. */
         (void)snprintf(out, out_size, T_(catalogue, "Text %s (office)"), masked);
     else if (item->slot == SLOT_PRIMARY)
+        /* TRANSLATORS: a line of the login menu: a call to the primary phone; %s a masked number. */
         (void)snprintf(out, out_size, T_(catalogue, "Call %s"), masked);
     else if (item->slot == SLOT_ALTERNATE)
+        /* TRANSLATORS: a line of the login menu: a call to the alternate phone; %s a masked number. */
         (void)snprintf(out, out_size, T_(catalogue, "Call %s (alternate)"), masked);
     else
+        /* TRANSLATORS: a line of the login menu: a call to the office phone; %s a masked number. */
         (void)snprintf(out, out_size, T_(catalogue, "Call %s (office)"), masked);
 }
 
