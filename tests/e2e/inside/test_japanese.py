@@ -6,6 +6,7 @@ sshd's keyboard-interactive, the pty and both clients intact; the text and
 the call are asked of the service in Japanese too."""
 import json
 import os
+import re
 import threading
 import time
 
@@ -51,10 +52,30 @@ def outcome(lines):
 
 
 def assert_clean(user):
-    """No replacement characters and no escapes a client makes of bytes it
-    could not show: the UTF-8 arrived as sent."""
+    """No replacement characters, no question marks for characters a client
+    could not show, no escapes a client makes of bytes it could not show:
+    the UTF-8 arrived as sent."""
     screen = user.screen()
     assert "\ufffd" not in screen and "\\3" not in screen and "??" not in screen, screen
+
+
+def closing(client, user):
+    """The screen, where a closing message is read. OpenSSH's ssh (9.2)
+    prints the text of a keyboard-interactive round that asks nothing (sshd
+    sends the messages after the last answer that way) through its log
+    function, which escapes every byte outside printable ASCII as octal
+    (\\343\\201\\256): that is the client's choice for such text,
+    in English as in Japanese; prompts are printed as sent. Undone here, the
+    bytes must be exactly the Japanese sent, and nothing else may be
+    escaped."""
+    screen = user.screen()
+    if client.name != "ssh":
+        assert_clean(user)
+        return screen
+    raw = screen.encode("utf-8")
+    decoded = re.sub(rb"\\([0-3][0-7]{2})", lambda m: bytes([int(m.group(1), 8)]), raw).decode("utf-8")
+    assert "\ufffd" not in decoded and "??" not in decoded, decoded
+    return decoded
 
 
 def expected_menu():
@@ -103,8 +124,7 @@ def test_wrong_codes_counted_and_refused_in_japanese(system, client, japanese):
         wrong = JA.plural_text("Wrong code, %u attempt left. Enter the code (or press Enter to go back): ",
                                "Wrong code, %u attempts left. Enter the code (or press Enter to go back): ", left)
         assert (wrong % left).rstrip() in screen
-    assert JA.text("Too many wrong codes.") in screen
-    assert_clean(user)
+    assert JA.text("Too many wrong codes.") in closing(client, user)
     assert outcome(lines)["reason"] == "wrong_code"
 
 
@@ -113,8 +133,7 @@ def test_a_declined_call_is_told_in_japanese(system, client, japanese):
     system.network.call_mode = "approval"
     ok, user, lines = login(system, client, choices=["2"], call_action="decline")
     assert not ok
-    assert JA.text("The call was declined.") in user.screen()
-    assert_clean(user)
+    assert JA.text("The call was declined.") in closing(client, user)
     assert outcome(lines)["reason"] == "call_declined"
 
 
@@ -123,8 +142,7 @@ def test_an_outage_is_told_in_japanese(system, client, japanese):
     system.configure(urls=["https://127.0.0.1:1"])
     ok, user, lines = login(system, client, choices=["1"])
     assert not ok
-    assert JA.text("Phone verification is not available right now. Try again later.") in user.screen()
-    assert_clean(user)
+    assert JA.text("Phone verification is not available right now. Try again later.") in closing(client, user)
     assert outcome(lines)["reason"] == "service_unavailable"
 
 
@@ -134,8 +152,7 @@ def test_no_valid_choice_is_told_in_japanese(system, client, japanese):
     assert not ok
     screen = user.screen()
     assert (JA.text("Please enter a number from 1 to %zu.") % 4) in screen
-    assert JA.text("No valid choice was made.") in screen
-    assert_clean(user)
+    assert JA.text("No valid choice was made.") in closing(client, user)
     assert not system.network.ops()
 
 
@@ -151,8 +168,7 @@ def test_a_locked_out_user_is_told_in_japanese(system, client, japanese):
     assert not ok
     minutes = JA.plural_text("Too many failed verifications. Try again in %ld minute.",
                              "Too many failed verifications. Try again in %ld minutes.", 10)
-    assert minutes.split("%ld")[0] in user.screen(), user.screen()
-    assert_clean(user)
+    assert minutes.split("%ld")[0] in closing(client, user), user.screen()
     assert outcome(lines)["reason"] == "locked_out"
 
 
@@ -161,8 +177,7 @@ def test_the_default_language_tells_an_unenrolled_user(system, client):
     system.configure(login_extra='locale = "ja";')
     ok, user, lines = login(system, client, user_name="bob")
     assert not ok
-    assert JA.text("No phone is registered for your account. Contact your administrator.") in user.screen()
-    assert_clean(user)
+    assert JA.text("No phone is registered for your account. Contact your administrator.") in closing(client, user)
     assert outcome(lines)["reason"] == "not_enrolled"
 
 
