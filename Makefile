@@ -52,6 +52,8 @@ CORE := i18n i18n_load secure_mem log login_outcome wire login_wire safe_file us
         menu auth_flow directory/phone_directory directory/directory_ldap directory/entra_answers directory/entra_assertion \
         directory/phone_details \
         directory/directory_entra
+# The country table (phone_number's trunk prefixes, the setup country picker).
+CORE += country_table country
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
 CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
 HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h)
