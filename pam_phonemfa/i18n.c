@@ -58,8 +58,10 @@ static uint32_t word_at(const unsigned char *data, size_t offset, bool swapped)
 }
 
 /* Well-formed UTF-8 without control characters other than newline and tab:
- * a catalogue's text reaches terminals. */
-static bool text_is_clean(const unsigned char *text, size_t length)
+ * a catalogue's text reaches terminals. An original may also hold the
+ * EOT byte gettext puts between a context and its msgid ("country\004Japan"):
+ * originals are only compared, never shown. */
+static bool text_is_clean(const unsigned char *text, size_t length, bool original)
 {
     size_t i = 0;
 
@@ -69,7 +71,7 @@ static bool text_is_clean(const unsigned char *text, size_t length)
         uint32_t point;
 
         if (c < 0x80) {
-            if ((c < 0x20 && c != '\n' && c != '\t' && c != '\0') || c == 0x7f)
+            if ((c < 0x20 && c != '\n' && c != '\t' && c != '\0' && !(original && c == 0x04)) || c == 0x7f)
                 return false;
             i++;
             continue;
@@ -102,7 +104,7 @@ static bool text_is_clean(const unsigned char *text, size_t length)
 }
 
 static int read_table(const unsigned char *data, size_t length, size_t table, size_t count, bool swapped,
-                      struct mo_string *strings, struct i18n_error *error)
+                      bool originals, struct mo_string *strings, struct i18n_error *error)
 {
     if (table > length || count > (length - table) / 8)
         return fail(error, "a string table lies outside the file");
@@ -112,7 +114,7 @@ static int read_table(const unsigned char *data, size_t length, size_t table, si
 
         if (offset > length || size >= length - offset || data[offset + size] != '\0')
             return fail(error, "a string lies outside the file or is not terminated");
-        if (!text_is_clean(data + offset, size))
+        if (!text_is_clean(data + offset, size, originals))
             return fail(error, "a string is not clean UTF-8 text");
         strings[i].text = (const char *)data + offset;
         strings[i].length = size;
@@ -193,10 +195,10 @@ int i18n_catalogue_parse(const unsigned char *data, size_t length, struct i18n_c
     memcpy(catalogue->data, data, length);
     catalogue->data[length] = '\0';
     catalogue->count = count;
-    if (read_table(catalogue->data, length, word_at(data, 12, swapped), count, swapped, catalogue->originals,
+    if (read_table(catalogue->data, length, word_at(data, 12, swapped), count, swapped, true, catalogue->originals,
                    error) != 0 ||
-        read_table(catalogue->data, length, word_at(data, 16, swapped), count, swapped, catalogue->translations,
-                   error) != 0)
+        read_table(catalogue->data, length, word_at(data, 16, swapped), count, swapped, false,
+                   catalogue->translations, error) != 0)
         goto out;
     for (size_t i = 1; i < count; i++)
         if (strcmp(catalogue->originals[i - 1].text, catalogue->originals[i].text) >= 0) {
