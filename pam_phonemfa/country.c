@@ -175,7 +175,8 @@ static unsigned query_code(const char *text, size_t length)
         i++;
     while (i < length && text[i] == ' ')
         i++;
-    if (i == length || length - i > 3)
+    /* No code starts with 0: "081" is not Japan's. */
+    if (i == length || length - i > 3 || text[i] == '0')
         return 0;
     for (; i < length; i++) {
         if (text[i] < '0' || text[i] > '9')
