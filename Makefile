@@ -73,7 +73,7 @@ UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 # libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
 FUZZ        := phone_number config phone_record user_state native_answers twilio_answers menu user_name \
-               log_sanitize policy wire entra_answers phone_details
+               log_sanitize policy wire entra_answers phone_details country
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 8
