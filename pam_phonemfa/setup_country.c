@@ -86,7 +86,12 @@ static enum outcome ask_once(const struct i18n_catalogue *catalogue, unsigned de
         printf("%s\n", T_(catalogue, "Type part of a country's name, or its calling code."));
         return AGAIN;
     }
-    if (answer[strspn(answer, " ")] == '\0') {
+    /* Spaces around the answer mean nothing ("de " is Germany). */
+    char *query = answer + strspn(answer, " ");
+    size_t length = strlen(query);
+    while (length > 0 && query[length - 1] == ' ')
+        query[--length] = '\0';
+    if (query[0] == '\0') {
         if (default_code != 0) {
             *code = default_code;
             return PICKED;
@@ -94,13 +99,13 @@ static enum outcome ask_once(const struct i18n_catalogue *catalogue, unsigned de
         printf("%s\n", T_(catalogue, "Type part of a country's name, or its calling code."));
         return AGAIN;
     }
-    size_t count = country_search(catalogue, answer, default_code, matches, sizeof matches / sizeof matches[0]);
+    size_t count = country_search(catalogue, query, default_code, matches, sizeof matches / sizeof matches[0]);
     if (count > sizeof matches / sizeof matches[0])
         count = sizeof matches / sizeof matches[0]; /* never: every entry fits */
-    country_clean_echo(answer, echo, sizeof echo);
+    country_clean_echo(query, echo, sizeof echo);
     /* A valid calling code of no country listed (+882, networks): taken as
      * the code question always took it. */
-    unsigned typed = country_query_code(answer);
+    unsigned typed = country_query_code(query);
     if (count == 0 && typed != 0 && phone_country_code_is_valid(typed)) {
         *code = typed;
         return PICKED;
@@ -113,7 +118,7 @@ static enum outcome ask_once(const struct i18n_catalogue *catalogue, unsigned de
     }
     /* Two letters that are an ISO code ("de") mean that country: as a part
      * of a name they would match dozens. */
-    const struct country *by_iso = country_by_iso(answer + strspn(answer, " "));
+    const struct country *by_iso = country_by_iso(query);
     if (count == 1 || by_iso != NULL) {
         const struct country *picked = by_iso != NULL ? by_iso : matches[0];
         country_display(catalogue, picked, shown, sizeof shown);

@@ -94,7 +94,7 @@ static void picks_by_name_and_by_code(void **state)
     (void)state;
     static const char *const by_name[] = {"jap", NULL};
     static const char *const by_code[] = {"+44", NULL};
-    static const char *const by_iso[] = {"de", NULL};
+    static const char *const by_iso[] = {" de ", NULL};
     static const char *const shared[] = {"1", NULL}; /* the US, Canada, Jamaica...: all +1 */
     static const char *const unlisted[] = {"+882", NULL};
     unsigned code = 0;
