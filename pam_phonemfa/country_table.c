@@ -29,6 +29,9 @@
 #define S(iso, code, name, trunk, also) {iso, code, true, name, trunk, also}
 
 const struct country country_table[] = {
+    /* TRANSLATORS: the names of countries and territories (context
+     * "country"), as the setup country picker shows and searches them; the
+     * usual short name in your language ("日本", "Vereinigtes Königreich"). */
     C("AF", 93, NC_("country", "Afghanistan"), "0", ""),
     S("AX", 358, NC_("country", "Åland Islands"), "0", "Aland"),
     C("AL", 355, NC_("country", "Albania"), "0", ""),
