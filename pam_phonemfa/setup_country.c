@@ -114,6 +114,9 @@ static enum outcome ask_once(const struct i18n_catalogue *catalogue, unsigned de
         /* TRANSLATORS: %s is what the user typed (control characters
          * shown as '?'). */
         printf(T_(catalogue, "No country matches \"%s\".\n"), echo);
+        /* The same hint as for a refused line, so every wrong answer ends
+         * with it. */
+        printf("%s\n", T_(catalogue, "Type part of a country's name, or its calling code."));
         return AGAIN;
     }
     /* Two letters that are an ISO code ("de") mean that country: as a part

@@ -148,7 +148,7 @@ static void no_match_then_retry(void **state)
 
     assert_int_equal(pick(NULL, 44, retry, &code), 0);
     assert_int_equal(code, 81);
-    assert_contains(transcript, "No country matches \"atlantis\".");
+    assert_contains(transcript, "No country matches \"atlantis\".\nType part of a country's name, or its calling code.\n");
     /* What is echoed back holds no control character. */
     code = 0;
     assert_int_equal(pick(NULL, 44, hostile, &code), -1);
