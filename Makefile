@@ -54,6 +54,8 @@ CORE := i18n i18n_load secure_mem log login_outcome wire login_wire safe_file us
         menu auth_flow directory/phone_directory directory/directory_ldap directory/entra_answers directory/entra_assertion \
         directory/phone_details \
         directory/directory_entra
+# The country table (phone_number's trunk prefixes, the setup country picker).
+CORE += country_table country
 CORE_OBJ      := $(CORE:%=$(BUILD)/obj/%.o)
 CORE_OBJ_ASAN := $(CORE:%=$(BUILD)/asan/obj/%.o)
 # The translations (pam_phonemfa/po): one .mo per shipped language, read by
@@ -73,15 +75,17 @@ MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/daem
                  $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o $(BUILD)/obj/i18n_load.o $(BUILD)/obj/safe_file.o
 DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worker setup_relay setup_command
 DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o) $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o \
-                 $(BUILD)/obj/setup_verify.o $(BUILD)/obj/setup_users.o $(BUILD)/obj/setup_usage.o
+                 $(BUILD)/obj/setup_verify.o $(BUILD)/obj/setup_users.o $(BUILD)/obj/setup_usage.o \
+                 $(BUILD)/obj/setup_country.o
 
 UNIT := test_i18n test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
-        test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_log test_safe_file test_crash test_verify_code
+        test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_log test_safe_file test_crash test_verify_code \
+        test_country test_setup_country
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
 
 # libFuzzer harnesses (tests/fuzz/): every parser of untrusted input.
 FUZZ        := mo language_tag phone_number config phone_record user_state native_answers twilio_answers menu user_name \
-               log_sanitize policy wire entra_answers phone_details
+               log_sanitize policy wire entra_answers phone_details country
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 8
@@ -148,6 +152,11 @@ $(BUILD)/fuzz/obj/%.o: $(SRC)/%.c $(HEADERS)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_helpers.h $(CORE_OBJ_FUZZ)
 	$(FUZZ_CC) $(CFLAGS_FUZZ) -fsanitize=fuzzer -I$(SRC) -Itests/fuzz $< $(CORE_OBJ_FUZZ) -o $@ $(LIBS)
+
+# The country picker with setup_read_line() played by the test.
+$(BUILD)/asan/test_setup_country: tests/unit/test_setup_country.c $(BUILD)/asan/obj/setup_country.o $(CORE_OBJ_ASAN) \
+                                  tests/unit/unit_helpers.h tests/unit/country_catalogue.h
+	$(CC) $(CFLAGS_ASAN) -I$(SRC) -Itests/unit $< $(BUILD)/asan/obj/setup_country.o $(CORE_OBJ_ASAN) -o $@ $(LIBS) -lcmocka
 
 # NSS answers (ERANGE, outages) are faked at link time.
 $(BUILD)/asan/test_nss_lookup: tests/unit/test_nss_lookup.c $(CORE_OBJ_ASAN) tests/unit/unit_helpers.h

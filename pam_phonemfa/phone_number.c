@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "country.h"
 #include "i18n.h"
 
 #define E164_MAX_DIGITS 15
@@ -37,25 +38,6 @@ bool phone_country_code_is_valid(unsigned code)
         return false;
     (void)snprintf(digits, sizeof digits, "%u", code);
     return phone_country_code_length(digits) == strlen(digits) && digits[0] != '0';
-}
-
-/* What is dialled before a national number inside the country and dropped
- * in international form. Most countries use 0; Italy, San Marino and the
- * Vatican have none (the 0 of "06 6982 1234" is part of the number); Russia,
- * Kazakhstan dial 8, Belarus 8 0, Hungary 06. */
-static const char *trunk_prefix(unsigned country_code)
-{
-    static const struct {
-        unsigned short code;
-        const char *prefix;
-    } exceptions[] = {
-        {39, ""}, {378, ""}, {379, ""}, {7, "8"}, {375, "80"}, {36, "06"},
-    };
-
-    for (size_t i = 0; i < sizeof exceptions / sizeof exceptions[0]; i++)
-        if (exceptions[i].code == country_code)
-            return exceptions[i].prefix;
-    return "0";
 }
 
 static bool is_separator(char c)
@@ -181,8 +163,10 @@ enum phone_parse_error phone_parse(const char *input, unsigned default_country_c
             if (digit_count == 11 && digits[0] == '1')
                 rest++; /* "1 555 123 4517": the NANP trunk prefix */
         } else {
-            /* "07700 900123": the trunk prefix is dialled nationally only. */
-            const char *trunk = trunk_prefix(default_country_code);
+            /* "07700 900123": the trunk prefix is dialled nationally only
+             * (country_table.c: none in Italy, "8" in Russia, "06" in
+             * Hungary). */
+            const char *trunk = country_trunk_prefix(default_country_code);
             size_t trunk_length = strlen(trunk);
             if (trunk_length > 0 && strncmp(digits, trunk, trunk_length) == 0)
                 rest += trunk_length;
