@@ -58,9 +58,8 @@ static uint32_t word_at(const unsigned char *data, size_t offset, bool swapped)
 }
 
 /* Well-formed UTF-8 without control characters other than newline and tab:
- * a catalogue's text reaches terminals. An original may also hold the
- * EOT byte gettext puts between a context and its msgid ("country\004Japan"):
- * originals are only compared, never shown. */
+ * a catalogue's text reaches terminals. (An original may hold EOT, gettext's
+ * separator between a context and its msgid.) */
 static bool text_is_clean(const unsigned char *text, size_t length, bool original)
 {
     size_t i = 0;
@@ -197,8 +196,8 @@ int i18n_catalogue_parse(const unsigned char *data, size_t length, struct i18n_c
     catalogue->count = count;
     if (read_table(catalogue->data, length, word_at(data, 12, swapped), count, swapped, true, catalogue->originals,
                    error) != 0 ||
-        read_table(catalogue->data, length, word_at(data, 16, swapped), count, swapped, false,
-                   catalogue->translations, error) != 0)
+        read_table(catalogue->data, length, word_at(data, 16, swapped), count, swapped, false, catalogue->translations,
+                   error) != 0)
         goto out;
     for (size_t i = 1; i < count; i++)
         if (strcmp(catalogue->originals[i - 1].text, catalogue->originals[i].text) >= 0) {
@@ -392,6 +391,55 @@ bool i18n_tag_is_valid(const char *tag)
     for (const char *p = tag + i + 1; *p != '\0'; p++)
         if (!isalnum((unsigned char)*p))
             return false;
+    return true;
+}
+
+bool i18n_tag_from_preference(const char *text, char tag[I18N_TAG_MAX])
+{
+    size_t used = 0;
+    const char *p = text;
+
+    tag[0] = '\0';
+    while (*p == ' ' || *p == '\t')
+        p++;
+    /* The language in lower case, a region in upper case and a script in
+     * title case, as services expect them (Twilio: "pt-BR", "zh-Hant"). */
+    bool region = false;
+    size_t part = 0;
+    for (; *p != '\0' && *p != ',' && *p != ';' && *p != ' ' && *p != '\t'; p++) {
+        if (used + 1 >= I18N_TAG_MAX)
+            break;
+        char c = *p == '_' ? '-' : *p;
+        if (c == '-') {
+            if (region) {
+                used = 0; /* only language[-region]: what login.locale takes */
+                break;
+            }
+            region = true;
+            part = 0;
+            tag[used++] = c;
+            continue;
+        }
+        if (!isalnum((unsigned char)c)) {
+            used = 0;
+            break;
+        }
+        tag[used++] = (char)(region ? (part == 0 ? toupper((unsigned char)c) : tolower((unsigned char)c))
+                                    : tolower((unsigned char)c));
+        part++;
+    }
+    if (used + 1 >= I18N_TAG_MAX)
+        used = 0;
+    tag[used] = '\0';
+    /* Two letters are a region, all upper case ("GB"); four a script ("Hant"). */
+    char *dash = strchr(tag, '-');
+    if (dash != NULL && strlen(dash + 1) == 2)
+        for (char *q = dash + 1; *q != '\0'; q++)
+            *q = (char)toupper((unsigned char)*q);
+    if (!i18n_tag_is_valid(tag)) {
+        tag[0] = '\0';
+        return false;
+    }
     return true;
 }
 
