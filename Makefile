@@ -61,7 +61,8 @@ MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/daem
                  $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o $(BUILD)/obj/i18n_load.o $(BUILD)/obj/safe_file.o
 DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worker setup_relay setup_command
 DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o) $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o \
-                 $(BUILD)/obj/setup_verify.o $(BUILD)/obj/setup_users.o $(BUILD)/obj/setup_usage.o
+                 $(BUILD)/obj/setup_verify.o $(BUILD)/obj/setup_users.o $(BUILD)/obj/setup_usage.o \
+                 $(BUILD)/obj/setup_text.o $(BUILD)/obj/setup_language.o
 
 UNIT := test_i18n test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
         test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_log test_safe_file test_crash test_verify_code \
@@ -109,7 +110,7 @@ $(BUILD)/phonemfad: $(DAEMON_OBJ) $(BUILD)/libphonemfa.a
 
 # phonemfa-setup is an unprivileged client of phonemfad: libc only.
 SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o \
-             $(BUILD)/obj/setup_usage.o
+             $(BUILD)/obj/setup_usage.o $(BUILD)/obj/i18n.o $(BUILD)/obj/i18n_load.o $(BUILD)/obj/safe_file.o
 
 $(BUILD)/phonemfa-setup: $(SETUP_OBJ)
 	$(CC) -pie -o $@ $(SETUP_OBJ) $(LDHARDEN)

@@ -14,6 +14,7 @@
 #include "policy.h"
 #include "secure_mem.h"
 #include "setup_terminal.h"
+#include "setup_text.h"
 #include "setup_users.h"
 #include "setup_verify.h"
 #include "user_state.h"
@@ -73,7 +74,10 @@ static json_t *directory_json(const struct phone_record *record)
     return json_pack("{s:o}", "phones", phones);
 }
 
-static void print_phone(enum phone_slot slot, const struct phone_entry *entry, bool details)
+/* A phone as root sees it: the slot and channels as the command line
+ * names them (data, in English), then how it was verified, translated. */
+static void print_phone(const struct i18n_catalogue *catalogue, enum phone_slot slot, const struct phone_entry *entry,
+                        bool details)
 {
     char added[21], verified[21];
 
@@ -85,10 +89,17 @@ static void print_phone(enum phone_slot slot, const struct phone_entry *entry, b
     if (!details)
         return;
     if (entry->verified_by == VERIFIED_NONE)
-        printf("NOT VERIFIED (added by %s on %s without verification)\n", entry->added_by, added);
+        /* TRANSLATORS: the end of a line of "list": the first %s is who
+         * added the phone (a user name), the second when
+         * (2026-01-31T12:00:00Z). */
+        printf(T_(catalogue, "NOT VERIFIED (added by %s on %s without verification)\n"), entry->added_by, added);
+    else if (entry->verified_by == VERIFIED_BY_TEXT)
+        /* TRANSLATORS: the end of a line of "list": the first %s is when the
+         * phone was verified (2026-01-31T12:00:00Z), the second who added it. */
+        printf(T_(catalogue, "verified by text on %s, added by %s\n"), verified, entry->added_by);
     else
-        printf("verified by %s on %s, added by %s\n", entry->verified_by == VERIFIED_BY_TEXT ? "text" : "call",
-               verified, entry->added_by);
+        /* TRANSLATORS: as "verified by text on %s, added by %s". */
+        printf(T_(catalogue, "verified by call on %s, added by %s\n"), verified, entry->added_by);
 }
 
 int setup_list(const struct setup_context *context, bool json)
@@ -140,22 +151,33 @@ int setup_list(const struct setup_context *context, bool json)
         result = dump != NULL ? SETUP_OK : SETUP_BROKEN;
         goto out;
     }
-    printf("%s (phones in %s)\n", context->user, phone_directory_where(context->directory));
+    const struct i18n_catalogue *catalogue = context->catalogue;
+    /* TRANSLATORS: the first line of "list": a user name, then where the
+     * phones are kept (a file directory or a directory service's name). */
+    printf(T_(catalogue, "%s (phones in %s)\n"), context->user, phone_directory_where(context->directory));
     if (read == DIRECTORY_NOT_ENROLLED) {
-        printf("  no phone registered\n");
+        printf("%s\n", T_(catalogue, "  no phone registered"));
     } else {
         for (int slot = 0; slot < SLOT_COUNT; slot++)
             if (record.phones[slot].present)
-                print_phone((enum phone_slot)slot, &record.phones[slot], details);
+                print_phone(catalogue, (enum phone_slot)slot, &record.phones[slot], details);
         if (record.has_preferred)
-            printf("  preferred: %s, %s\n", phone_slot_name(record.preferred_slot),
-                   phone_channel_name(record.preferred_channel));
+            fputs(setup_preferred_line(catalogue, record.preferred_slot, record.preferred_channel), stdout);
+        if (details && record.language[0] != '\0')
+            /* TRANSLATORS: a line of "list": the user's own language, a
+             * tag such as "ja" (without it: login.locale). */
+            printf(T_(catalogue, "  language: %s\n"), record.language);
     }
     if (state->locked_until > now)
-        printf("  lockout: locked until %s\n", until);
+        /* TRANSLATORS: a line of "list"; %s is a time (2026-01-31T12:00:00Z). */
+        printf(T_(catalogue, "  lockout: locked until %s\n"), until);
     else
-        printf("  lockout: none (%zu recent failed verifications)\n", state->failure_count);
-    printf("  remembered logins: %zu\n", state->remembered_count);
+        /* TRANSLATORS: a line of "list"; %zu is a number of failures. */
+        printf(TP_(catalogue, "  lockout: none (%zu recent failed verification)\n",
+                   "  lockout: none (%zu recent failed verifications)\n", state->failure_count),
+               state->failure_count);
+    /* TRANSLATORS: a line of "list"; %zu is a number of remembered logins. */
+    printf(T_(catalogue, "  remembered logins: %zu\n"), state->remembered_count);
     result = SETUP_OK;
 out:
     free(state);
@@ -194,10 +216,13 @@ int setup_edit_record(const struct setup_context *context,
     return result;
 }
 
-static bool slot_from_argument(const char *name, enum phone_slot *slot)
+static bool slot_from_argument(const struct setup_context *context, const char *name, enum phone_slot *slot)
 {
     if (!phone_slot_from_name(name, slot)) {
-        fprintf(stderr, "phonemfa-setup: '%s' is not a slot: primary, alternate or office\n", name);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is what was typed; primary, alternate and office
+         * are typed as they are (keep them). */
+        fprintf(stderr, T_(context->catalogue, "'%s' is not a slot: primary, alternate or office\n"), name);
         return false;
     }
     return true;
@@ -227,27 +252,33 @@ int setup_apply_phone(const struct setup_context *context, struct phone_record *
 
 int setup_add(const struct setup_context *context, const struct add_request *request)
 {
+    const struct i18n_catalogue *catalogue = context->catalogue;
     struct phone_change add = {0};
     enum phone_parse_error parse_error;
 
-    if (!slot_from_argument(request->slot, &add.slot))
+    if (!slot_from_argument(context, request->slot, &add.slot))
         return SETUP_USAGE;
     if (context->user_unknown) {
-        fprintf(stderr, "phonemfa-setup: there is no user %s on this system (the user lookup does not know "
-                        "it); nothing was added\n", context->user);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is a user name. */
+        fprintf(stderr, T_(catalogue, "there is no user %s on this system (the user lookup does not know it); "
+                                      "nothing was added\n"),
+                context->user);
         return SETUP_REFUSED;
     }
     parse_error = phone_parse(request->number, context->config->default_country_code, &add.number);
     if (parse_error != PHONE_OK) {
         char hint[PHONE_HINT_MAX];
-        bool hinted = phone_parse_hint(request->number, context->config->default_country_code, parse_error, hint,
-                                       sizeof hint);
-        fprintf(stderr, "phonemfa-setup: '%s': %s%s%s\n", request->number, phone_parse_error_text(parse_error),
-                hinted ? "; " : "", hinted ? hint : "");
+        bool hinted = phone_parse_hint(catalogue, request->number, context->config->default_country_code,
+                                       parse_error, hint, sizeof hint);
+        fprintf(stderr, "phonemfa-setup: '%s': %s\n", request->number,
+                T_(catalogue, phone_parse_error_text(parse_error)));
+        if (hinted)
+            fprintf(stderr, "phonemfa-setup: %s\n", hint);
         return SETUP_USAGE;
     }
     if (add.slot != SLOT_OFFICE && add.number.extension[0] != '\0') {
-        fprintf(stderr, "phonemfa-setup: only the office phone may have an extension\n");
+        fprintf(stderr, "phonemfa-setup: %s\n", T_(catalogue, "only the office phone may have an extension"));
         return SETUP_USAGE;
     }
     add.channels = add.slot == SLOT_OFFICE ? CHANNEL_CALL : CHANNEL_TEXT | CHANNEL_CALL;
@@ -258,7 +289,9 @@ int setup_add(const struct setup_context *context, const struct add_request *req
                        : strcmp(request->channels, "text") == 0 ? CHANNEL_TEXT
                                                                  : 0;
         if (add.channels == 0 || (add.slot == SLOT_OFFICE && add.channels != CHANNEL_CALL)) {
-            fprintf(stderr, "phonemfa-setup: --channels must be text, call or text,call (office: call)\n");
+            /* TRANSLATORS: text, call and text,call are typed as they are. */
+            fprintf(stderr, "phonemfa-setup: %s\n",
+                    T_(catalogue, "--channels must be text, call or text,call (office: call)"));
             return SETUP_USAGE;
         }
     }
@@ -266,7 +299,9 @@ int setup_add(const struct setup_context *context, const struct add_request *req
     if (!request->no_verify) {
         enum phone_channel channel = strcmp(request->verify_channel, "text") == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
         if (!(add.channels & channel)) {
-            fprintf(stderr, "phonemfa-setup: this phone cannot take a %s\n", request->verify_channel);
+            fprintf(stderr, "phonemfa-setup: %s\n",
+                    channel == CHANNEL_TEXT ? T_(catalogue, "this phone cannot take a text")
+                                            : T_(catalogue, "this phone cannot take a call"));
             return SETUP_USAGE;
         }
         int proven = setup_prove_possession(context, &add.number, channel);
@@ -283,10 +318,21 @@ int setup_add(const struct setup_context *context, const struct add_request *req
         (void)snprintf(detail, sizeof detail, "verified_by=%s", verified);
         setup_log_change(context, "add", request->slot, &add.number, detail);
         phone_mask(&add.number, masked, sizeof masked);
-        printf("%s: %s phone set to %s (%s, %s)\n", context->user, phone_slot_name(add.slot), masked,
-               channels_text(add.channels),
-               add.verified_by == VERIFIED_NONE ? "NOT VERIFIED" : add.verified_by == VERIFIED_BY_TEXT
-                                                                    ? "verified by text" : "verified by call");
+        if (add.verified_by == VERIFIED_NONE)
+            /* TRANSLATORS: the first %s is a user name, the second a phone's
+             * name ("alternate phone"), the third a masked number such as
+             * "+X XXXXXXXX17" (keep it as is), the fourth its channels as
+             * the command line names them ("text, call"). */
+            printf(T_(catalogue, "%s: %s set to %s (%s, NOT VERIFIED)\n"), context->user,
+                   setup_slot_label(catalogue, add.slot), masked, channels_text(add.channels));
+        else if (add.verified_by == VERIFIED_BY_TEXT)
+            /* TRANSLATORS: as "%s: %s set to %s (%s, NOT VERIFIED)". */
+            printf(T_(catalogue, "%s: %s set to %s (%s, verified by text)\n"), context->user,
+                   setup_slot_label(catalogue, add.slot), masked, channels_text(add.channels));
+        else
+            /* TRANSLATORS: as "%s: %s set to %s (%s, NOT VERIFIED)". */
+            printf(T_(catalogue, "%s: %s set to %s (%s, verified by call)\n"), context->user,
+                   setup_slot_label(catalogue, add.slot), masked, channels_text(add.channels));
     }
     return result;
 }
@@ -294,10 +340,13 @@ int setup_add(const struct setup_context *context, const struct add_request *req
 int setup_apply_remove(const struct setup_context *context, struct phone_record *record, bool *exists, void *argument)
 {
     enum phone_slot slot = *(enum phone_slot *)argument;
-    (void)context;
 
     if (!record->phones[slot].present) {
-        fprintf(stderr, "phonemfa-setup: %s has no %s phone\n", context->user, phone_slot_name(slot));
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: the first %s is a user name, the second a phone's
+         * name ("alternate phone"). */
+        fprintf(stderr, T_(context->catalogue, "%s has no %s\n"), context->user,
+                setup_slot_label(context->catalogue, slot));
         return SETUP_REFUSED;
     }
     record->phones[slot].present = false;
@@ -318,8 +367,11 @@ int setup_apply_confirmed_remove(const struct setup_context *context, struct pho
 
     if (entry->present && (strcmp(entry->number.e164, remove->number.e164) != 0 ||
                            strcmp(entry->number.extension, remove->number.extension) != 0)) {
-        fprintf(stderr, "phonemfa-setup: %s's %s phone was changed meanwhile; nothing was removed\n",
-                context->user, phone_slot_name(remove->slot));
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: the first %s is a user name, the second a phone's
+         * name ("alternate phone"). */
+        fprintf(stderr, T_(context->catalogue, "%s's %s was changed meanwhile; nothing was removed\n"),
+                context->user, setup_slot_label(context->catalogue, remove->slot));
         return SETUP_REFUSED;
     }
     return setup_apply_remove(context, record, exists, &remove->slot);
@@ -329,20 +381,25 @@ int setup_apply_confirmed_remove(const struct setup_context *context, struct pho
  * terminal to ask on, refused rather than assumed. */
 int setup_confirm_remove(const struct setup_context *context, enum phone_slot slot, const struct phone_number *number)
 {
-    char prompt[160], answer[INPUT_MAX], masked[PHONE_MASK_MAX];
+    const struct i18n_catalogue *catalogue = context->catalogue;
+    char prompt[512], answer[INPUT_MAX], masked[PHONE_MASK_MAX];
 
     if (!context->interactive) {
-        fprintf(stderr, "phonemfa-setup: removing a phone asks for confirmation on a terminal; without one, "
-                        "add --yes; nothing was removed\n");
+        fprintf(stderr, "phonemfa-setup: %s\n",
+                T_(catalogue, "removing a phone asks for confirmation on a terminal; without one, add --yes; "
+                              "nothing was removed"));
         return SETUP_REFUSED;
     }
     phone_mask(number, masked, sizeof masked);
-    (void)snprintf(prompt, sizeof prompt, "Remove the %s phone %s of %s? [y/N] ", phone_slot_name(slot), masked,
-                   context->user);
+    /* TRANSLATORS: a prompt; the first %s is a phone's name ("alternate
+     * phone"), the second a masked number such as "+X XXXXXXXX19" (keep it
+     * as is), the third a user name. The answer is y or your word for yes. */
+    (void)snprintf(prompt, sizeof prompt, T_(catalogue, "Remove the %s %s of %s? [y/N] "),
+                   setup_slot_label(catalogue, slot), masked, context->user);
     int read = setup_read_line(prompt, false, answer, sizeof answer);
-    if (read == 0 && (strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 || strcmp(answer, "yes") == 0))
+    if (read == 0 && setup_answer_is_yes(catalogue, answer))
         return SETUP_OK;
-    printf("Nothing was removed.\n");
+    printf("%s\n", T_(catalogue, "Nothing was removed."));
     return SETUP_REFUSED;
 }
 
@@ -353,17 +410,20 @@ int setup_remove(const struct setup_context *context, const char *slot_name, boo
     struct phone_record record;
     char masked[PHONE_MASK_MAX];
 
-    if (!slot_from_argument(slot_name, &remove.slot))
+    if (!slot_from_argument(context, slot_name, &remove.slot))
         return SETUP_USAGE;
     enum directory_result read = phone_directory_read(context->directory, context->user, &record, &error);
     if (read == DIRECTORY_FAILED || read == DIRECTORY_UNAVAILABLE) {
-        fprintf(stderr, "phonemfa-setup: %s\n%s", error.message,
-                read == DIRECTORY_FAILED && context->config->directory == DIRECTORY_FILES
-                    ? "phonemfa-setup: a record that cannot be read is replaced as a whole by reset\n" : "");
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        if (read == DIRECTORY_FAILED && context->config->directory == DIRECTORY_FILES)
+            fprintf(stderr, "phonemfa-setup: %s\n",
+                    T_(context->catalogue, "a record that cannot be read is replaced as a whole by reset"));
         return SETUP_BROKEN;
     }
     if (read != DIRECTORY_FOUND || !record.phones[remove.slot].present) {
-        fprintf(stderr, "phonemfa-setup: %s has no %s phone\n", context->user, slot_name);
+        fputs("phonemfa-setup: ", stderr);
+        fprintf(stderr, T_(context->catalogue, "%s has no %s\n"), context->user,
+                setup_slot_label(context->catalogue, remove.slot));
         return SETUP_REFUSED;
     }
     remove.number = record.phones[remove.slot].number;
@@ -376,7 +436,11 @@ int setup_remove(const struct setup_context *context, const char *slot_name, boo
         result = setup_edit_record(context, setup_apply_confirmed_remove, &remove);
     if (result == SETUP_OK) {
         setup_log_change(context, "remove", slot_name, &remove.number, NULL);
-        printf("%s: %s phone %s removed\n", context->user, slot_name, masked);
+        /* TRANSLATORS: the first %s is a user name, the second a phone's
+         * name ("alternate phone"), the third a masked number such as
+         * "+X XXXXXXXX19" (keep it as is). */
+        printf(T_(context->catalogue, "%s: %s %s removed\n"), context->user,
+               setup_slot_label(context->catalogue, remove.slot), masked);
     }
     return result;
 }
@@ -388,8 +452,13 @@ int setup_apply_preferred(const struct setup_context *context, struct phone_reco
 
     if (!*exists || !record->phones[preferred->slot].present ||
         !(record->phones[preferred->slot].channels & preferred->channel)) {
-        fprintf(stderr, "phonemfa-setup: %s has no %s phone that takes a %s\n", context->user,
-                phone_slot_name(preferred->slot), phone_channel_name(preferred->channel));
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: the first %s is a user name, the second a phone's
+         * name ("alternate phone"). */
+        fprintf(stderr, preferred->channel == CHANNEL_TEXT ? T_(context->catalogue, "%s has no %s that takes a text\n")
+                        /* TRANSLATORS: as "%s has no %s that takes a text". */
+                                                           : T_(context->catalogue, "%s has no %s that takes a call\n"),
+                context->user, setup_slot_label(context->catalogue, preferred->slot));
         return SETUP_REFUSED;
     }
     record->has_preferred = true;
@@ -402,10 +471,13 @@ int setup_preferred(const struct setup_context *context, const char *slot_name, 
 {
     struct preferred_change preferred;
 
-    if (!slot_from_argument(slot_name, &preferred.slot))
+    if (!slot_from_argument(context, slot_name, &preferred.slot))
         return SETUP_USAGE;
     if (strcmp(channel, "text") != 0 && strcmp(channel, "call") != 0) {
-        fprintf(stderr, "phonemfa-setup: '%s' is not a channel: text or call\n", channel);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is what was typed; text and call are typed as they
+         * are (keep them). */
+        fprintf(stderr, T_(context->catalogue, "'%s' is not a channel: text or call\n"), channel);
         return SETUP_USAGE;
     }
     preferred.channel = strcmp(channel, "text") == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
@@ -455,7 +527,8 @@ int setup_lockout(const struct setup_context *context, bool clear)
     int result = setup_update_state(context, clear_lockout);
     if (result == SETUP_OK) {
         setup_log_change(context, "unlock", NULL, NULL, NULL);
-        printf("%s: lockout cleared\n", context->user);
+        /* TRANSLATORS: %s is a user name. */
+        printf(T_(context->catalogue, "%s: lockout cleared\n"), context->user);
     }
     return result;
 }
@@ -465,7 +538,8 @@ int setup_forget(const struct setup_context *context)
     int result = setup_update_state(context, setup_clear_remembered);
     if (result == SETUP_OK) {
         setup_log_change(context, "forget", NULL, NULL, NULL);
-        printf("%s: remembered logins forgotten\n", context->user);
+        /* TRANSLATORS: %s is a user name. */
+        printf(T_(context->catalogue, "%s: remembered logins forgotten\n"), context->user);
     }
     return result;
 }
@@ -500,8 +574,8 @@ static int remove_damaged_record(const struct setup_context *context, bool *remo
     if (lock >= 0 && phone_store_read(&store, context->user, &record, &error) != STORE_ERROR) {
         result = SETUP_OK;
     } else if (lock >= 0) {
-        fprintf(stderr, "phonemfa-setup: %s\nphonemfa-setup: the record cannot be read; it is replaced\n",
-                error.message);
+        fprintf(stderr, "phonemfa-setup: %s\nphonemfa-setup: %s\n", error.message,
+                T_(context->catalogue, "the record cannot be read; it is replaced"));
         *removed = phone_store_remove_locked(&store, context->user, &error) == 0;
         result = *removed ? SETUP_OK : SETUP_BROKEN;
     }
@@ -535,8 +609,14 @@ int setup_reset(const struct setup_context *context)
         }
     }
     setup_log_change(context, "reset", NULL, NULL, damaged ? "record=unreadable" : NULL);
-    printf("%s: all phones and state removed%s\n", context->user,
-           context->user_unknown ? " (there is no such user: it was an orphan record)" : "");
+    if (context->user_unknown)
+        /* TRANSLATORS: %s is a user name. */
+        printf(T_(context->catalogue, "%s: all phones and state removed (there is no such user: it was an orphan "
+                                      "record)\n"),
+               context->user);
+    else
+        /* TRANSLATORS: %s is a user name. */
+        printf(T_(context->catalogue, "%s: all phones and state removed\n"), context->user);
     return SETUP_OK;
 }
 

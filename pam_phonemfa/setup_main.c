@@ -93,7 +93,7 @@ int main(int argc, char **argv)
     /* Answered here, without phonemfad: they need no privilege and work
      * when the daemon is down, for users and root alike. */
     if (argc == first + 1 && (strcmp(argv[first], "--help") == 0 || strcmp(argv[first], "-h") == 0))
-        return fputs(setup_usage_text, stdout) == EOF || fflush(stdout) != 0 ? EXIT_BROKEN : 0;
+        return fputs(setup_usage_text(NULL), stdout) == EOF || fflush(stdout) != 0 ? EXIT_BROKEN : 0;
     if (argc == first + 1 && strcmp(argv[first], "--version") == 0)
         return printf("phonemfa-setup %s\n", PHONEMFA_VERSION) < 0 || fflush(stdout) != 0 ? EXIT_BROKEN : 0;
     struct wire_builder *frame = wire_builder_new();

@@ -409,6 +409,7 @@ def test_a_national_number_that_fits_another_country_gets_a_hint(fresh):
     session.expect(r"Phone number \(or \+country number\): ")
     session.send("07700 900123")
     shown = session.expect(r"Phone number \(or \+country number\): ")
-    assert ("if this is not a +1 number, type it with its country code, e.g. +44 7700 900123." in shown), shown
+    assert ("That number cannot be used: the number has too many digits (at most 15 with the country code).\n"
+            "If this is not a +1 number, type it with its country code, e.g. +44 7700 900123." in shown.replace("\r", "")), shown
     session.child.sendeof()
     session.child.close(force=True)
