@@ -12,6 +12,11 @@ static const struct setup_language languages[] = {
     {"ja", "日本語"},
 };
 
+bool setup_language_is_kept(const struct setup_context *context)
+{
+    return context->config->directory == DIRECTORY_FILES;
+}
+
 const char *setup_language_name(const char *tag)
 {
     for (size_t i = 0; i < sizeof languages / sizeof languages[0]; i++)
@@ -106,7 +111,7 @@ int setup_language(const struct setup_context *context, const char *tag)
         }
         i18n_catalogue_free(loaded);
     }
-    if (!phone_directory_keeps_details(context->directory)) {
+    if (!setup_language_is_kept(context)) {
         fputs("phonemfa-setup: ", stderr);
         /* TRANSLATORS: %s is where the phones are (a directory's name). */
         fprintf(stderr, T_(catalogue, "a language is kept only in the local phone store, not in %s\n"),

@@ -17,6 +17,11 @@ struct setup_language {
 
 #define SETUP_LANGUAGES_MAX 8
 
+/* Whether the user's language can be kept where their phones are: only the
+ * local store's record has a place for it (a directory keeps numbers, and
+ * LDAP's details the verification facts and the preferred method). */
+bool setup_language_is_kept(const struct setup_context *context);
+
 /* The name of tag in its own language ("日本語"), or NULL when not listed. */
 const char *setup_language_name(const char *tag);
 

@@ -167,7 +167,7 @@ static void show(const struct setup_context *context, const struct phone_record 
         show_phone(catalogue, (enum phone_slot)slot, &record->phones[slot]);
     if (record->has_preferred)
         fputs(setup_preferred_line(catalogue, record->preferred_slot, record->preferred_channel), stdout);
-    if (phone_directory_keeps_details(context->directory)) {
+    if (setup_language_is_kept(context)) {
         char described[96];
         setup_describe_language(context, record->language, described, sizeof described);
         /* TRANSLATORS: a line of the user's phones: the language they read;
@@ -211,7 +211,7 @@ static size_t build_menu(const struct setup_context *context, const struct phone
     if (enrolled && phone_directory_keeps_details(context->directory))
         entries[count++] = (struct menu_entry){PREFERRED, T_(catalogue, "Choose what Enter picks at login")};
     /* The language is kept with the phones, and only in the local store. */
-    if (enrolled && phone_directory_keeps_details(context->directory))
+    if (enrolled && setup_language_is_kept(context))
         entries[count++] = (struct menu_entry){LANGUAGE, T_(catalogue, "Language")};
     /* Only where logins are remembered at all: otherwise there is nothing
      * to forget, and the state it would clear may not even exist. */
