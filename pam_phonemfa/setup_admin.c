@@ -13,6 +13,7 @@
 #include "phone_store.h"
 #include "policy.h"
 #include "secure_mem.h"
+#include "setup_language.h"
 #include "setup_terminal.h"
 #include "setup_text.h"
 #include "setup_users.h"
@@ -622,10 +623,17 @@ int setup_reset(const struct setup_context *context)
 
 /* -- check ------------------------------------------------------------------------ */
 
+/* check's report: a status word in a column of its own (ok, PROBLEM, note:
+ * English in every language, for whoever greps the report), then what it
+ * is about, translated. A second line is indented under the first. */
+#define CHECK_OK "ok       "
+#define CHECK_PROBLEM "PROBLEM  "
+#define CHECK_NOTE "note     "
+
 /* Phones the login policy would not offer: a PROBLEM each, so a policy
  * change that strands users is seen before they are. */
-static unsigned check_phones_allowed(const struct phonemfa_config *config, const char *user,
-                                     const struct phone_record *record)
+static unsigned check_phones_allowed(const struct i18n_catalogue *catalogue, const struct phonemfa_config *config,
+                                     const char *user, const struct phone_record *record)
 {
     unsigned problems = 0;
 
@@ -636,13 +644,22 @@ static unsigned check_phones_allowed(const struct phonemfa_config *config, const
             continue;
         phone_mask(&entry->number, masked, sizeof masked);
         if (!policy_phone_allowed(config, &entry->number)) {
-            printf("PROBLEM  %s %s %s: country code %u is not in limits.countries\n"
-                   "         This phone is not offered at login.\n",
+            fputs(CHECK_PROBLEM, stdout);
+            /* TRANSLATORS: check's report: a user name, a slot (primary,
+             * alternate, office: as the command line names it), a masked
+             * number such as "+X XXXXXXXX17" (keep it as is) and its country
+             * calling code; limits.countries is a setting. Keep the nine
+             * spaces that indent the second line. */
+            printf(T_(catalogue, "%s %s %s: country code %u is not in limits.countries\n"
+                                 "         This phone is not offered at login.\n"),
                    user, phone_slot_name((enum phone_slot)slot), masked, phone_country_code(&entry->number));
             problems++;
         } else if ((entry->channels & config->allowed_channels) == 0) {
-            printf("PROBLEM  %s %s %s: none of its channels is in limits.channels\n"
-                   "         This phone is not offered at login.\n",
+            fputs(CHECK_PROBLEM, stdout);
+            /* TRANSLATORS: as "%s %s %s: country code %u is not in
+             * limits.countries"; limits.channels is a setting. */
+            printf(T_(catalogue, "%s %s %s: none of its channels is in limits.channels\n"
+                                 "         This phone is not offered at login.\n"),
                    user, phone_slot_name((enum phone_slot)slot), masked);
             problems++;
         }
@@ -652,7 +669,7 @@ static unsigned check_phones_allowed(const struct phonemfa_config *config, const
 
 /* Temp files left by writers that were killed mid-write (".alice.json.tmp"):
  * harmless, and the user's next write removes each; said so it is known. */
-static void report_stale_temp_files(const char *path)
+static void report_stale_temp_files(const struct i18n_catalogue *catalogue, const char *path)
 {
     unsigned count = 0;
     DIR *dir = opendir(path);
@@ -663,20 +680,26 @@ static void report_stale_temp_files(const char *path)
     }
     if (dir != NULL)
         closedir(dir);
-    if (count > 0)
-        printf("note     %s: %u temp file%s left by interrupted writes; the user's next change removes each\n",
-               path, count, count == 1 ? "" : "s");
+    if (count > 0) {
+        fputs(CHECK_NOTE, stdout);
+        /* TRANSLATORS: check's report: %s is a directory, %u a number of
+         * files. */
+        printf(TP_(catalogue, "%s: %u temp file left by interrupted writes; the user's next change removes each\n",
+                   "%s: %u temp files left by interrupted writes; the user's next change removes each\n", count),
+               path, count);
+    }
 }
 
 struct store_check {
     const struct phonemfa_config *config;
+    const struct i18n_catalogue *catalogue;
     struct phone_store store;
     unsigned problems, records;
 };
 
 /* A record of a user NSS does not know: nobody logs in with it now, but an
  * account made later under that name would inherit its phones. */
-static unsigned check_owner(const char *store_directory, const char *user)
+static unsigned check_owner(const struct i18n_catalogue *catalogue, const char *store_directory, const char *user)
 {
     char error[NSS_ERROR_MAX] = "";
 
@@ -686,20 +709,31 @@ static unsigned check_owner(const char *store_directory, const char *user)
     case USER_OTHER_SPELLING:
         /* Not "--user NAME reset": --user is canonicalised as a login is,
          * so that would reset the real user's own record instead. */
-        printf("PROBLEM  %s: the user lookup spells this user differently; logins never read this record\n"
-               "         Delete the file %s/%s.json (phonemfa-setup --user %s would act on the user's own "
-               "record, as a login does).\n",
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: the first and last %s are a user
+         * name, the second a directory (a path); keep the command and the
+         * nine spaces that indent the second line. */
+        printf(T_(catalogue, "%s: the user lookup spells this user differently; logins never read this record\n"
+                             "         Delete the file %s/%s.json (phonemfa-setup --user %s would act on the "
+                             "user's own record, as a login does).\n"),
                user, store_directory, user, user);
         return 1;
     case USER_MISSING:
-        printf("PROBLEM  %s: a record for a user that does not exist (an orphan)\n"
-               "         An account made later with this name would get its phones: remove it with "
-               "phonemfa-setup --user %s reset.\n", user, user);
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: %s is a user name (twice); keep the
+         * command and the nine spaces that indent the second line. */
+        printf(T_(catalogue, "%s: a record for a user that does not exist (an orphan)\n"
+                             "         An account made later with this name would get its phones: remove it with "
+                             "phonemfa-setup --user %s reset.\n"),
+               user, user);
         return 1;
     case USER_LOOKUP_FAILED:
         break;
     }
-    printf("PROBLEM  %s: %s\n         Whether this user exists is unknown until the user lookup answers.\n", user,
+    fputs(CHECK_PROBLEM, stdout);
+    /* TRANSLATORS: check's report: a user name, then the lookup's technical
+     * reason (not translated). */
+    printf(T_(catalogue, "%s: %s\n         Whether this user exists is unknown until the user lookup answers.\n"), user,
            error);
     return 1;
 }
@@ -712,39 +746,56 @@ static void check_record(const char *user, void *argument)
 
     check->records++;
     if (phone_store_read(&check->store, user, &record, &error) == STORE_ERROR) {
-        printf("PROBLEM  %s\n         This user cannot log in until the record is fixed or rewritten: "
-               "phonemfa-setup --user %s reset replaces it.\n", error.message, user);
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: the first %s is the technical reason
+         * (not translated), the second a user name; keep the command. */
+        printf(T_(check->catalogue, "%s\n         This user cannot log in until the record is fixed or rewritten: "
+                                    "phonemfa-setup --user %s reset replaces it.\n"),
+               error.message, user);
         check->problems++;
         return;
     }
-    check->problems += check_phones_allowed(check->config, user, &record);
-    check->problems += check_owner(check->config->store_directory, user);
+    check->problems += check_phones_allowed(check->catalogue, check->config, user, &record);
+    check->problems += check_owner(check->catalogue, check->config->store_directory, user);
 }
 
-static unsigned check_store(const struct phonemfa_config *config)
+static unsigned check_store(const struct i18n_catalogue *catalogue, const struct phonemfa_config *config)
 {
-    struct store_check check = {.config = config};
+    struct store_check check = {.config = config, .catalogue = catalogue};
     struct store_error error;
 
     if (phone_store_open(config->store_directory, &check.store, &error) != 0) {
-        printf("PROBLEM  %s\n         The phone store must be a directory owned by root and not writable by "
-               "group or others (mode 0700).\n", error.message);
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: %s is the technical reason (not
+         * translated). */
+        printf(T_(catalogue, "%s\n         The phone store must be a directory owned by root and not writable by "
+                             "group or others (mode 0700).\n"),
+               error.message);
         return 1;
     }
     if (setup_each_record(config->store_directory, check_record, &check) != 0) {
-        printf("PROBLEM  %s cannot be listed\n", config->store_directory);
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: %s is a directory (a path). */
+        printf(T_(catalogue, "%s cannot be listed\n"), config->store_directory);
         check.problems++;
     }
     phone_store_close(&check.store);
-    if (check.problems == 0)
-        printf("ok       phone store %s: %u records, all valid\n", config->store_directory, check.records);
-    report_stale_temp_files(config->store_directory);
+    if (check.problems == 0) {
+        fputs(CHECK_OK, stdout);
+        /* TRANSLATORS: check's report: %s is a directory (a path), %u a
+         * number of records. */
+        printf(TP_(catalogue, "phone store %s: %u record, all valid\n", "phone store %s: %u records, all valid\n",
+                   check.records),
+               config->store_directory, check.records);
+    }
+    report_stale_temp_files(catalogue, config->store_directory);
     return check.problems;
 }
 
 /* A lookup of a user nobody is: it needs the directory reachable, its
  * certificate trusted and phonemfa's credentials accepted. */
-static unsigned check_directory(const struct phonemfa_config *config, const struct log_sink *log)
+static unsigned check_directory(const struct i18n_catalogue *catalogue, const struct phonemfa_config *config,
+                                const struct log_sink *log)
 {
     struct directory_error error = {{0}};
     struct phone_record record;
@@ -753,67 +804,133 @@ static unsigned check_directory(const struct phonemfa_config *config, const stru
 
     if (directory != NULL)
         read = phone_directory_read(directory, "phonemfa-check.nobody", &record, &error);
-    if (read == DIRECTORY_FOUND || read == DIRECTORY_NOT_ENROLLED)
-        printf("ok       phones in %s: reachable, certificate and credentials accepted; phonemfa-setup may change "
-               "%s\n", phone_directory_where(directory),
-               phone_directory_writable_slots(directory) == 0 ? "no phone (read-only)" : "phones there");
-    else
-        printf("PROBLEM  phone directory: %s\n         %s\n", error.message,
-               read == DIRECTORY_UNAVAILABLE ? "Logins follow login.failmode while it does not answer: check the URIs, "
-                                               "the network path and the CA file."
-                                             : "Every login through pam_phonemfa is denied until this is fixed.");
+    if (read == DIRECTORY_FOUND || read == DIRECTORY_NOT_ENROLLED) {
+        fputs(CHECK_OK, stdout);
+        /* TRANSLATORS: check's report: %s is where the phones are (a
+         * directory service's name). */
+        printf(phone_directory_writable_slots(directory) == 0
+                   ? T_(catalogue, "phones in %s: reachable, certificate and credentials accepted; phonemfa-setup "
+                                   "may change no phone (read-only)\n")
+                   /* TRANSLATORS: as "phones in %s: reachable, ... (read-only)". */
+                   : T_(catalogue, "phones in %s: reachable, certificate and credentials accepted; phonemfa-setup "
+                                   "may change phones there\n"),
+               phone_directory_where(directory));
+    } else {
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: the technical reason (not
+         * translated), then what it means. */
+        printf(T_(catalogue, "phone directory: %s\n         %s\n"), error.message,
+               read == DIRECTORY_UNAVAILABLE
+                   ? T_(catalogue, "Logins follow login.failmode while it does not answer: check the URIs, the "
+                                   "network path and the CA file.")
+                   : T_(catalogue, "Every login through pam_phonemfa is denied until this is fixed."));
+    }
     phone_directory_free(directory);
     return read == DIRECTORY_FOUND || read == DIRECTORY_NOT_ENROLLED ? 0 : 1;
 }
 
-int setup_check(const char *config_path, const struct log_sink *log)
+/* The catalogue of the administrator running check (as for every command),
+ * into *catalogue, and its language into language. One that cannot be read
+ * is a PROBLEM of its own, said in English: the logins of everyone in that
+ * language are refused. 1 then, else 0. */
+static unsigned check_translations(const struct phonemfa_config *config, const char *actor,
+                                   const struct log_sink *log, struct i18n_catalogue **catalogue,
+                                   struct i18n_error *error, char language[I18N_TAG_MAX])
+{
+    struct directory_error directory_error = {{0}};
+    struct phone_directory *directory = phone_directory_new(config, NULL, log, &directory_error);
+    char own[I18N_TAG_MAX] = "";
+
+    *catalogue = NULL;
+    if (directory != NULL)
+        setup_chosen_language(directory, actor, own);
+    phone_directory_free(directory);
+    const char *picked = i18n_pick_language(own, config->locale);
+    (void)snprintf(language, I18N_TAG_MAX, "%s", picked != NULL ? picked : "en");
+    return i18n_catalogue_load(config->translations_directory, picked, catalogue, error) != 0;
+}
+
+int setup_check(const char *config_path, const char *actor, const struct log_sink *log)
 {
     struct phonemfa_config *config = NULL;
     struct config_error error;
+    struct i18n_catalogue *catalogue = NULL;
+    struct i18n_error translation_error;
+    char language[I18N_TAG_MAX];
     unsigned problems = 0;
 
     if (config_load(config_path, &config, &error) != 0) {
-        printf("PROBLEM  %s\n         Every login through pam_phonemfa is denied until this is fixed; "
-               "see phonemfa.conf(5).\n", error.message);
+        /* Before the configuration, no language is known: English. */
+        printf(CHECK_PROBLEM "%s\n         Every login through pam_phonemfa is denied until this is fixed; "
+                             "see phonemfa.conf(5).\n",
+               error.message);
         return SETUP_BROKEN;
     }
-    printf("ok       configuration %s\n", config_path);
-    problems += config->directory == DIRECTORY_FILES ? check_store(config) : check_directory(config, log);
+    unsigned untranslated = check_translations(config, actor, log, &catalogue, &translation_error, language);
+    fputs(CHECK_OK, stdout);
+    /* TRANSLATORS: check's report: %s is a file (a path). */
+    printf(T_(catalogue, "configuration %s\n"), config_path);
+    if (untranslated != 0) {
+        printf(CHECK_PROBLEM "translations for %s: %s\n         Every login in that language is refused until "
+                             "this is fixed.\n",
+               language, translation_error.message);
+        problems++;
+    }
+    problems += config->directory == DIRECTORY_FILES ? check_store(catalogue, config)
+                                                     : check_directory(catalogue, config, log);
     if (policy_uses_state(config)) {
         struct record_dir state;
         struct record_dir_error state_error;
         if (access(config->state_directory, F_OK) != 0) {
-            printf("ok       state directory %s: not made yet; the module makes it (root, 0700) at the first "
-                   "login\n", config->state_directory);
+            fputs(CHECK_OK, stdout);
+            /* TRANSLATORS: check's report: %s is a directory (a path). */
+            printf(T_(catalogue, "state directory %s: not made yet; the module makes it (root, 0700) at the first "
+                                 "login\n"),
+                   config->state_directory);
         } else if (record_dir_open(config->state_directory, "state directory", &state, &state_error) != 0) {
-            printf("PROBLEM  %s\n         Lockout, send limits and remembered logins need it: it must be owned "
-                   "by root, mode 0700.\n", state_error.message);
+            fputs(CHECK_PROBLEM, stdout);
+            /* TRANSLATORS: check's report: %s is the technical reason (not
+             * translated). */
+            printf(T_(catalogue, "%s\n         Lockout, send limits and remembered logins need it: it must be "
+                                 "owned by root, mode 0700.\n"),
+                   state_error.message);
             problems++;
         } else {
-            printf("ok       state directory %s\n", config->state_directory);
+            fputs(CHECK_OK, stdout);
+            /* TRANSLATORS: check's report: %s is a directory (a path). */
+            printf(T_(catalogue, "state directory %s\n"), config->state_directory);
             record_dir_close(&state);
-            report_stale_temp_files(config->state_directory);
+            report_stale_temp_files(catalogue, config->state_directory);
         }
     }
     struct verify_client *client = verify_client_new(config, NULL, log);
     for (size_t server = 0; client != NULL && server < config->url_count; server++) {
         struct verify_failure failure;
         if (verify_service_status(client, server, &failure) == 0) {
-            printf("ok       service %s: reachable, certificate and credentials accepted\n", config->urls[server]);
+            fputs(CHECK_OK, stdout);
+            /* TRANSLATORS: check's report: %s is the service's URL. */
+            printf(T_(catalogue, "service %s: reachable, certificate and credentials accepted\n"),
+                   config->urls[server]);
         } else {
-            printf("PROBLEM  service %s: %s\n         %s\n", config->urls[server], failure.detail,
-                   failure.kind == VERIFY_AUTH_FAILED ? "The service refused the credentials: check token_file "
-                                                        "(and the twilio SIDs)."
-                   : failure.kind == VERIFY_UNAVAILABLE ? "Check the URL, the network path and, for certificate "
-                                                          "errors, ca_file."
-                                                        : "The service answered, but not as expected.");
+            fputs(CHECK_PROBLEM, stdout);
+            /* TRANSLATORS: check's report: the service's URL, the technical
+             * reason (not translated), then what to do. */
+            printf(T_(catalogue, "service %s: %s\n         %s\n"), config->urls[server], failure.detail,
+                   failure.kind == VERIFY_AUTH_FAILED
+                       ? T_(catalogue, "The service refused the credentials: check token_file (and the twilio "
+                                       "SIDs).")
+                   : failure.kind == VERIFY_UNAVAILABLE
+                       ? T_(catalogue, "Check the URL, the network path and, for certificate errors, ca_file.")
+                       : T_(catalogue, "The service answered, but not as expected."));
             problems++;
         }
     }
     if (client == NULL)
         problems++;
     verify_client_free(client);
+    /* TRANSLATORS: the last line of check's report. */
+    printf(TP_(catalogue, "%u problem found\n", "%u problems found\n", problems), problems);
+    i18n_catalogue_free(catalogue);
     config_free(config);
-    printf("%u problem%s found\n", problems, problems == 1 ? "" : "s");
     return problems == 0 ? SETUP_OK : SETUP_BROKEN;
 }

@@ -98,6 +98,8 @@ int setup_preferred(const struct setup_context *context, const char *slot, const
 int setup_reset(const struct setup_context *context);
 int setup_lockout(const struct setup_context *context, bool clear);
 int setup_forget(const struct setup_context *context);
-int setup_check(const char *config_path, const struct log_sink *log);
+/* The configuration, the store or directory, the state and the service, in
+ * the language of actor (who runs it). */
+int setup_check(const char *config_path, const char *actor, const struct log_sink *log);
 
 #endif

@@ -17,6 +17,18 @@ bool setup_language_is_kept(const struct setup_context *context)
     return context->config->directory == DIRECTORY_FILES;
 }
 
+void setup_chosen_language(struct phone_directory *directory, const char *user, char tag[I18N_TAG_MAX])
+{
+    struct directory_error error = {{0}};
+    struct phone_record record;
+
+    tag[0] = '\0';
+    if (phone_directory_read(directory, user, &record, &error) == DIRECTORY_FOUND &&
+        i18n_tag_is_valid(record.language))
+        (void)snprintf(tag, I18N_TAG_MAX, "%s", record.language);
+    explicit_bzero(&record, sizeof record);
+}
+
 const char *setup_language_name(const char *tag)
 {
     for (size_t i = 0; i < sizeof languages / sizeof languages[0]; i++)

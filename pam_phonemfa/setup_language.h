@@ -22,6 +22,11 @@ struct setup_language {
  * LDAP's details the verification facts and the preferred method). */
 bool setup_language_is_kept(const struct setup_context *context);
 
+/* The language user chose (their record's "language"), into tag; "" when
+ * they chose none, have no record, or it cannot be read now (whatever
+ * stops the work itself is said by the command that reads it). */
+void setup_chosen_language(struct phone_directory *directory, const char *user, char tag[I18N_TAG_MAX]);
+
 /* The name of tag in its own language ("日本語"), or NULL when not listed. */
 const char *setup_language_name(const char *tag);
 

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "setup_admin.h"
 #include "setup_command.h"
+#include "setup_language.h"
 #include "setup_self.h"
 #include "setup_users.h"
 #include "user_name.h"
@@ -101,21 +102,6 @@ static void send_exit(int code)
     wire_builder_free(frame);
 }
 
-/* The language a user chose (their record's "language"), into tag; "" when
- * they chose none, have no record, or it cannot be read now (whatever
- * stops the work itself is said by the command that reads it). */
-static void chosen_language(const struct setup_context *context, const char *user, char tag[I18N_TAG_MAX])
-{
-    struct directory_error error = {{0}};
-    struct phone_record record;
-
-    tag[0] = '\0';
-    if (phone_directory_read(context->directory, user, &record, &error) == DIRECTORY_FOUND &&
-        i18n_tag_is_valid(record.language))
-        (void)snprintf(tag, I18N_TAG_MAX, "%s", record.language);
-    explicit_bzero(&record, sizeof record);
-}
-
 /* The catalogue of the person running phonemfa-setup: a user in
  * self-service, or the administrator (their own record's language, if they
  * have one). A catalogue that cannot be read is a fault of the installation:
@@ -126,7 +112,7 @@ static int speak(struct setup_context *context, struct i18n_catalogue **catalogu
     struct i18n_error error;
     char own[I18N_TAG_MAX];
 
-    chosen_language(context, context->actor, own);
+    setup_chosen_language(context->directory, context->actor, own);
     const char *language = i18n_pick_language(own, config->locale);
     if (i18n_catalogue_load(config->translations_directory, language, catalogue, &error) != 0) {
         log_message(context->log, LOG_ERR, "translations for language %s cannot be used: %s", language,
@@ -164,7 +150,7 @@ static int run(struct setup_context *context, const char *config_path, const cha
             return usage;
         if (strcmp(argv[i], "check") == 0 && i + 1 == argc && user == NULL) {
             printf("ok       phonemfad %s\n", daemon_state);
-            return setup_check(config_path, context->log);
+            return setup_check(config_path, context->actor, context->log);
         }
         if (user == NULL && !(strcmp(argv[i], "users") == 0 && i + 1 == argc))
             return setup_command_without_user(argc - i, argv + i);
@@ -198,7 +184,7 @@ static int run(struct setup_context *context, const char *config_path, const cha
     if (speak(context, &catalogue) == 0) {
         /* A code sent to the user's phone is in the user's language. */
         if (context->user != NULL)
-            chosen_language(context, context->user, user_tag);
+            setup_chosen_language(context->directory, context->user, user_tag);
         context->user_language = i18n_pick_language(user_tag, config->locale);
         result = !is_root ? setup_self_service(context)
                  : context->user == NULL ? setup_users(context)

@@ -15,6 +15,7 @@ GERMAN = {
     "  remembered logins: %zu\n": "  gemerkte Anmeldungen: %zu\n",
     "%s: language set to %s\n": "%s: Sprache ist jetzt %s\n",
     "Deutsch (de)": "Deutsch (de)",
+    "configuration %s\n": "Konfiguration %s\n",
 }
 
 
@@ -149,3 +150,23 @@ def test_the_code_is_asked_in_the_phone_users_language(env):
     starts = env.requests("start")
     assert len(starts) == 1 and starts[0]["body"]["locale"] == "ja"
     assert "alternate" not in record(env)["phones"]
+
+
+def test_check_reports_in_the_administrators_language(env):
+    configure(env, locale="de", directory=translations(env))
+    env.enroll("alice", {"primary": "+15555550117"})
+    check = run_setup(env, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert f"ok       Konfiguration {env.config_path}\n" in check.stdout
+    # What is not translated stays English, the status words always.
+    assert "\n0 problems found\n" in check.stdout
+
+
+def test_check_reports_a_damaged_catalogue_as_a_problem(env):
+    configure(env, locale="de", directory=translations(env, damaged=True))
+    env.enroll("alice", {"primary": "+15555550117"})
+    check = run_setup(env, "check")
+    assert check.returncode == 3
+    assert f"ok       configuration {env.config_path}\nPROBLEM  translations for de: " in check.stdout, check.stdout
+    assert "Every login in that language is refused until this is fixed." in check.stdout
+    assert "\n1 problem found\n" in check.stdout
