@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "i18n.h"
+#include "input_digits.h"
 #include "menu.h"
 #include "nss_lookup.h"
 #include "phone_directory.h"
@@ -275,7 +276,9 @@ static enum step check_codes(struct flow *flow, const struct verification *verif
         }
         enum verify_check_result result = CHECK_WRONG_CODE;
         struct verify_failure failure = {0};
-        /* Grouped as it was read out or shown: still the code. */
+        /* Grouped as it was read out or shown, or typed in full-width
+         * digits: still the code. */
+        (void)input_digits_fold(code);
         verify_code_normalise(code);
         /* A malformed answer is a wrong code without asking the service. */
         int rc = verify_code_is_well_formed(code)

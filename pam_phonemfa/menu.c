@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "input_digits.h"
 
 void menu_build(const struct phone_record *record, struct menu *menu)
 {
@@ -101,9 +102,16 @@ int menu_render(const struct i18n_catalogue *catalogue, const struct menu *menu,
 
 bool menu_parse_choice(const struct menu *menu, const char *answer, size_t *index)
 {
-    const char *p = answer;
+    char folded[MENU_ANSWER_MAX];
+    const char *p = folded;
     unsigned long value = 0;
 
+    /* Full-width digits (a Japanese input method) are the digits. A longer
+     * answer is no choice (a choice is at most two digits and blanks). */
+    if (strnlen(answer, sizeof folded) >= sizeof folded)
+        return false;
+    memcpy(folded, answer, strlen(answer) + 1);
+    (void)input_digits_fold(folded);
     while (*p == ' ' || *p == '\t')
         p++;
     if (*p == '\0') {

@@ -35,7 +35,12 @@ void menu_item_label(const struct i18n_catalogue *catalogue, const struct menu_i
 int menu_render(const struct i18n_catalogue *catalogue, const struct menu *menu, const struct phone_record *record,
                 const char *notice, const char *header, const char *footer, char *out, size_t out_size);
 
-/* Enter alone picks the default; otherwise a number from 1 to count. */
+/* The longest answer menu_parse_choice reads (PAM's own bound on an
+ * answer, PAM_MAX_RESP_SIZE); longer ones are no choice. */
+#define MENU_ANSWER_MAX 512
+
+/* Enter alone picks the default; otherwise a number from 1 to count, in
+ * ASCII or full-width digits. */
 bool menu_parse_choice(const struct menu *menu, const char *answer, size_t *index);
 
 #endif

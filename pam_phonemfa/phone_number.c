@@ -231,8 +231,8 @@ void phone_mask(const struct phone_number *number, char *out, size_t out_size)
     out[pos] = '\0';
 }
 
-bool phone_parse_hint(const char *input, unsigned default_country_code, enum phone_parse_error error, char *out,
-                      size_t out_size)
+bool phone_parse_hint(const struct i18n_catalogue *catalogue, const char *input, unsigned default_country_code,
+                      enum phone_parse_error error, char *out, size_t out_size)
 {
     bool digits_wrong = error == PHONE_TOO_FEW_DIGITS || error == PHONE_TOO_MANY_DIGITS ||
                         error == PHONE_BAD_NANP_NUMBER || error == PHONE_BAD_COUNTRY_CODE;
@@ -256,7 +256,12 @@ bool phone_parse_hint(const char *input, unsigned default_country_code, enum pho
      * the leading 0, the trunk prefix of most countries. */
     if (input[0] == '0')
         input++;
-    int n = snprintf(out, out_size, "if this is not a +%u number, type it with its country code, e.g. +%u %s",
+    int n = snprintf(out, out_size,
+                     /* TRANSLATORS: said after a number was refused; the
+                      * first %u is the default country calling code, then
+                      * an example: another country's code and the digits
+                      * that were typed (keep "+%u %s" together). */
+                     T_(catalogue, "If this is not a +%u number, type it with its country code, e.g. +%u %s."),
                      default_country_code, default_country_code == 44 ? 33u : 44u, input);
     if (n < 0 || (size_t)n >= out_size) {
         out[0] = '\0';

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "i18n.h"
+
 #define PHONE_E164_MAX 16      /* '+' and 15 digits */
 #define PHONE_EXTENSION_MAX 10 /* digits */
 #define PHONE_INPUT_MAX 64     /* longest text accepted from a person */
@@ -49,12 +51,13 @@ const char *phone_parse_error_text(enum phone_parse_error error);
 
 /* After phone_parse(input, default_country_code) failed with error: when
  * the number was typed in national form and its digits do not fit the
- * default country, how to type it instead ("if this is not a +1 number,
- * type it with its country code, e.g. +44 7700 900123") into out. false
- * (out "") when no hint applies. Pure: reads nothing but its arguments. */
-#define PHONE_HINT_MAX 160
-bool phone_parse_hint(const char *input, unsigned default_country_code, enum phone_parse_error error, char *out,
-                      size_t out_size);
+ * default country, how to type it instead, a sentence in the catalogue's
+ * language ("If this is not a +1 number, type it with its country code,
+ * e.g. +44 7700 900123.") into out. false (out "") when no hint applies.
+ * Pure: reads nothing but its arguments. */
+#define PHONE_HINT_MAX 384 /* room for a translation: a CJK character takes 3 bytes */
+bool phone_parse_hint(const struct i18n_catalogue *catalogue, const char *input, unsigned default_country_code,
+                      enum phone_parse_error error, char *out, size_t out_size);
 
 /* The country calling code of a parsed number (44 for +447700900123). */
 unsigned phone_country_code(const struct phone_number *number);

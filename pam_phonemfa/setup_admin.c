@@ -13,7 +13,9 @@
 #include "phone_store.h"
 #include "policy.h"
 #include "secure_mem.h"
+#include "setup_language.h"
 #include "setup_terminal.h"
+#include "setup_text.h"
 #include "setup_users.h"
 #include "setup_verify.h"
 #include "user_state.h"
@@ -73,7 +75,10 @@ static json_t *directory_json(const struct phone_record *record)
     return json_pack("{s:o}", "phones", phones);
 }
 
-static void print_phone(enum phone_slot slot, const struct phone_entry *entry, bool details)
+/* A phone as root sees it: the slot and channels as the command line
+ * names them (data, in English), then how it was verified, translated. */
+static void print_phone(const struct i18n_catalogue *catalogue, enum phone_slot slot, const struct phone_entry *entry,
+                        bool details)
 {
     char added[21], verified[21];
 
@@ -85,10 +90,17 @@ static void print_phone(enum phone_slot slot, const struct phone_entry *entry, b
     if (!details)
         return;
     if (entry->verified_by == VERIFIED_NONE)
-        printf("NOT VERIFIED (added by %s on %s without verification)\n", entry->added_by, added);
+        /* TRANSLATORS: the end of a line of "list": the first %s is who
+         * added the phone (a user name), the second when
+         * (2026-01-31T12:00:00Z). */
+        printf(T_(catalogue, "NOT VERIFIED (added by %s on %s without verification)\n"), entry->added_by, added);
+    else if (entry->verified_by == VERIFIED_BY_TEXT)
+        /* TRANSLATORS: the end of a line of "list": the first %s is when the
+         * phone was verified (2026-01-31T12:00:00Z), the second who added it. */
+        printf(T_(catalogue, "verified by text on %s, added by %s\n"), verified, entry->added_by);
     else
-        printf("verified by %s on %s, added by %s\n", entry->verified_by == VERIFIED_BY_TEXT ? "text" : "call",
-               verified, entry->added_by);
+        /* TRANSLATORS: as "verified by text on %s, added by %s". */
+        printf(T_(catalogue, "verified by call on %s, added by %s\n"), verified, entry->added_by);
 }
 
 int setup_list(const struct setup_context *context, bool json)
@@ -140,22 +152,33 @@ int setup_list(const struct setup_context *context, bool json)
         result = dump != NULL ? SETUP_OK : SETUP_BROKEN;
         goto out;
     }
-    printf("%s (phones in %s)\n", context->user, phone_directory_where(context->directory));
+    const struct i18n_catalogue *catalogue = context->catalogue;
+    /* TRANSLATORS: the first line of "list": a user name, then where the
+     * phones are kept (a file directory or a directory service's name). */
+    printf(T_(catalogue, "%s (phones in %s)\n"), context->user, phone_directory_where(context->directory));
     if (read == DIRECTORY_NOT_ENROLLED) {
-        printf("  no phone registered\n");
+        printf("%s\n", T_(catalogue, "  no phone registered"));
     } else {
         for (int slot = 0; slot < SLOT_COUNT; slot++)
             if (record.phones[slot].present)
-                print_phone((enum phone_slot)slot, &record.phones[slot], details);
+                print_phone(catalogue, (enum phone_slot)slot, &record.phones[slot], details);
         if (record.has_preferred)
-            printf("  preferred: %s, %s\n", phone_slot_name(record.preferred_slot),
-                   phone_channel_name(record.preferred_channel));
+            fputs(setup_preferred_line(catalogue, record.preferred_slot, record.preferred_channel), stdout);
+        if (details && record.language[0] != '\0')
+            /* TRANSLATORS: a line of "list": the user's own language, a
+             * tag such as "ja" (without it: login.locale). */
+            printf(T_(catalogue, "  language: %s\n"), record.language);
     }
     if (state->locked_until > now)
-        printf("  lockout: locked until %s\n", until);
+        /* TRANSLATORS: a line of "list"; %s is a time (2026-01-31T12:00:00Z). */
+        printf(T_(catalogue, "  lockout: locked until %s\n"), until);
     else
-        printf("  lockout: none (%zu recent failed verifications)\n", state->failure_count);
-    printf("  remembered logins: %zu\n", state->remembered_count);
+        /* TRANSLATORS: a line of "list"; %zu is a number of failures. */
+        printf(TP_(catalogue, "  lockout: none (%zu recent failed verification)\n",
+                   "  lockout: none (%zu recent failed verifications)\n", state->failure_count),
+               state->failure_count);
+    /* TRANSLATORS: a line of "list"; %zu is a number of remembered logins. */
+    printf(T_(catalogue, "  remembered logins: %zu\n"), state->remembered_count);
     result = SETUP_OK;
 out:
     free(state);
@@ -194,10 +217,13 @@ int setup_edit_record(const struct setup_context *context,
     return result;
 }
 
-static bool slot_from_argument(const char *name, enum phone_slot *slot)
+static bool slot_from_argument(const struct setup_context *context, const char *name, enum phone_slot *slot)
 {
     if (!phone_slot_from_name(name, slot)) {
-        fprintf(stderr, "phonemfa-setup: '%s' is not a slot: primary, alternate or office\n", name);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is what was typed; primary, alternate and office
+         * are typed as they are (keep them). */
+        fprintf(stderr, T_(context->catalogue, "'%s' is not a slot: primary, alternate or office\n"), name);
         return false;
     }
     return true;
@@ -227,27 +253,33 @@ int setup_apply_phone(const struct setup_context *context, struct phone_record *
 
 int setup_add(const struct setup_context *context, const struct add_request *request)
 {
+    const struct i18n_catalogue *catalogue = context->catalogue;
     struct phone_change add = {0};
     enum phone_parse_error parse_error;
 
-    if (!slot_from_argument(request->slot, &add.slot))
+    if (!slot_from_argument(context, request->slot, &add.slot))
         return SETUP_USAGE;
     if (context->user_unknown) {
-        fprintf(stderr, "phonemfa-setup: there is no user %s on this system (the user lookup does not know "
-                        "it); nothing was added\n", context->user);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is a user name. */
+        fprintf(stderr, T_(catalogue, "there is no user %s on this system (the user lookup does not know it); "
+                                      "nothing was added\n"),
+                context->user);
         return SETUP_REFUSED;
     }
     parse_error = phone_parse(request->number, context->config->default_country_code, &add.number);
     if (parse_error != PHONE_OK) {
         char hint[PHONE_HINT_MAX];
-        bool hinted = phone_parse_hint(request->number, context->config->default_country_code, parse_error, hint,
-                                       sizeof hint);
-        fprintf(stderr, "phonemfa-setup: '%s': %s%s%s\n", request->number, phone_parse_error_text(parse_error),
-                hinted ? "; " : "", hinted ? hint : "");
+        bool hinted = phone_parse_hint(catalogue, request->number, context->config->default_country_code,
+                                       parse_error, hint, sizeof hint);
+        fprintf(stderr, "phonemfa-setup: '%s': %s\n", request->number,
+                T_(catalogue, phone_parse_error_text(parse_error)));
+        if (hinted)
+            fprintf(stderr, "phonemfa-setup: %s\n", hint);
         return SETUP_USAGE;
     }
     if (add.slot != SLOT_OFFICE && add.number.extension[0] != '\0') {
-        fprintf(stderr, "phonemfa-setup: only the office phone may have an extension\n");
+        fprintf(stderr, "phonemfa-setup: %s\n", T_(catalogue, "only the office phone may have an extension"));
         return SETUP_USAGE;
     }
     add.channels = add.slot == SLOT_OFFICE ? CHANNEL_CALL : CHANNEL_TEXT | CHANNEL_CALL;
@@ -258,7 +290,9 @@ int setup_add(const struct setup_context *context, const struct add_request *req
                        : strcmp(request->channels, "text") == 0 ? CHANNEL_TEXT
                                                                  : 0;
         if (add.channels == 0 || (add.slot == SLOT_OFFICE && add.channels != CHANNEL_CALL)) {
-            fprintf(stderr, "phonemfa-setup: --channels must be text, call or text,call (office: call)\n");
+            /* TRANSLATORS: text, call and text,call are typed as they are. */
+            fprintf(stderr, "phonemfa-setup: %s\n",
+                    T_(catalogue, "--channels must be text, call or text,call (office: call)"));
             return SETUP_USAGE;
         }
     }
@@ -266,7 +300,9 @@ int setup_add(const struct setup_context *context, const struct add_request *req
     if (!request->no_verify) {
         enum phone_channel channel = strcmp(request->verify_channel, "text") == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
         if (!(add.channels & channel)) {
-            fprintf(stderr, "phonemfa-setup: this phone cannot take a %s\n", request->verify_channel);
+            fprintf(stderr, "phonemfa-setup: %s\n",
+                    channel == CHANNEL_TEXT ? T_(catalogue, "this phone cannot take a text")
+                                            : T_(catalogue, "this phone cannot take a call"));
             return SETUP_USAGE;
         }
         int proven = setup_prove_possession(context, &add.number, channel);
@@ -283,10 +319,21 @@ int setup_add(const struct setup_context *context, const struct add_request *req
         (void)snprintf(detail, sizeof detail, "verified_by=%s", verified);
         setup_log_change(context, "add", request->slot, &add.number, detail);
         phone_mask(&add.number, masked, sizeof masked);
-        printf("%s: %s phone set to %s (%s, %s)\n", context->user, phone_slot_name(add.slot), masked,
-               channels_text(add.channels),
-               add.verified_by == VERIFIED_NONE ? "NOT VERIFIED" : add.verified_by == VERIFIED_BY_TEXT
-                                                                    ? "verified by text" : "verified by call");
+        if (add.verified_by == VERIFIED_NONE)
+            /* TRANSLATORS: the first %s is a user name, the second a phone's
+             * name ("alternate phone"), the third a masked number such as
+             * "+X XXXXXXXX17" (keep it as is), the fourth its channels as
+             * the command line names them ("text, call"). */
+            printf(T_(catalogue, "%s: %s set to %s (%s, NOT VERIFIED)\n"), context->user,
+                   setup_slot_label(catalogue, add.slot), masked, channels_text(add.channels));
+        else if (add.verified_by == VERIFIED_BY_TEXT)
+            /* TRANSLATORS: as "%s: %s set to %s (%s, NOT VERIFIED)". */
+            printf(T_(catalogue, "%s: %s set to %s (%s, verified by text)\n"), context->user,
+                   setup_slot_label(catalogue, add.slot), masked, channels_text(add.channels));
+        else
+            /* TRANSLATORS: as "%s: %s set to %s (%s, NOT VERIFIED)". */
+            printf(T_(catalogue, "%s: %s set to %s (%s, verified by call)\n"), context->user,
+                   setup_slot_label(catalogue, add.slot), masked, channels_text(add.channels));
     }
     return result;
 }
@@ -294,10 +341,13 @@ int setup_add(const struct setup_context *context, const struct add_request *req
 int setup_apply_remove(const struct setup_context *context, struct phone_record *record, bool *exists, void *argument)
 {
     enum phone_slot slot = *(enum phone_slot *)argument;
-    (void)context;
 
     if (!record->phones[slot].present) {
-        fprintf(stderr, "phonemfa-setup: %s has no %s phone\n", context->user, phone_slot_name(slot));
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: the first %s is a user name, the second a phone's
+         * name ("alternate phone"). */
+        fprintf(stderr, T_(context->catalogue, "%s has no %s\n"), context->user,
+                setup_slot_label(context->catalogue, slot));
         return SETUP_REFUSED;
     }
     record->phones[slot].present = false;
@@ -318,8 +368,11 @@ int setup_apply_confirmed_remove(const struct setup_context *context, struct pho
 
     if (entry->present && (strcmp(entry->number.e164, remove->number.e164) != 0 ||
                            strcmp(entry->number.extension, remove->number.extension) != 0)) {
-        fprintf(stderr, "phonemfa-setup: %s's %s phone was changed meanwhile; nothing was removed\n",
-                context->user, phone_slot_name(remove->slot));
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: the first %s is a user name, the second a phone's
+         * name ("alternate phone"). */
+        fprintf(stderr, T_(context->catalogue, "%s's %s was changed meanwhile; nothing was removed\n"),
+                context->user, setup_slot_label(context->catalogue, remove->slot));
         return SETUP_REFUSED;
     }
     return setup_apply_remove(context, record, exists, &remove->slot);
@@ -329,20 +382,25 @@ int setup_apply_confirmed_remove(const struct setup_context *context, struct pho
  * terminal to ask on, refused rather than assumed. */
 int setup_confirm_remove(const struct setup_context *context, enum phone_slot slot, const struct phone_number *number)
 {
-    char prompt[160], answer[INPUT_MAX], masked[PHONE_MASK_MAX];
+    const struct i18n_catalogue *catalogue = context->catalogue;
+    char prompt[512], answer[INPUT_MAX], masked[PHONE_MASK_MAX];
 
     if (!context->interactive) {
-        fprintf(stderr, "phonemfa-setup: removing a phone asks for confirmation on a terminal; without one, "
-                        "add --yes; nothing was removed\n");
+        fprintf(stderr, "phonemfa-setup: %s\n",
+                T_(catalogue, "removing a phone asks for confirmation on a terminal; without one, add --yes; "
+                              "nothing was removed"));
         return SETUP_REFUSED;
     }
     phone_mask(number, masked, sizeof masked);
-    (void)snprintf(prompt, sizeof prompt, "Remove the %s phone %s of %s? [y/N] ", phone_slot_name(slot), masked,
-                   context->user);
+    /* TRANSLATORS: a prompt; the first %s is a phone's name ("alternate
+     * phone"), the second a masked number such as "+X XXXXXXXX19" (keep it
+     * as is), the third a user name. The answer is y or your word for yes. */
+    (void)snprintf(prompt, sizeof prompt, T_(catalogue, "Remove the %s %s of %s? [y/N] "),
+                   setup_slot_label(catalogue, slot), masked, context->user);
     int read = setup_read_line(prompt, false, answer, sizeof answer);
-    if (read == 0 && (strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 || strcmp(answer, "yes") == 0))
+    if (read == 0 && setup_answer_is_yes(catalogue, answer))
         return SETUP_OK;
-    printf("Nothing was removed.\n");
+    printf("%s\n", T_(catalogue, "Nothing was removed."));
     return SETUP_REFUSED;
 }
 
@@ -353,17 +411,20 @@ int setup_remove(const struct setup_context *context, const char *slot_name, boo
     struct phone_record record;
     char masked[PHONE_MASK_MAX];
 
-    if (!slot_from_argument(slot_name, &remove.slot))
+    if (!slot_from_argument(context, slot_name, &remove.slot))
         return SETUP_USAGE;
     enum directory_result read = phone_directory_read(context->directory, context->user, &record, &error);
     if (read == DIRECTORY_FAILED || read == DIRECTORY_UNAVAILABLE) {
-        fprintf(stderr, "phonemfa-setup: %s\n%s", error.message,
-                read == DIRECTORY_FAILED && context->config->directory == DIRECTORY_FILES
-                    ? "phonemfa-setup: a record that cannot be read is replaced as a whole by reset\n" : "");
+        fprintf(stderr, "phonemfa-setup: %s\n", error.message);
+        if (read == DIRECTORY_FAILED && context->config->directory == DIRECTORY_FILES)
+            fprintf(stderr, "phonemfa-setup: %s\n",
+                    T_(context->catalogue, "a record that cannot be read is replaced as a whole by reset"));
         return SETUP_BROKEN;
     }
     if (read != DIRECTORY_FOUND || !record.phones[remove.slot].present) {
-        fprintf(stderr, "phonemfa-setup: %s has no %s phone\n", context->user, slot_name);
+        fputs("phonemfa-setup: ", stderr);
+        fprintf(stderr, T_(context->catalogue, "%s has no %s\n"), context->user,
+                setup_slot_label(context->catalogue, remove.slot));
         return SETUP_REFUSED;
     }
     remove.number = record.phones[remove.slot].number;
@@ -376,7 +437,11 @@ int setup_remove(const struct setup_context *context, const char *slot_name, boo
         result = setup_edit_record(context, setup_apply_confirmed_remove, &remove);
     if (result == SETUP_OK) {
         setup_log_change(context, "remove", slot_name, &remove.number, NULL);
-        printf("%s: %s phone %s removed\n", context->user, slot_name, masked);
+        /* TRANSLATORS: the first %s is a user name, the second a phone's
+         * name ("alternate phone"), the third a masked number such as
+         * "+X XXXXXXXX19" (keep it as is). */
+        printf(T_(context->catalogue, "%s: %s %s removed\n"), context->user,
+               setup_slot_label(context->catalogue, remove.slot), masked);
     }
     return result;
 }
@@ -388,8 +453,13 @@ int setup_apply_preferred(const struct setup_context *context, struct phone_reco
 
     if (!*exists || !record->phones[preferred->slot].present ||
         !(record->phones[preferred->slot].channels & preferred->channel)) {
-        fprintf(stderr, "phonemfa-setup: %s has no %s phone that takes a %s\n", context->user,
-                phone_slot_name(preferred->slot), phone_channel_name(preferred->channel));
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: the first %s is a user name, the second a phone's
+         * name ("alternate phone"). */
+        fprintf(stderr, preferred->channel == CHANNEL_TEXT ? T_(context->catalogue, "%s has no %s that takes a text\n")
+                        /* TRANSLATORS: as "%s has no %s that takes a text". */
+                                                           : T_(context->catalogue, "%s has no %s that takes a call\n"),
+                context->user, setup_slot_label(context->catalogue, preferred->slot));
         return SETUP_REFUSED;
     }
     record->has_preferred = true;
@@ -402,10 +472,13 @@ int setup_preferred(const struct setup_context *context, const char *slot_name, 
 {
     struct preferred_change preferred;
 
-    if (!slot_from_argument(slot_name, &preferred.slot))
+    if (!slot_from_argument(context, slot_name, &preferred.slot))
         return SETUP_USAGE;
     if (strcmp(channel, "text") != 0 && strcmp(channel, "call") != 0) {
-        fprintf(stderr, "phonemfa-setup: '%s' is not a channel: text or call\n", channel);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is what was typed; text and call are typed as they
+         * are (keep them). */
+        fprintf(stderr, T_(context->catalogue, "'%s' is not a channel: text or call\n"), channel);
         return SETUP_USAGE;
     }
     preferred.channel = strcmp(channel, "text") == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
@@ -455,7 +528,8 @@ int setup_lockout(const struct setup_context *context, bool clear)
     int result = setup_update_state(context, clear_lockout);
     if (result == SETUP_OK) {
         setup_log_change(context, "unlock", NULL, NULL, NULL);
-        printf("%s: lockout cleared\n", context->user);
+        /* TRANSLATORS: %s is a user name. */
+        printf(T_(context->catalogue, "%s: lockout cleared\n"), context->user);
     }
     return result;
 }
@@ -465,7 +539,8 @@ int setup_forget(const struct setup_context *context)
     int result = setup_update_state(context, setup_clear_remembered);
     if (result == SETUP_OK) {
         setup_log_change(context, "forget", NULL, NULL, NULL);
-        printf("%s: remembered logins forgotten\n", context->user);
+        /* TRANSLATORS: %s is a user name. */
+        printf(T_(context->catalogue, "%s: remembered logins forgotten\n"), context->user);
     }
     return result;
 }
@@ -500,8 +575,8 @@ static int remove_damaged_record(const struct setup_context *context, bool *remo
     if (lock >= 0 && phone_store_read(&store, context->user, &record, &error) != STORE_ERROR) {
         result = SETUP_OK;
     } else if (lock >= 0) {
-        fprintf(stderr, "phonemfa-setup: %s\nphonemfa-setup: the record cannot be read; it is replaced\n",
-                error.message);
+        fprintf(stderr, "phonemfa-setup: %s\nphonemfa-setup: %s\n", error.message,
+                T_(context->catalogue, "the record cannot be read; it is replaced"));
         *removed = phone_store_remove_locked(&store, context->user, &error) == 0;
         result = *removed ? SETUP_OK : SETUP_BROKEN;
     }
@@ -535,17 +610,30 @@ int setup_reset(const struct setup_context *context)
         }
     }
     setup_log_change(context, "reset", NULL, NULL, damaged ? "record=unreadable" : NULL);
-    printf("%s: all phones and state removed%s\n", context->user,
-           context->user_unknown ? " (there is no such user: it was an orphan record)" : "");
+    if (context->user_unknown)
+        /* TRANSLATORS: %s is a user name. */
+        printf(T_(context->catalogue, "%s: all phones and state removed (there is no such user: it was an orphan "
+                                      "record)\n"),
+               context->user);
+    else
+        /* TRANSLATORS: %s is a user name. */
+        printf(T_(context->catalogue, "%s: all phones and state removed\n"), context->user);
     return SETUP_OK;
 }
 
 /* -- check ------------------------------------------------------------------------ */
 
+/* check's report: a status word in a column of its own (ok, PROBLEM, note:
+ * English in every language, for whoever greps the report), then what it
+ * is about, translated. A second line is indented under the first. */
+#define CHECK_OK "ok       "
+#define CHECK_PROBLEM "PROBLEM  "
+#define CHECK_NOTE "note     "
+
 /* Phones the login policy would not offer: a PROBLEM each, so a policy
  * change that strands users is seen before they are. */
-static unsigned check_phones_allowed(const struct phonemfa_config *config, const char *user,
-                                     const struct phone_record *record)
+static unsigned check_phones_allowed(const struct i18n_catalogue *catalogue, const struct phonemfa_config *config,
+                                     const char *user, const struct phone_record *record)
 {
     unsigned problems = 0;
 
@@ -556,13 +644,22 @@ static unsigned check_phones_allowed(const struct phonemfa_config *config, const
             continue;
         phone_mask(&entry->number, masked, sizeof masked);
         if (!policy_phone_allowed(config, &entry->number)) {
-            printf("PROBLEM  %s %s %s: country code %u is not in limits.countries\n"
-                   "         This phone is not offered at login.\n",
+            fputs(CHECK_PROBLEM, stdout);
+            /* TRANSLATORS: check's report: a user name, a slot (primary,
+             * alternate, office: as the command line names it), a masked
+             * number such as "+X XXXXXXXX17" (keep it as is) and its country
+             * calling code; limits.countries is a setting. Keep the nine
+             * spaces that indent the second line. */
+            printf(T_(catalogue, "%s %s %s: country code %u is not in limits.countries\n"
+                                 "         This phone is not offered at login.\n"),
                    user, phone_slot_name((enum phone_slot)slot), masked, phone_country_code(&entry->number));
             problems++;
         } else if ((entry->channels & config->allowed_channels) == 0) {
-            printf("PROBLEM  %s %s %s: none of its channels is in limits.channels\n"
-                   "         This phone is not offered at login.\n",
+            fputs(CHECK_PROBLEM, stdout);
+            /* TRANSLATORS: as "%s %s %s: country code %u is not in
+             * limits.countries"; limits.channels is a setting. */
+            printf(T_(catalogue, "%s %s %s: none of its channels is in limits.channels\n"
+                                 "         This phone is not offered at login.\n"),
                    user, phone_slot_name((enum phone_slot)slot), masked);
             problems++;
         }
@@ -572,7 +669,7 @@ static unsigned check_phones_allowed(const struct phonemfa_config *config, const
 
 /* Temp files left by writers that were killed mid-write (".alice.json.tmp"):
  * harmless, and the user's next write removes each; said so it is known. */
-static void report_stale_temp_files(const char *path)
+static void report_stale_temp_files(const struct i18n_catalogue *catalogue, const char *path)
 {
     unsigned count = 0;
     DIR *dir = opendir(path);
@@ -583,20 +680,26 @@ static void report_stale_temp_files(const char *path)
     }
     if (dir != NULL)
         closedir(dir);
-    if (count > 0)
-        printf("note     %s: %u temp file%s left by interrupted writes; the user's next change removes each\n",
-               path, count, count == 1 ? "" : "s");
+    if (count > 0) {
+        fputs(CHECK_NOTE, stdout);
+        /* TRANSLATORS: check's report: %s is a directory, %u a number of
+         * files. */
+        printf(TP_(catalogue, "%s: %u temp file left by interrupted writes; the user's next change removes each\n",
+                   "%s: %u temp files left by interrupted writes; the user's next change removes each\n", count),
+               path, count);
+    }
 }
 
 struct store_check {
     const struct phonemfa_config *config;
+    const struct i18n_catalogue *catalogue;
     struct phone_store store;
     unsigned problems, records;
 };
 
 /* A record of a user NSS does not know: nobody logs in with it now, but an
  * account made later under that name would inherit its phones. */
-static unsigned check_owner(const char *store_directory, const char *user)
+static unsigned check_owner(const struct i18n_catalogue *catalogue, const char *store_directory, const char *user)
 {
     char error[NSS_ERROR_MAX] = "";
 
@@ -606,20 +709,31 @@ static unsigned check_owner(const char *store_directory, const char *user)
     case USER_OTHER_SPELLING:
         /* Not "--user NAME reset": --user is canonicalised as a login is,
          * so that would reset the real user's own record instead. */
-        printf("PROBLEM  %s: the user lookup spells this user differently; logins never read this record\n"
-               "         Delete the file %s/%s.json (phonemfa-setup --user %s would act on the user's own "
-               "record, as a login does).\n",
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: the first and last %s are a user
+         * name, the second a directory (a path); keep the command and the
+         * nine spaces that indent the second line. */
+        printf(T_(catalogue, "%s: the user lookup spells this user differently; logins never read this record\n"
+                             "         Delete the file %s/%s.json (phonemfa-setup --user %s would act on the "
+                             "user's own record, as a login does).\n"),
                user, store_directory, user, user);
         return 1;
     case USER_MISSING:
-        printf("PROBLEM  %s: a record for a user that does not exist (an orphan)\n"
-               "         An account made later with this name would get its phones: remove it with "
-               "phonemfa-setup --user %s reset.\n", user, user);
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: %s is a user name (twice); keep the
+         * command and the nine spaces that indent the second line. */
+        printf(T_(catalogue, "%s: a record for a user that does not exist (an orphan)\n"
+                             "         An account made later with this name would get its phones: remove it with "
+                             "phonemfa-setup --user %s reset.\n"),
+               user, user);
         return 1;
     case USER_LOOKUP_FAILED:
         break;
     }
-    printf("PROBLEM  %s: %s\n         Whether this user exists is unknown until the user lookup answers.\n", user,
+    fputs(CHECK_PROBLEM, stdout);
+    /* TRANSLATORS: check's report: a user name, then the lookup's technical
+     * reason (not translated). */
+    printf(T_(catalogue, "%s: %s\n         Whether this user exists is unknown until the user lookup answers.\n"), user,
            error);
     return 1;
 }
@@ -632,39 +746,56 @@ static void check_record(const char *user, void *argument)
 
     check->records++;
     if (phone_store_read(&check->store, user, &record, &error) == STORE_ERROR) {
-        printf("PROBLEM  %s\n         This user cannot log in until the record is fixed or rewritten: "
-               "phonemfa-setup --user %s reset replaces it.\n", error.message, user);
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: the first %s is the technical reason
+         * (not translated), the second a user name; keep the command. */
+        printf(T_(check->catalogue, "%s\n         This user cannot log in until the record is fixed or rewritten: "
+                                    "phonemfa-setup --user %s reset replaces it.\n"),
+               error.message, user);
         check->problems++;
         return;
     }
-    check->problems += check_phones_allowed(check->config, user, &record);
-    check->problems += check_owner(check->config->store_directory, user);
+    check->problems += check_phones_allowed(check->catalogue, check->config, user, &record);
+    check->problems += check_owner(check->catalogue, check->config->store_directory, user);
 }
 
-static unsigned check_store(const struct phonemfa_config *config)
+static unsigned check_store(const struct i18n_catalogue *catalogue, const struct phonemfa_config *config)
 {
-    struct store_check check = {.config = config};
+    struct store_check check = {.config = config, .catalogue = catalogue};
     struct store_error error;
 
     if (phone_store_open(config->store_directory, &check.store, &error) != 0) {
-        printf("PROBLEM  %s\n         The phone store must be a directory owned by root and not writable by "
-               "group or others (mode 0700).\n", error.message);
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: %s is the technical reason (not
+         * translated). */
+        printf(T_(catalogue, "%s\n         The phone store must be a directory owned by root and not writable by "
+                             "group or others (mode 0700).\n"),
+               error.message);
         return 1;
     }
     if (setup_each_record(config->store_directory, check_record, &check) != 0) {
-        printf("PROBLEM  %s cannot be listed\n", config->store_directory);
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: %s is a directory (a path). */
+        printf(T_(catalogue, "%s cannot be listed\n"), config->store_directory);
         check.problems++;
     }
     phone_store_close(&check.store);
-    if (check.problems == 0)
-        printf("ok       phone store %s: %u records, all valid\n", config->store_directory, check.records);
-    report_stale_temp_files(config->store_directory);
+    if (check.problems == 0) {
+        fputs(CHECK_OK, stdout);
+        /* TRANSLATORS: check's report: %s is a directory (a path), %u a
+         * number of records. */
+        printf(TP_(catalogue, "phone store %s: %u record, all valid\n", "phone store %s: %u records, all valid\n",
+                   check.records),
+               config->store_directory, check.records);
+    }
+    report_stale_temp_files(catalogue, config->store_directory);
     return check.problems;
 }
 
 /* A lookup of a user nobody is: it needs the directory reachable, its
  * certificate trusted and phonemfa's credentials accepted. */
-static unsigned check_directory(const struct phonemfa_config *config, const struct log_sink *log)
+static unsigned check_directory(const struct i18n_catalogue *catalogue, const struct phonemfa_config *config,
+                                const struct log_sink *log)
 {
     struct directory_error error = {{0}};
     struct phone_record record;
@@ -673,67 +804,133 @@ static unsigned check_directory(const struct phonemfa_config *config, const stru
 
     if (directory != NULL)
         read = phone_directory_read(directory, "phonemfa-check.nobody", &record, &error);
-    if (read == DIRECTORY_FOUND || read == DIRECTORY_NOT_ENROLLED)
-        printf("ok       phones in %s: reachable, certificate and credentials accepted; phonemfa-setup may change "
-               "%s\n", phone_directory_where(directory),
-               phone_directory_writable_slots(directory) == 0 ? "no phone (read-only)" : "phones there");
-    else
-        printf("PROBLEM  phone directory: %s\n         %s\n", error.message,
-               read == DIRECTORY_UNAVAILABLE ? "Logins follow login.failmode while it does not answer: check the URIs, "
-                                               "the network path and the CA file."
-                                             : "Every login through pam_phonemfa is denied until this is fixed.");
+    if (read == DIRECTORY_FOUND || read == DIRECTORY_NOT_ENROLLED) {
+        fputs(CHECK_OK, stdout);
+        /* TRANSLATORS: check's report: %s is where the phones are (a
+         * directory service's name). */
+        printf(phone_directory_writable_slots(directory) == 0
+                   ? T_(catalogue, "phones in %s: reachable, certificate and credentials accepted; phonemfa-setup "
+                                   "may change no phone (read-only)\n")
+                   /* TRANSLATORS: as "phones in %s: reachable, ... (read-only)". */
+                   : T_(catalogue, "phones in %s: reachable, certificate and credentials accepted; phonemfa-setup "
+                                   "may change phones there\n"),
+               phone_directory_where(directory));
+    } else {
+        fputs(CHECK_PROBLEM, stdout);
+        /* TRANSLATORS: check's report: the technical reason (not
+         * translated), then what it means. */
+        printf(T_(catalogue, "phone directory: %s\n         %s\n"), error.message,
+               read == DIRECTORY_UNAVAILABLE
+                   ? T_(catalogue, "Logins follow login.failmode while it does not answer: check the URIs, the "
+                                   "network path and the CA file.")
+                   : T_(catalogue, "Every login through pam_phonemfa is denied until this is fixed."));
+    }
     phone_directory_free(directory);
     return read == DIRECTORY_FOUND || read == DIRECTORY_NOT_ENROLLED ? 0 : 1;
 }
 
-int setup_check(const char *config_path, const struct log_sink *log)
+/* The catalogue of the administrator running check (as for every command),
+ * into *catalogue, and its language into language. One that cannot be read
+ * is a PROBLEM of its own, said in English: the logins of everyone in that
+ * language are refused. 1 then, else 0. */
+static unsigned check_translations(const struct phonemfa_config *config, const char *actor,
+                                   const struct log_sink *log, struct i18n_catalogue **catalogue,
+                                   struct i18n_error *error, char language[I18N_TAG_MAX])
+{
+    struct directory_error directory_error = {{0}};
+    struct phone_directory *directory = phone_directory_new(config, NULL, log, &directory_error);
+    char own[I18N_TAG_MAX] = "";
+
+    *catalogue = NULL;
+    if (directory != NULL)
+        setup_chosen_language(directory, actor, own);
+    phone_directory_free(directory);
+    const char *picked = i18n_pick_language(own, config->locale);
+    (void)snprintf(language, I18N_TAG_MAX, "%s", picked != NULL ? picked : "en");
+    return i18n_catalogue_load(config->translations_directory, picked, catalogue, error) != 0;
+}
+
+int setup_check(const char *config_path, const char *actor, const struct log_sink *log)
 {
     struct phonemfa_config *config = NULL;
     struct config_error error;
+    struct i18n_catalogue *catalogue = NULL;
+    struct i18n_error translation_error;
+    char language[I18N_TAG_MAX];
     unsigned problems = 0;
 
     if (config_load(config_path, &config, &error) != 0) {
-        printf("PROBLEM  %s\n         Every login through pam_phonemfa is denied until this is fixed; "
-               "see phonemfa.conf(5).\n", error.message);
+        /* Before the configuration, no language is known: English. */
+        printf(CHECK_PROBLEM "%s\n         Every login through pam_phonemfa is denied until this is fixed; "
+                             "see phonemfa.conf(5).\n",
+               error.message);
         return SETUP_BROKEN;
     }
-    printf("ok       configuration %s\n", config_path);
-    problems += config->directory == DIRECTORY_FILES ? check_store(config) : check_directory(config, log);
+    unsigned untranslated = check_translations(config, actor, log, &catalogue, &translation_error, language);
+    fputs(CHECK_OK, stdout);
+    /* TRANSLATORS: check's report: %s is a file (a path). */
+    printf(T_(catalogue, "configuration %s\n"), config_path);
+    if (untranslated != 0) {
+        printf(CHECK_PROBLEM "translations for %s: %s\n         Every login in that language is refused until "
+                             "this is fixed.\n",
+               language, translation_error.message);
+        problems++;
+    }
+    problems += config->directory == DIRECTORY_FILES ? check_store(catalogue, config)
+                                                     : check_directory(catalogue, config, log);
     if (policy_uses_state(config)) {
         struct record_dir state;
         struct record_dir_error state_error;
         if (access(config->state_directory, F_OK) != 0) {
-            printf("ok       state directory %s: not made yet; the module makes it (root, 0700) at the first "
-                   "login\n", config->state_directory);
+            fputs(CHECK_OK, stdout);
+            /* TRANSLATORS: check's report: %s is a directory (a path). */
+            printf(T_(catalogue, "state directory %s: not made yet; the module makes it (root, 0700) at the first "
+                                 "login\n"),
+                   config->state_directory);
         } else if (record_dir_open(config->state_directory, "state directory", &state, &state_error) != 0) {
-            printf("PROBLEM  %s\n         Lockout, send limits and remembered logins need it: it must be owned "
-                   "by root, mode 0700.\n", state_error.message);
+            fputs(CHECK_PROBLEM, stdout);
+            /* TRANSLATORS: check's report: %s is the technical reason (not
+             * translated). */
+            printf(T_(catalogue, "%s\n         Lockout, send limits and remembered logins need it: it must be "
+                                 "owned by root, mode 0700.\n"),
+                   state_error.message);
             problems++;
         } else {
-            printf("ok       state directory %s\n", config->state_directory);
+            fputs(CHECK_OK, stdout);
+            /* TRANSLATORS: check's report: %s is a directory (a path). */
+            printf(T_(catalogue, "state directory %s\n"), config->state_directory);
             record_dir_close(&state);
-            report_stale_temp_files(config->state_directory);
+            report_stale_temp_files(catalogue, config->state_directory);
         }
     }
     struct verify_client *client = verify_client_new(config, NULL, log);
     for (size_t server = 0; client != NULL && server < config->url_count; server++) {
         struct verify_failure failure;
         if (verify_service_status(client, server, &failure) == 0) {
-            printf("ok       service %s: reachable, certificate and credentials accepted\n", config->urls[server]);
+            fputs(CHECK_OK, stdout);
+            /* TRANSLATORS: check's report: %s is the service's URL. */
+            printf(T_(catalogue, "service %s: reachable, certificate and credentials accepted\n"),
+                   config->urls[server]);
         } else {
-            printf("PROBLEM  service %s: %s\n         %s\n", config->urls[server], failure.detail,
-                   failure.kind == VERIFY_AUTH_FAILED ? "The service refused the credentials: check token_file "
-                                                        "(and the twilio SIDs)."
-                   : failure.kind == VERIFY_UNAVAILABLE ? "Check the URL, the network path and, for certificate "
-                                                          "errors, ca_file."
-                                                        : "The service answered, but not as expected.");
+            fputs(CHECK_PROBLEM, stdout);
+            /* TRANSLATORS: check's report: the service's URL, the technical
+             * reason (not translated), then what to do. */
+            printf(T_(catalogue, "service %s: %s\n         %s\n"), config->urls[server], failure.detail,
+                   failure.kind == VERIFY_AUTH_FAILED
+                       ? T_(catalogue, "The service refused the credentials: check token_file (and the twilio "
+                                       "SIDs).")
+                   : failure.kind == VERIFY_UNAVAILABLE
+                       ? T_(catalogue, "Check the URL, the network path and, for certificate errors, ca_file.")
+                       : T_(catalogue, "The service answered, but not as expected."));
             problems++;
         }
     }
     if (client == NULL)
         problems++;
     verify_client_free(client);
+    /* TRANSLATORS: the last line of check's report. */
+    printf(TP_(catalogue, "%u problem found\n", "%u problems found\n", problems), problems);
+    i18n_catalogue_free(catalogue);
     config_free(config);
-    printf("%u problem%s found\n", problems, problems == 1 ? "" : "s");
     return problems == 0 ? SETUP_OK : SETUP_BROKEN;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "phone_record.h"
 
@@ -31,6 +32,12 @@ struct setup_context {
     bool interactive;  /* the client runs on a terminal (as it says) */
     unsigned long caller_uid; /* the client's uid (SO_PEERCRED) */
     const char *tty;   /* its terminal's name (as it says), or NULL */
+    /* What the person at the terminal reads: their own language (their
+     * record's, else login.locale); NULL: English. Loaded once per run. */
+    const struct i18n_catalogue *catalogue;
+    /* The language of context->user (their record's, else login.locale),
+     * asked of the verification service for their phone; NULL: none. */
+    const char *user_language;
 };
 
 struct add_request {
@@ -91,6 +98,8 @@ int setup_preferred(const struct setup_context *context, const char *slot, const
 int setup_reset(const struct setup_context *context);
 int setup_lockout(const struct setup_context *context, bool clear);
 int setup_forget(const struct setup_context *context);
-int setup_check(const char *config_path, const struct log_sink *log);
+/* The configuration, the store or directory, the state and the service, in
+ * the language of actor (who runs it). */
+int setup_check(const char *config_path, const char *actor, const struct log_sink *log);
 
 #endif

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "daemon_client.h"
+#include "env_language.h"
+#include "i18n.h"
 #include "setup_terminal.h"
 #include "setup_usage.h"
 #include "wire.h"
@@ -19,9 +21,26 @@
 #define EXIT_USAGE 2
 #define ANSWER_MAX 4096
 
-static int fail(const char *why)
+/* The client's own messages, in the language of its environment (the
+ * user's process: see env_language.h). A catalogue that cannot be read
+ * leaves them English: nothing here is decided by a message. NULL: English. */
+static struct i18n_catalogue *client_catalogue(void)
 {
-    fprintf(stderr, "phonemfa-setup: phonemfad not available: %s\n", why);
+    struct i18n_catalogue *catalogue = NULL;
+    struct i18n_error error;
+    char tag[I18N_TAG_MAX];
+
+    if (!env_language(tag) || i18n_catalogue_load(PHONEMFA_LOCALEDIR, tag, &catalogue, &error) != 0)
+        return NULL;
+    return catalogue;
+}
+
+static int fail(const struct i18n_catalogue *catalogue, const char *why)
+{
+    fputs("phonemfa-setup: ", stderr);
+    /* TRANSLATORS: %s says why (one of the reasons below, or the system's
+     * own words). phonemfad is the name of the daemon. */
+    fprintf(stderr, T_(catalogue, "phonemfad not available: %s\n"), why);
     return EXIT_BROKEN;
 }
 
@@ -66,50 +85,54 @@ static int answer(int fd, struct wire_builder *frame, const struct wire_message 
 
 /* --socket PATH or --socket=PATH as the first argument: how many arguments
  * it took (0: none given), or -1 after saying what is wrong. */
-static int socket_option(int argc, char **argv, const char **path)
+static int socket_option(const struct i18n_catalogue *catalogue, int argc, char **argv, const char **path)
 {
     if (argc < 2 || strncmp(argv[1], "--socket", 8) != 0 || (argv[1][8] != '\0' && argv[1][8] != '='))
         return 0;
     int taken = argv[1][8] == '=' ? 1 : 2;
     const char *value = taken == 1 ? argv[1] + 9 : argc > 2 ? argv[2] : NULL;
     if (value == NULL || value[0] != '/') {
-        fputs("phonemfa-setup: --socket takes an absolute path\n", stderr);
+        fprintf(stderr, "phonemfa-setup: %s\n", T_(catalogue, "--socket takes an absolute path"));
         return -1;
     }
     *path = value;
     return taken;
 }
 
-int main(int argc, char **argv)
+/* Everything but the catalogue: main frees it whatever happens here. */
+static int run(const struct i18n_catalogue *catalogue, int argc, char **argv)
 {
     const char *socket_path = PHONEMFAD_SOCKET;
     char why[192] = "";
     int status = EXIT_BROKEN;
 
-    int first = socket_option(argc, argv, &socket_path);
+    int first = socket_option(catalogue, argc, argv, &socket_path);
     if (first < 0)
         return EXIT_USAGE;
     first++;
     /* Answered here, without phonemfad: they need no privilege and work
      * when the daemon is down, for users and root alike. */
     if (argc == first + 1 && (strcmp(argv[first], "--help") == 0 || strcmp(argv[first], "-h") == 0))
-        return fputs(setup_usage_text, stdout) == EOF || fflush(stdout) != 0 ? EXIT_BROKEN : 0;
+        return fputs(setup_usage_text(catalogue), stdout) == EOF || fflush(stdout) != 0 ? EXIT_BROKEN : 0;
     if (argc == first + 1 && strcmp(argv[first], "--version") == 0)
         return printf("phonemfa-setup %s\n", PHONEMFA_VERSION) < 0 || fflush(stdout) != 0 ? EXIT_BROKEN : 0;
     struct wire_builder *frame = wire_builder_new();
     struct wire_message *message = wire_message_new();
-    if (frame == NULL || message == NULL)
-        return fail("out of memory");
-    int fd = daemon_client_connect(socket_path, why, sizeof why);
+    int fd = -1;
+    if (frame == NULL || message == NULL) {
+        status = fail(catalogue, T_(catalogue, "out of memory"));
+        goto out;
+    }
+    fd = daemon_client_connect(socket_path, why, sizeof why);
     if (fd < 0 || send_request(fd, frame, argc - first, argv + first) != 0) {
-        status = fail(why[0] ? why : "the request could not be sent");
+        status = fail(catalogue, why[0] ? why : T_(catalogue, "the request could not be sent"));
         goto out;
     }
     for (;;) {
         /* The worker keeps the time of each question; this only bounds a
          * daemon that hangs. */
         if (wire_receive(fd, message, wire_deadline(30L * 60L * 1000L)) != 0) {
-            status = fail("phonemfad ended the session");
+            status = fail(catalogue, T_(catalogue, "phonemfad ended the session"));
             break;
         }
         const char *text = wire_get(message, WIRE_F_TEXT, NULL);
@@ -121,17 +144,17 @@ int main(int argc, char **argv)
             (void)fflush(to);
         } else if (message->type == WIRE_PROMPT) {
             if (answer(fd, frame, message) != 0) {
-                status = fail("the answer could not be sent");
+                status = fail(catalogue, T_(catalogue, "the answer could not be sent"));
                 break;
             }
         } else if (message->type == WIRE_RESULT && exit_code != NULL) {
             status = (int)strtol(exit_code, NULL, 10);
             break;
         } else if (message->type == WIRE_RESULT) {
-            status = fail("phonemfad is busy; try again");
+            status = fail(catalogue, T_(catalogue, "phonemfad is busy; try again"));
             break;
         } else {
-            status = fail("phonemfad sent an unexpected message");
+            status = fail(catalogue, T_(catalogue, "phonemfad sent an unexpected message"));
             break;
         }
     }
@@ -140,5 +163,14 @@ out:
         (void)close(fd);
     wire_message_free(message);
     wire_builder_free(frame);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct i18n_catalogue *catalogue = client_catalogue();
+    int status = run(catalogue, argc, argv);
+
+    i18n_catalogue_free(catalogue);
     return status;
 }

@@ -7,9 +7,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "i18n.h"
+#include "menu.h"
+#include "input_digits.h"
 #include "phone_directory.h"
 #include "secure_mem.h"
+#include "setup_language.h"
 #include "setup_terminal.h"
+#include "setup_text.h"
 #include "setup_verify.h"
 #include "user_state.h"
 
@@ -112,23 +117,66 @@ static int load(const struct setup_context *context, struct phone_record *record
     return result;
 }
 
-static void show(const struct setup_context *context, const struct phone_record *record)
+/* One line of the user's phones, whole per slot and kind so that a
+ * translation can keep its own columns. */
+static void show_phone(const struct i18n_catalogue *catalogue, enum phone_slot slot, const struct phone_entry *entry)
 {
-    printf("\nPhones for %s (kept in %s):\n", context->user, phone_directory_where(context->directory));
-    for (int slot = 0; slot < SLOT_COUNT; slot++) {
-        const struct phone_entry *entry = &record->phones[slot];
-        char masked[PHONE_MASK_MAX] = "none";
-        if (entry->present)
-            phone_mask(&entry->number, masked, sizeof masked);
-        printf("  %-10s %s%s\n", phone_slot_name((enum phone_slot)slot), masked,
-               entry->present ? (entry->channels == CHANNEL_CALL ? "  (calls)" : "  (texts and calls)") : "");
+    char masked[PHONE_MASK_MAX];
+    bool calls = entry->channels == CHANNEL_CALL;
+
+    if (!entry->present) {
+        /* TRANSLATORS: a line of the user's phones: no phone in this slot.
+         * The words primary, alternate and office start the lines of the
+         * list; keep the columns aligned with the other lines. */
+        printf("%s\n", slot == SLOT_PRIMARY     ? T_(catalogue, "  primary    none")
+                       : slot == SLOT_ALTERNATE ? T_(catalogue, "  alternate  none")
+                                                : T_(catalogue, "  office     none"));
+        return;
     }
-    if (record->has_preferred)
-        printf("  preferred: %s, %s\n", phone_slot_name(record->preferred_slot),
-               phone_channel_name(record->preferred_channel));
+    phone_mask(&entry->number, masked, sizeof masked);
+    if (slot == SLOT_PRIMARY)
+        /* TRANSLATORS: a line of the user's phones; %s is a masked number
+         * such as "+X XXXXXXXX17" (keep it as is); keep the columns. */
+        printf(calls ? T_(catalogue, "  primary    %s  (calls)\n")
+                     /* TRANSLATORS: as "  primary    %s  (calls)". */
+                     : T_(catalogue, "  primary    %s  (texts and calls)\n"),
+               masked);
+    else if (slot == SLOT_ALTERNATE)
+        /* TRANSLATORS: as "  primary    %s  (calls)". */
+        printf(calls ? T_(catalogue, "  alternate  %s  (calls)\n")
+                     /* TRANSLATORS: as "  primary    %s  (calls)". */
+                     : T_(catalogue, "  alternate  %s  (texts and calls)\n"),
+               masked);
+    else
+        /* TRANSLATORS: as "  primary    %s  (calls)". */
+        printf(calls ? T_(catalogue, "  office     %s  (calls)\n")
+                     /* TRANSLATORS: as "  primary    %s  (calls)". */
+                     : T_(catalogue, "  office     %s  (texts and calls)\n"),
+               masked);
 }
 
-enum action { ADD_ALTERNATE, ADD_OFFICE, ADD_PRIMARY, REMOVE_ALTERNATE, REMOVE_OFFICE, PREFERRED, FORGET, QUIT };
+static void show(const struct setup_context *context, const struct phone_record *record)
+{
+    const struct i18n_catalogue *catalogue = context->catalogue;
+
+    /* TRANSLATORS: the first %s is a user name, the second where the
+     * phones are kept (a file directory or a directory service's name). */
+    printf(T_(catalogue, "\nPhones for %s (kept in %s):\n"), context->user,
+           phone_directory_where(context->directory));
+    for (int slot = 0; slot < SLOT_COUNT; slot++)
+        show_phone(catalogue, (enum phone_slot)slot, &record->phones[slot]);
+    if (record->has_preferred)
+        fputs(setup_preferred_line(catalogue, record->preferred_slot, record->preferred_channel), stdout);
+    if (setup_language_is_kept(context)) {
+        char described[96];
+        setup_describe_language(context, record->language, described, sizeof described);
+        /* TRANSLATORS: a line of the user's phones: the language they read;
+         * %s is like "Deutsch (de)" or "English (the default)". */
+        printf(T_(catalogue, "  language:  %s\n"), described);
+    }
+}
+
+enum action { ADD_ALTERNATE, ADD_OFFICE, ADD_PRIMARY, REMOVE_ALTERNATE, REMOVE_OFFICE, PREFERRED, LANGUAGE, FORGET, QUIT };
 
 struct menu_entry {
     enum action action;
@@ -138,46 +186,57 @@ struct menu_entry {
 static size_t build_menu(const struct setup_context *context, const struct phone_record *record, bool enrolled,
                          struct menu_entry *entries)
 {
+    const struct i18n_catalogue *catalogue = context->catalogue;
     unsigned writable = phone_directory_writable_slots(context->directory);
     unsigned allowed = context->config->self_service_slots & writable;
     size_t count = 0;
 
     if (writable == 0)
-        printf("Your phones are managed by %s; they cannot be changed here.\n",
+        /* TRANSLATORS: %s is who manages the phones (a directory service's
+         * name, or its administrators). */
+        printf(T_(catalogue, "Your phones are managed by %s; they cannot be changed here.\n"),
                phone_directory_managed_by(context->directory));
+    /* TRANSLATORS: the entries of phonemfa-setup's menu. */
     if (!enrolled && context->config->self_register && (writable & (1u << SLOT_PRIMARY)))
-        entries[count++] = (struct menu_entry){ADD_PRIMARY, "Register your primary phone"};
+        entries[count++] = (struct menu_entry){ADD_PRIMARY, T_(catalogue, "Register your primary phone")};
     if (enrolled && (allowed & (1u << SLOT_ALTERNATE)))
-        entries[count++] = (struct menu_entry){ADD_ALTERNATE, "Add or change the alternate phone"};
+        entries[count++] = (struct menu_entry){ADD_ALTERNATE, T_(catalogue, "Add or change the alternate phone")};
     if (enrolled && (allowed & (1u << SLOT_OFFICE)))
-        entries[count++] = (struct menu_entry){ADD_OFFICE, "Add or change the office phone (calls, with extension)"};
+        entries[count++] =
+            (struct menu_entry){ADD_OFFICE, T_(catalogue, "Add or change the office phone (calls, with extension)")};
     if (record->phones[SLOT_ALTERNATE].present && (allowed & (1u << SLOT_ALTERNATE)))
-        entries[count++] = (struct menu_entry){REMOVE_ALTERNATE, "Remove the alternate phone"};
+        entries[count++] = (struct menu_entry){REMOVE_ALTERNATE, T_(catalogue, "Remove the alternate phone")};
     if (record->phones[SLOT_OFFICE].present && (allowed & (1u << SLOT_OFFICE)))
-        entries[count++] = (struct menu_entry){REMOVE_OFFICE, "Remove the office phone"};
+        entries[count++] = (struct menu_entry){REMOVE_OFFICE, T_(catalogue, "Remove the office phone")};
     if (enrolled && phone_directory_keeps_details(context->directory))
-        entries[count++] = (struct menu_entry){PREFERRED, "Choose what Enter picks at login"};
+        entries[count++] = (struct menu_entry){PREFERRED, T_(catalogue, "Choose what Enter picks at login")};
+    /* The language is kept with the phones, and only in the local store. */
+    if (enrolled && setup_language_is_kept(context))
+        entries[count++] = (struct menu_entry){LANGUAGE, T_(catalogue, "Language")};
     /* Only where logins are remembered at all: otherwise there is nothing
      * to forget, and the state it would clear may not even exist. */
     if (enrolled && context->config->remember_mode != REMEMBER_OFF)
-        entries[count++] = (struct menu_entry){FORGET, "Forget remembered logins"};
-    entries[count++] = (struct menu_entry){QUIT, "Quit"};
+        entries[count++] = (struct menu_entry){FORGET, T_(catalogue, "Forget remembered logins")};
+    entries[count++] = (struct menu_entry){QUIT, T_(catalogue, "Quit")};
     return count;
 }
 
-/* Ask until a valid answer, at most TRIES times. Returns the index, or -1. */
-static int choose(const char *prompt, size_t count)
+/* Ask until a valid answer, at most TRIES times. Returns the index, or -1.
+ * The number may be typed in full-width digits (a Japanese input method). */
+static int choose(const struct i18n_catalogue *catalogue, const char *prompt, size_t count)
 {
     for (int attempt = 0; attempt < TRIES; attempt++) {
         char answer[ANSWER_MAX];
         int read = setup_read_line(prompt, false, answer, sizeof answer);
         if (read == SETUP_INPUT_END)
             return -1;
+        (void)input_digits_fold(answer);
         char *end = NULL;
         long value = strtol(answer, &end, 10);
         if (read == 0 && end != answer && *end == '\0' && value >= 1 && (size_t)value <= count)
             return (int)value - 1;
-        printf("Please enter a number from 1 to %zu.\n", count);
+        /* TRANSLATORS: %zu is the number of choices; keep the digits. */
+        printf(T_(catalogue, "Please enter a number from 1 to %zu.\n"), count);
     }
     return -1;
 }
@@ -196,15 +255,19 @@ static bool country_code_from_text(const char *text, unsigned *code)
 
 static int ask_number(const struct setup_context *context, enum phone_slot slot, struct phone_number *number)
 {
+    const struct i18n_catalogue *catalogue = context->catalogue;
     char country[ANSWER_MAX], input[ANSWER_MAX * 2];
-    char prompt[96];
+    char prompt[256];
     unsigned code = context->config->default_country_code;
 
     for (int attempt = 0; attempt < TRIES; attempt++) {
         if (code != 0)
-            (void)snprintf(prompt, sizeof prompt, "Country calling code [%u]: ", code);
+            /* TRANSLATORS: a prompt; %u is the country calling code Enter
+             * keeps (1 for the USA). */
+            (void)snprintf(prompt, sizeof prompt, T_(catalogue, "Country calling code [%u]: "), code);
         else
-            (void)snprintf(prompt, sizeof prompt, "Country calling code: ");
+            /* TRANSLATORS: a prompt. */
+            (void)snprintf(prompt, sizeof prompt, "%s", T_(catalogue, "Country calling code: "));
         int read = setup_read_line(prompt, false, country, sizeof country);
         if (read == SETUP_INPUT_END)
             return -1;
@@ -214,13 +277,16 @@ static int ask_number(const struct setup_context *context, enum phone_slot slot,
             code = country[0] == '\0' ? code : typed;
             break;
         }
-        printf("That is not a country calling code (1 for the USA and Canada, 44 for the UK, ...).\n");
+        printf("%s\n", T_(catalogue, "That is not a country calling code (1 for the USA and Canada, 44 for the UK, "
+                                     "...)."));
         if (attempt == TRIES - 1)
             return -1;
     }
     for (int attempt = 0; attempt < TRIES; attempt++) {
-        int read = setup_read_line(slot == SLOT_OFFICE ? "Phone number (with extension, e.g. 555 0123 x4321): "
-                                                       : "Phone number (or +country number): ",
+        /* TRANSLATORS: prompts; "x" marks an extension as it is typed. */
+        int read = setup_read_line(slot == SLOT_OFFICE
+                                       ? T_(catalogue, "Phone number (with extension, e.g. 555 0123 x4321): ")
+                                       : T_(catalogue, "Phone number (or +country number): "),
                                    false, input, sizeof input);
         if (read == SETUP_INPUT_END)
             return -1;
@@ -232,9 +298,11 @@ static int ask_number(const struct setup_context *context, enum phone_slot slot,
         if (error == PHONE_OK)
             return 0;
         char hint[PHONE_HINT_MAX];
-        bool hinted = read == 0 && phone_parse_hint(input, code, error, hint, sizeof hint);
-        printf("That number cannot be used: %s%s%s.\n", phone_parse_error_text(error), hinted ? "; " : "",
-               hinted ? hint : "");
+        bool hinted = read == 0 && phone_parse_hint(catalogue, input, code, error, hint, sizeof hint);
+        /* TRANSLATORS: %s says why (one of the phone number errors). */
+        printf(T_(catalogue, "That number cannot be used: %s.\n"), T_(catalogue, phone_parse_error_text(error)));
+        if (hinted)
+            printf("%s\n", hint);
     }
     return -1;
 }
@@ -248,12 +316,14 @@ static int add_phone(const struct setup_context *context, enum phone_slot slot)
         return SETUP_REFUSED;
     change.channels = slot == SLOT_OFFICE ? CHANNEL_CALL : CHANNEL_TEXT | CHANNEL_CALL;
     if (slot != SLOT_OFFICE) {
-        int how = choose("Verify it by 1) text or 2) call: ", 2);
+        /* TRANSLATORS: a prompt; keep the numbers 1) and 2) and their order. */
+        int how = choose(context->catalogue, T_(context->catalogue, "Verify it by 1) text or 2) call: "), 2);
         if (how < 0)
             return SETUP_REFUSED;
         channel = how == 0 ? CHANNEL_TEXT : CHANNEL_CALL;
     }
-    printf("The number will be used only for account security. Standard call and text charges may apply.\n");
+    printf("%s\n", T_(context->catalogue, "The number will be used only for account security. Standard call and "
+                                          "text charges may apply."));
     int proven = setup_prove_possession(context, &change.number, channel);
     if (proven != SETUP_OK)
         return proven;
@@ -266,7 +336,7 @@ static int add_phone(const struct setup_context *context, enum phone_slot slot)
     if (result == SETUP_OK) {
         setup_log_change(context, "add", phone_slot_name(slot), &change.number,
                          channel == CHANNEL_TEXT ? "verified_by=text" : "verified_by=call");
-        printf("Saved.\n");
+        printf("%s\n", T_(context->catalogue, "Saved."));
     }
     return result;
 }
@@ -296,17 +366,58 @@ static int choose_preferred(const struct setup_context *context, const struct ph
             if (!(entry->channels & channel))
                 continue;
             options[count] = (struct preferred_change){(enum phone_slot)slot, channel};
-            printf("  %zu) %s %s (%s)\n", ++count, c == 0 ? "Text" : "Call", masked,
-                   phone_slot_name((enum phone_slot)slot));
+            struct menu_item item = {(enum phone_slot)slot, channel};
+            char label[MENU_LABEL_MAX];
+            /* The login menu's own words ("Text +X XXXXXXXX17 (alternate)"). */
+            menu_item_label(context->catalogue, &item, record, label, sizeof label);
+            printf("  %zu) %s\n", ++count, label);
         }
     }
-    int index = choose("Choose: ", count);
+    int index = choose(context->catalogue, T_(context->catalogue, "Choose: "), count);
     if (index < 0)
         return SETUP_REFUSED;
     int result = as_root(context, setup_apply_preferred, &options[index]);
     if (result == SETUP_OK)
         setup_log_change(context, "preferred", phone_slot_name(options[index].slot), NULL,
                          options[index].channel == CHANNEL_TEXT ? "channel=text" : "channel=call");
+    return result;
+}
+
+/* The Language entry: the languages installed here, each in its own name,
+ * and the administrator's default. The session keeps the language it
+ * started with; the next one (and every login) uses the new one. */
+static int choose_language(const struct setup_context *context, const struct phone_record *record)
+{
+    const struct i18n_catalogue *catalogue = context->catalogue;
+    const struct setup_language *offered[SETUP_LANGUAGES_MAX];
+    size_t count = setup_languages_offered(context->config, offered);
+    char described[96];
+
+    setup_describe_language(context, record->language, described, sizeof described);
+    /* TRANSLATORS: %s is like "Deutsch (de)" or "English (the default)". */
+    printf(T_(catalogue, "Your language: %s\n"), described);
+    for (size_t i = 0; i < count; i++)
+        printf("  %zu) %s\n", i + 1, offered[i]->name);
+    /* TRANSLATORS: a choice of the Language menu: no language of one's own,
+     * the one the administrator set for everyone. */
+    printf("  %zu) %s\n", count + 1, T_(catalogue, "the system default"));
+    int index = choose(catalogue, T_(catalogue, "Choose: "), count + 1);
+    if (index < 0)
+        return SETUP_REFUSED;
+    char tag[I18N_TAG_MAX] = "";
+    if ((size_t)index < count)
+        (void)snprintf(tag, sizeof tag, "%s", offered[index]->tag);
+    int result = as_root(context, setup_apply_language, tag);
+    if (result == SETUP_OK) {
+        char detail[I18N_TAG_MAX + 16];
+        (void)snprintf(detail, sizeof detail, "language=%s", tag[0] != '\0' ? tag : "default");
+        setup_log_change(context, "language", NULL, NULL, detail);
+        setup_describe_language(context, tag, described, sizeof described);
+        /* TRANSLATORS: %s is like "Deutsch (de)" or "English (the default)". */
+        printf(T_(catalogue, "Language set to %s. It is used from your next login and the next time you run "
+                             "phonemfa-setup.\n"),
+               described);
+    }
     return result;
 }
 
@@ -330,6 +441,7 @@ static int run_action(const struct setup_context *context, enum action action, c
             setup_log_change(context, "remove", phone_slot_name(slot), &record->phones[slot].number, NULL);
         return result;
     case PREFERRED: return choose_preferred(context, record);
+    case LANGUAGE: return choose_language(context, record);
     case FORGET:
         if (privileges_raise() != 0)
             return SETUP_BROKEN;
@@ -346,22 +458,26 @@ static int run_action(const struct setup_context *context, enum action action, c
 
 int setup_self_service(const struct setup_context *context)
 {
+    const struct i18n_catalogue *catalogue = context->catalogue;
+
     if (!context->interactive) {
-        fputs("phonemfa-setup: run it in a terminal\n", stderr);
+        fprintf(stderr, "phonemfa-setup: %s\n", T_(catalogue, "run it in a terminal"));
         return SETUP_NOT_PERMITTED;
     }
-    printf("phonemfa-setup: confirm it is you (%s).\n", context->user);
+    fputs("phonemfa-setup: ", stdout);
+    /* TRANSLATORS: said before the password is asked; %s is a user name. */
+    printf(T_(catalogue, "confirm it is you (%s).\n"), context->user);
     if (!reauthenticate(context)) {
-        fputs("phonemfa-setup: authentication failed; nothing was changed\n", stderr);
+        fprintf(stderr, "phonemfa-setup: %s\n", T_(catalogue, "authentication failed; nothing was changed"));
         return SETUP_REFUSED;
     }
     if (privileges_drop((uid_t)context->caller_uid) != 0) {
-        fputs("phonemfa-setup: cannot drop privileges\n", stderr);
+        fprintf(stderr, "phonemfa-setup: %s\n", T_(catalogue, "cannot drop privileges"));
         return SETUP_BROKEN;
     }
     for (;;) {
         struct phone_record record;
-        struct menu_entry entries[8];
+        struct menu_entry entries[10];
         bool enrolled = false;
 
         if (load(context, &record, &enrolled) != 0)
@@ -370,7 +486,7 @@ int setup_self_service(const struct setup_context *context)
         size_t count = build_menu(context, &record, enrolled, entries);
         for (size_t i = 0; i < count; i++)
             printf("%zu) %s\n", i + 1, entries[i].label);
-        int index = choose("Choose: ", count);
+        int index = choose(catalogue, T_(catalogue, "Choose: "), count);
         if (index < 0)
             return SETUP_REFUSED; /* end of input or no valid answer: nothing more changes */
         if (entries[index].action == QUIT)

@@ -4,6 +4,9 @@
 #ifndef PHONEMFA_SETUP_USAGE_H
 #define PHONEMFA_SETUP_USAGE_H
 
-extern const char setup_usage_text[];
+#include "i18n.h"
+
+/* The usage, translated (NULL: English). */
+const char *setup_usage_text(const struct i18n_catalogue *catalogue);
 
 #endif

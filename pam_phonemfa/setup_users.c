@@ -10,6 +10,7 @@
 
 #include "nss_lookup.h"
 #include "phone_directory.h"
+#include "i18n.h"
 #include "phone_store.h"
 
 int setup_canonical_user(struct setup_context *context, const char *name, char canonical[USER_NAME_MAX + 1])
@@ -33,7 +34,10 @@ int setup_canonical_user(struct setup_context *context, const char *name, char c
         result = SETUP_OK;
         break;
     case NSS_FAILED:
-        fprintf(stderr, "phonemfa-setup: cannot tell whether %s exists (%s); nothing was done\n", name, error);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: the first %s is a user name, the second the lookup's
+         * technical reason (not translated). */
+        fprintf(stderr, T_(context->catalogue, "cannot tell whether %s exists (%s); nothing was done\n"), name, error);
         break;
     }
     return result;
@@ -85,6 +89,7 @@ enum user_existence setup_user_exists(const char *user, char *error, size_t erro
 
 struct listing {
     const struct phone_store *store;
+    const struct i18n_catalogue *catalogue;
     unsigned users;
 };
 
@@ -100,7 +105,11 @@ static void list_user(const char *user, void *argument)
     listing->users++;
     printf("%-20s", user);
     if (phone_store_read(listing->store, user, &record, &error) != STORE_FOUND) {
-        printf(" record cannot be read (phonemfa-setup check says why; --user %s reset replaces it)\n", user);
+        /* TRANSLATORS: after a user name in the list of users; %s is the
+         * user name again, in a command to type (keep the command). */
+        printf(T_(listing->catalogue, " record cannot be read (phonemfa-setup check says why; --user %s reset "
+                                      "replaces it)\n"),
+               user);
         return;
     }
     for (int slot = 0; slot < SLOT_COUNT; slot++) {
@@ -110,9 +119,14 @@ static void list_user(const char *user, void *argument)
         phone_mask(&record.phones[slot].number, masked, sizeof masked);
         printf(" %s %s", phone_slot_name((enum phone_slot)slot), masked);
     }
+    /* The user's own language, as the command line sets it (data). */
+    if (record.language[0] != '\0')
+        printf(" language=%s", record.language);
     enum user_existence exists = setup_user_exists(user, lookup_error, sizeof lookup_error);
-    printf("%s\n", exists == USER_MISSING ? "  (no such user: an orphan record)"
-                   : exists == USER_LOOKUP_FAILED ? "  (the user lookup failed)" : "");
+    /* TRANSLATORS: the end of a line of the list of users. */
+    printf("%s\n", exists == USER_MISSING         ? T_(listing->catalogue, "  (no such user: an orphan record)")
+                   : exists == USER_LOOKUP_FAILED ? T_(listing->catalogue, "  (the user lookup failed)")
+                                                  : "");
 }
 
 int setup_users(const struct setup_context *context)
@@ -122,9 +136,13 @@ int setup_users(const struct setup_context *context)
     struct store_error error;
 
     if (config->directory != DIRECTORY_FILES) {
-        fprintf(stderr, "phonemfa-setup: users lists the local phone store only; the phones are in %s, which "
-                        "phonemfa reads one user at a time and never enumerates (it may read, not search, the "
-                        "whole directory): use the directory's own tools, or --user NAME list\n",
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is a directory service's name; users and
+         * --user NAME list are typed as they are. */
+        fprintf(stderr, T_(context->catalogue, "users lists the local phone store only; the phones are in %s, which "
+                                               "phonemfa reads one user at a time and never enumerates (it may read, "
+                                               "not search, the whole directory): use the directory's own tools, or "
+                                               "--user NAME list\n"),
                 phone_directory_where(context->directory));
         return SETUP_REFUSED;
     }
@@ -132,14 +150,18 @@ int setup_users(const struct setup_context *context)
         fprintf(stderr, "phonemfa-setup: %s\n", error.message);
         return SETUP_BROKEN;
     }
-    struct listing listing = {.store = &store};
+    struct listing listing = {.store = &store, .catalogue = context->catalogue};
     int rc = setup_each_record(config->store_directory, list_user, &listing);
     phone_store_close(&store);
     if (rc != 0) {
-        fprintf(stderr, "phonemfa-setup: cannot list %s\n", config->store_directory);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is a directory (a path). */
+        fprintf(stderr, T_(context->catalogue, "cannot list %s\n"), config->store_directory);
         return SETUP_BROKEN;
     }
-    printf("%u enrolled user%s in %s\n", listing.users, listing.users == 1 ? "" : "s",
-           phone_directory_where(context->directory));
+    /* TRANSLATORS: %u is a number of users, %s where the phones are kept
+     * (a directory). */
+    printf(TP_(context->catalogue, "%u enrolled user in %s\n", "%u enrolled users in %s\n", listing.users),
+           listing.users, phone_directory_where(context->directory));
     return SETUP_OK;
 }

@@ -5,9 +5,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "input_digits.h"
 #include "policy.h"
 #include "setup_self.h"
 #include "setup_terminal.h"
+#include "setup_text.h"
 #include "verify_client.h"
 
 #define CODE_INPUT_MAX 64
@@ -100,22 +102,35 @@ static void say_locked_out(const struct setup_context *context, time_t until)
     time_t now = time(NULL);
     long minutes = until > now ? (long)((until - now + 59) / 60) : 1;
 
-    fprintf(stderr, "phonemfa-setup: too many failed verifications for %s; try again in %ld minute%s\n",
-            context->user, minutes, minutes == 1 ? "" : "s");
+    fputs("phonemfa-setup: ", stderr);
+    /* TRANSLATORS: %s is a user name, %ld a number of minutes. */
+    fprintf(stderr, TP_(context->catalogue, "too many failed verifications for %s; try again in %ld minute\n",
+                        "too many failed verifications for %s; try again in %ld minutes\n", minutes),
+            context->user, minutes);
 }
 
 /* What the administrator allows for logins, checked before anything is sent. */
 static bool allowed_by_policy(const struct setup_context *context, const struct phone_number *number,
                               enum phone_channel channel, const char *masked)
 {
+    const struct i18n_catalogue *catalogue = context->catalogue;
+
     if (!policy_phone_allowed(context->config, number)) {
-        fprintf(stderr, "phonemfa-setup: %s: country code %u is not allowed here (limits.countries)\n", masked,
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is a masked number such as "+X XXXXXXXX17" (keep
+         * it as is), %u its country calling code; limits.countries is a
+         * setting of phonemfa.conf (keep it). */
+        fprintf(stderr, T_(catalogue, "%s: country code %u is not allowed here (limits.countries)\n"), masked,
                 phone_country_code(number));
         return false;
     }
     if (!(context->config->allowed_channels & channel)) {
-        fprintf(stderr, "phonemfa-setup: verification by %s is not allowed here (limits.channels)\n",
-                phone_channel_name(channel));
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: limits.channels is a setting of phonemfa.conf (keep it). */
+        fputs(channel == CHANNEL_TEXT ? T_(catalogue, "verification by text is not allowed here (limits.channels)\n")
+                                      /* TRANSLATORS: limits.channels is a setting of phonemfa.conf (keep it). */
+                                      : T_(catalogue, "verification by call is not allowed here (limits.channels)\n"),
+              stderr);
         return false;
     }
     return true;
@@ -126,14 +141,21 @@ static int ask_codes(struct proof *proof, struct verify_client *client, const st
                      enum phone_channel channel, const char *masked)
 {
     const struct setup_context *context = proof->context;
+    const struct i18n_catalogue *catalogue = context->catalogue;
     struct verify_failure failure = {0};
 
     for (unsigned attempt = 0; attempt < context->config->code_attempts; attempt++) {
         char code[CODE_INPUT_MAX];
-        char prompt[128];
+        char prompt[384];
         struct attempt counted;
-        (void)snprintf(prompt, sizeof prompt, "%s %s. Enter the code: ",
-                       channel == CHANNEL_TEXT ? "Code sent to" : "Calling", masked);
+        if (channel == CHANNEL_TEXT)
+            /* TRANSLATORS: a prompt; %s is a masked number such as
+             * "+X XXXXXXXX17" (keep it as is). */
+            (void)snprintf(prompt, sizeof prompt, T_(catalogue, "Code sent to %s. Enter the code: "), masked);
+        else
+            /* TRANSLATORS: a prompt; %s is a masked number such as
+             * "+X XXXXXXXX17" (keep it as is). */
+            (void)snprintf(prompt, sizeof prompt, T_(catalogue, "Calling %s. Enter the code: "), masked);
         /* A refused answer (too long, a NUL byte) is a wrong code, not the end. */
         int read = setup_read_line(prompt, true, code, sizeof code);
         if (read == SETUP_INPUT_END)
@@ -149,11 +171,17 @@ static int ask_codes(struct proof *proof, struct verify_client *client, const st
             say_locked_out(context, counted.locked_until);
             return SETUP_REFUSED;
         }
+        /* Typed in full-width digits, or grouped as it was read out: still the code. */
+        (void)input_digits_fold(code);
+        verify_code_normalise(code);
         enum verify_check_result check = CHECK_WRONG_CODE;
         int rc = verify_code_is_well_formed(code) ? verify_check(client, verification, code, &check, &failure) : 0;
         explicit_bzero(code, sizeof code);
         if (rc != 0) {
-            fprintf(stderr, "phonemfa-setup: check failed (%s): %s\n", verify_failure_name(failure.kind),
+            fputs("phonemfa-setup: ", stderr);
+            /* TRANSLATORS: the first %s is the kind of failure, the second
+             * the service's own words (neither is translated). */
+            fprintf(stderr, T_(catalogue, "check failed (%s): %s\n"), verify_failure_name(failure.kind),
                     failure.detail);
             return SETUP_BROKEN;
         }
@@ -161,7 +189,7 @@ static int ask_codes(struct proof *proof, struct verify_client *client, const st
             return SETUP_OK;
         if (check != CHECK_WRONG_CODE)
             break;
-        printf("Wrong code.\n");
+        printf("%s\n", T_(catalogue, "Wrong code."));
     }
     return SETUP_NOT_VERIFIED;
 }
@@ -180,22 +208,28 @@ static int await_approval(const struct setup_context *context, struct verify_cli
                           const struct verification *verification, const char *masked)
 {
     const struct phonemfa_config *config = context->config;
+    const struct i18n_catalogue *catalogue = context->catalogue;
     long waited = 0;
 
-    printf("Calling %s. Answer it and press # to confirm the phone.\n", masked);
+    /* TRANSLATORS: %s is a masked number such as "+X XXXXXXXX17" (keep it
+     * as is); # is the key on the phone. */
+    printf(T_(catalogue, "Calling %s. Answer it and press # to confirm the phone.\n"), masked);
     (void)fflush(stdout);
     while (waited < config->call_answer_timeout_ms) {
         enum verify_call_status status = CALL_PENDING;
         struct verify_failure failure = {0};
         if (verify_call_status(client, verification, &status, &failure) != 0) {
-            fprintf(stderr, "phonemfa-setup: the call's status is unknown (%s): %s\n",
+            fputs("phonemfa-setup: ", stderr);
+            /* TRANSLATORS: the first %s is the kind of failure, the second
+             * the service's own words (neither is translated). */
+            fprintf(stderr, T_(catalogue, "the call's status is unknown (%s): %s\n"),
                     verify_failure_name(failure.kind), failure.detail);
             return SETUP_BROKEN;
         }
         if (status == CALL_APPROVED)
             return SETUP_OK;
         if (status == CALL_DENIED) {
-            printf("The call was declined.\n");
+            printf("%s\n", T_(catalogue, "The call was declined."));
             return SETUP_NOT_VERIFIED;
         }
         if (status == CALL_EXPIRED)
@@ -203,7 +237,8 @@ static int await_approval(const struct setup_context *context, struct verify_cli
         pause_ms(config->poll_interval_ms);
         waited += config->poll_interval_ms;
     }
-    printf("The call to %s was not answered.\n", masked);
+    /* TRANSLATORS: %s is a masked number such as "+X XXXXXXXX17". */
+    printf(T_(catalogue, "The call to %s was not answered.\n"), masked);
     return SETUP_NOT_VERIFIED;
 }
 
@@ -211,18 +246,38 @@ static int await_approval(const struct setup_context *context, struct verify_cli
  * typo would otherwise cost a text (and count toward the send limit). It is
  * the number the person at this terminal just typed, so it is shown to
  * them unmasked; it is never logged. */
-static bool confirm_number(const struct phone_number *number, enum phone_channel channel)
+static bool confirm_number(const struct setup_context *context, const struct phone_number *number,
+                           enum phone_channel channel)
 {
-    char prompt[128], answer[CODE_INPUT_MAX];
+    const struct i18n_catalogue *catalogue = context->catalogue;
+    char prompt[384], answer[CODE_INPUT_MAX], dialled[PHONE_E164_MAX + PHONE_EXTENSION_MAX + 16];
 
-    (void)snprintf(prompt, sizeof prompt, "Verify +%.*s %s%s%s by %s? [Y/n] ", (int)number->country_code_digits,
-                   number->e164 + 1, number->e164 + 1 + number->country_code_digits,
-                   number->extension[0] ? " ext. " : "", number->extension, phone_channel_name(channel));
+    /* The number as it is dialled: "+44 7700900123", and its extension. */
+    (void)snprintf(dialled, sizeof dialled, "+%.*s %s", (int)number->country_code_digits, number->e164 + 1,
+                   number->e164 + 1 + number->country_code_digits);
+    if (number->extension[0] != '\0')
+        (void)snprintf(prompt, sizeof prompt,
+                       /* TRANSLATORS: a prompt; the first %s is the whole
+                        * phone number as typed ("+1 5555550123"), the second
+                        * its extension. Enter alone, y or your word for yes
+                        * mean yes. */
+                       channel == CHANNEL_TEXT ? T_(catalogue, "Verify %s ext. %s by text? [Y/n] ")
+                                               /* TRANSLATORS: as "Verify %s ext. %s by text? [Y/n] ". */
+                                               : T_(catalogue, "Verify %s ext. %s by call? [Y/n] "),
+                       dialled, number->extension);
+    else
+        (void)snprintf(prompt, sizeof prompt,
+                       /* TRANSLATORS: a prompt; %s is the whole phone number
+                        * as typed ("+44 7700900123"). Enter alone, y or your
+                        * word for yes mean yes. */
+                       channel == CHANNEL_TEXT ? T_(catalogue, "Verify %s by text? [Y/n] ")
+                                               /* TRANSLATORS: as "Verify %s by text? [Y/n] ". */
+                                               : T_(catalogue, "Verify %s by call? [Y/n] "),
+                       dialled);
     int read = setup_read_line(prompt, false, answer, sizeof answer);
-    bool yes = read == 0 && (answer[0] == '\0' || strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 ||
-                             strcmp(answer, "yes") == 0);
+    bool yes = read == 0 && (answer[0] == '\0' || setup_answer_is_yes(catalogue, answer));
     if (!yes)
-        printf("Nothing was sent.\n");
+        printf("%s\n", T_(catalogue, "Nothing was sent."));
     return yes;
 }
 
@@ -233,7 +288,8 @@ int setup_prove_possession(const struct setup_context *context, const struct pho
     struct verify_start_request request = {
         .user = context->user, .number = number,
         .channel = channel == CHANNEL_TEXT ? VERIFY_CHANNEL_TEXT : VERIFY_CHANNEL_CALL,
-        .locale = context->config->locale,
+        /* The user's language: theirs, else login.locale. */
+        .locale = context->user_language,
     };
     struct verification verification = {0};
     struct verify_failure failure = {0};
@@ -253,13 +309,15 @@ int setup_prove_possession(const struct setup_context *context, const struct pho
         goto out;
     }
     if (proof.send.verdict == ATTEMPT_SEND_LIMIT) {
-        fprintf(stderr, "phonemfa-setup: too many texts and calls for %s recently; try again later\n",
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is a user name. */
+        fprintf(stderr, T_(context->catalogue, "too many texts and calls for %s recently; try again later\n"),
                 context->user);
         result = SETUP_REFUSED;
         goto out;
     }
     /* Asked once every refusal has been said: what is confirmed is sent. */
-    if (!confirm_number(number, channel)) {
+    if (!confirm_number(context, number, channel)) {
         (void)with_state(&proof, refund_send, &reserved_at);
         result = SETUP_REFUSED;
         goto out;
@@ -270,7 +328,10 @@ int setup_prove_possession(const struct setup_context *context, const struct pho
     if (verify_start(client, &request, &verification, &failure) != 0) {
         if (!failure.request_sent)
             (void)with_state(&proof, refund_send, &reserved_at);
-        fprintf(stderr, "phonemfa-setup: the verification service refused or failed (%s): %s\n",
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: the first %s is the kind of failure, the second the
+         * service's own words (neither is translated). */
+        fprintf(stderr, T_(context->catalogue, "the verification service refused or failed (%s): %s\n"),
                 verify_failure_name(failure.kind), failure.detail);
         goto out;
     }
@@ -281,7 +342,8 @@ int setup_prove_possession(const struct setup_context *context, const struct pho
     if (result != SETUP_OK) {
         verify_cancel(client, &verification);
         if (result == SETUP_NOT_VERIFIED)
-            fprintf(stderr, "phonemfa-setup: the phone was not verified; nothing was saved\n");
+            fprintf(stderr, "phonemfa-setup: %s\n",
+                    T_(context->catalogue, "the phone was not verified; nothing was saved"));
     }
 out:
     verify_client_free(client);

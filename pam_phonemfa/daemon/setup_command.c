@@ -1,51 +1,64 @@
 #include "setup_command.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
+#include "setup_language.h"
 #include "setup_usage.h"
 
 #define SHOWN_ARGUMENT_MAX 40
-#define COMMANDS "list, add, remove, preferred, reset, lockout or forget (after --user NAME), check or users"
+#define SHOWN_SIZE (SHOWN_ARGUMENT_MAX + 4)
 
-static int command_usage(void)
+static int command_usage(const struct i18n_catalogue *catalogue)
 {
-    (void)fputs(setup_usage_text, stderr);
+    (void)fputs(setup_usage_text(catalogue), stderr);
     return SETUP_USAGE;
 }
 
 /* An argument shown back in a message: it is root's own, but it may hold
  * escape sequences or be kilobytes long, so only a short, printable form. */
-static void show_argument(const char *argument, char *out, size_t out_size)
+static const char *shown(const char *argument, char out[SHOWN_SIZE])
 {
     size_t used = 0, length = strlen(argument);
 
-    for (size_t i = 0; i < length && i < SHOWN_ARGUMENT_MAX && used + 1 < out_size; i++)
+    for (size_t i = 0; i < length && i < SHOWN_ARGUMENT_MAX && used + 1 < SHOWN_SIZE; i++)
         out[used++] = isprint((unsigned char)argument[i]) ? argument[i] : '?';
     out[used] = '\0';
-    if (length > SHOWN_ARGUMENT_MAX && used + 3 < out_size)
+    if (length > SHOWN_ARGUMENT_MAX && used + 3 < SHOWN_SIZE)
         (void)strcat(out, "...");
+    return out;
 }
 
-/* A usage error: what is wrong, then where the usage is. With argument:
- * before "argument" after, the argument shown safely. */
-static int usage_error(const char *before, const char *argument, const char *after)
-{
-    char shown[SHOWN_ARGUMENT_MAX + 4];
+static int usage_error(const struct i18n_catalogue *catalogue, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
 
-    fprintf(stderr, "phonemfa-setup: %s", before);
-    if (argument != NULL) {
-        show_argument(argument, shown, sizeof shown);
-        fprintf(stderr, "\"%s\"%s", shown, after);
-    }
-    fputs("\nRun phonemfa-setup --help for the usage.\n", stderr);
+/* A usage error: what is wrong (a whole sentence, translated by the
+ * caller), then where the usage is. */
+static int usage_error(const struct i18n_catalogue *catalogue, const char *format, ...)
+{
+    va_list arguments;
+
+    fputs("phonemfa-setup: ", stderr);
+    va_start(arguments, format);
+    (void)vfprintf(stderr, format, arguments);
+    va_end(arguments);
+    fputc('\n', stderr);
+    fputs(T_(catalogue, "Run phonemfa-setup --help for the usage.\n"), stderr);
     return SETUP_USAGE;
 }
 
-static int unknown_command(const char *command)
+static int unknown_command(const struct i18n_catalogue *catalogue, const char *command)
 {
-    return usage_error("unknown command ", command, "; use " COMMANDS);
+    char buffer[SHOWN_SIZE];
+
+    /* TRANSLATORS: %s is what was typed; the command names are typed as
+     * they are: keep them and --user NAME in English. */
+    return usage_error(catalogue, T_(catalogue, "unknown command \"%s\"; use list, add, remove, preferred, language, "
+                                                "reset, lockout or forget (after --user NAME), check or users"),
+                       shown(command, buffer));
 }
 
 enum option_match { OPTION_OTHER, OPTION_FOUND, OPTION_NO_VALUE };
@@ -71,6 +84,9 @@ static enum option_match option_value(int argc, char **argv, int *i, const char 
 
 int setup_command_options(int argc, char **argv, const char **user, int *first)
 {
+    /* Read before the configuration, so before any language is known. */
+    const struct i18n_catalogue *catalogue = NULL;
+    char buffer[SHOWN_SIZE];
     const char *ignored = NULL;
     int i = 0;
 
@@ -78,18 +94,24 @@ int setup_command_options(int argc, char **argv, const char **user, int *first)
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         enum option_match match = option_value(argc, argv, &i, "--user", user);
         if (match == OPTION_NO_VALUE)
-            return usage_error("--user needs a user name", NULL, NULL);
+            return usage_error(catalogue, "%s", T_(catalogue, "--user needs a user name"));
         if (match == OPTION_FOUND)
             continue;
         if (option_value(argc, argv, &i, "--config", &ignored) != OPTION_OTHER) {
-            fputs("phonemfa-setup: the configuration is phonemfad's (phonemfad --config); "
-                  "--config is no longer taken\n", stderr);
+            fprintf(stderr, "phonemfa-setup: %s\n",
+                    T_(catalogue, "the configuration is phonemfad's (phonemfad --config); --config is no longer "
+                                  "taken"));
             return SETUP_USAGE;
         }
-        return usage_error("unknown option ", argv[i], "; before the command only --user NAME is taken");
+        /* TRANSLATORS: %s is the option as typed. */
+        return usage_error(catalogue, T_(catalogue, "unknown option \"%s\"; before the command only --user NAME "
+                                                    "is taken"),
+                           shown(argv[i], buffer));
     }
     if (i >= argc)
-        return usage_error("no command given; use " COMMANDS, NULL, NULL);
+        return usage_error(catalogue, "%s",
+                           T_(catalogue, "no command given; use list, add, remove, preferred, language, reset, "
+                                         "lockout or forget (after --user NAME), check or users"));
     *first = i;
     return SETUP_OK;
 }
@@ -101,7 +123,8 @@ static bool is_global(const char *command)
 
 static bool is_per_user(const char *command)
 {
-    static const char *const commands[] = {"list", "add", "remove", "preferred", "reset", "lockout", "forget"};
+    static const char *const commands[] = {"list", "add", "remove", "preferred", "language", "reset", "lockout",
+                                           "forget"};
 
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(command, commands[i]) == 0)
@@ -111,29 +134,45 @@ static bool is_per_user(const char *command)
 
 int setup_command_without_user(int argc, char **argv)
 {
+    /* Said before the configuration is read: English. */
+    const struct i18n_catalogue *catalogue = NULL;
+    char buffer[SHOWN_SIZE];
+
     if (is_per_user(argv[0])) {
-        fprintf(stderr, "phonemfa-setup: %s needs --user NAME before it\n", argv[0]);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is a command (list, add, ...). */
+        fprintf(stderr, T_(catalogue, "%s needs --user NAME before it\n"), argv[0]);
         return SETUP_USAGE;
     }
     if (is_global(argv[0]) && argc > 1)
-        return usage_error("", argv[0], " takes no arguments");
-    return unknown_command(argv[0]);
+        /* TRANSLATORS: %s is a command (check or users). */
+        return usage_error(catalogue, T_(catalogue, "\"%s\" takes no arguments"), shown(argv[0], buffer));
+    return unknown_command(catalogue, argv[0]);
 }
 
 /* The value of --verify: text or call, else a usage error naming it. */
-static int verify_method(enum option_match match, const char *value, const char **method)
+static int verify_method(const struct i18n_catalogue *catalogue, enum option_match match, const char *value,
+                         const char **method)
 {
+    char buffer[SHOWN_SIZE];
+
     if (match == OPTION_NO_VALUE)
-        return usage_error("--verify needs a verification method; use text or call", NULL, NULL);
+        /* TRANSLATORS: text and call are typed as they are. */
+        return usage_error(catalogue, "%s", T_(catalogue, "--verify needs a verification method; use text or call"));
     if (strcmp(value, "text") != 0 && strcmp(value, "call") != 0)
-        return usage_error("unknown verification method ", value, "; use text or call");
+        /* TRANSLATORS: %s is what was typed; text and call are typed as
+         * they are. */
+        return usage_error(catalogue, T_(catalogue, "unknown verification method \"%s\"; use text or call"),
+                           shown(value, buffer));
     *method = value;
     return SETUP_OK;
 }
 
 static int run_add(struct setup_context *context, int argc, char **argv)
 {
+    const struct i18n_catalogue *catalogue = context->catalogue;
     struct add_request request = {.slot = argv[1], .number = argv[2]};
+    char buffer[SHOWN_SIZE];
 
     for (int i = 3; i < argc; i++) {
         const char *value = "";
@@ -141,19 +180,24 @@ static int run_add(struct setup_context *context, int argc, char **argv)
         if (strcmp(argv[i], "--no-verify") == 0) {
             request.no_verify = true;
         } else if ((match = option_value(argc, argv, &i, "--verify", &value)) != OPTION_OTHER) {
-            if (verify_method(match, value, &request.verify_channel) != SETUP_OK)
+            if (verify_method(catalogue, match, value, &request.verify_channel) != SETUP_OK)
                 return SETUP_USAGE;
         } else if ((match = option_value(argc, argv, &i, "--channels", &request.channels)) != OPTION_OTHER) {
             if (match == OPTION_NO_VALUE)
-                return usage_error("--channels needs a list; use text, call or text,call", NULL, NULL);
+                return usage_error(catalogue, "%s",
+                                   T_(catalogue, "--channels needs a list; use text, call or text,call"));
         } else {
-            return usage_error("add does not take ", argv[i],
-                               "; it takes --verify text|call, --no-verify and --channels LIST");
+            /* TRANSLATORS: %s is the argument as typed; the options are
+             * typed as they are. */
+            return usage_error(catalogue, T_(catalogue, "add does not take \"%s\"; it takes --verify text|call, "
+                                                        "--no-verify and --channels LIST"),
+                               shown(argv[i], buffer));
         }
     }
     if (request.no_verify == (request.verify_channel != NULL)) {
-        fputs("phonemfa-setup: add needs --verify text|call (send a code first) or --no-verify "
-              "(assisted enrollment, recorded as unverified)\n", stderr);
+        fprintf(stderr, "phonemfa-setup: %s\n",
+                T_(catalogue, "add needs --verify text|call (send a code first) or --no-verify (assisted "
+                              "enrollment, recorded as unverified)"));
         return SETUP_USAGE;
     }
     return setup_add(context, &request);
@@ -162,6 +206,8 @@ static int run_add(struct setup_context *context, int argc, char **argv)
 /* remove SLOT [--yes], in either order. */
 static int run_remove(struct setup_context *context, int argc, char **argv)
 {
+    const struct i18n_catalogue *catalogue = context->catalogue;
+    char buffer[SHOWN_SIZE];
     const char *slot = NULL;
     bool yes = false;
 
@@ -171,10 +217,14 @@ static int run_remove(struct setup_context *context, int argc, char **argv)
         else if (strncmp(argv[i], "--", 2) != 0 && slot == NULL)
             slot = argv[i];
         else
-            return usage_error("remove takes a slot and --yes, not ", argv[i], "");
+            /* TRANSLATORS: %s is the argument as typed. */
+            return usage_error(catalogue, T_(catalogue, "remove takes a slot and --yes, not \"%s\""),
+                               shown(argv[i], buffer));
     }
     if (slot == NULL)
-        return usage_error("remove needs a slot: primary, alternate or office", NULL, NULL);
+        return usage_error(catalogue, "%s",
+                           /* TRANSLATORS: primary, alternate and office are typed as they are. */
+                           T_(catalogue, "remove needs a slot: primary, alternate or office"));
     return setup_remove(context, slot, yes);
 }
 
@@ -196,12 +246,18 @@ int setup_command_run(struct setup_context *context, int argc, char **argv)
         return setup_forget(context);
     if (strcmp(command, "add") == 0 && argc >= 4)
         return run_add(context, argc, argv);
+    if (strcmp(command, "language") == 0 && argc == 2)
+        return setup_language(context, argv[1]);
     if (is_global(command)) {
-        fprintf(stderr, "phonemfa-setup: %s is not for one user: run it without --user\n", command);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is a command (check or users). */
+        fprintf(stderr, T_(context->catalogue, "%s is not for one user: run it without --user\n"), command);
         return SETUP_USAGE;
     }
     if (!is_per_user(command))
-        return unknown_command(command);
-    fprintf(stderr, "phonemfa-setup: wrong arguments for %s\n", command);
-    return command_usage();
+        return unknown_command(context->catalogue, command);
+    fputs("phonemfa-setup: ", stderr);
+    /* TRANSLATORS: %s is a command (list, add, ...). */
+    fprintf(stderr, T_(context->catalogue, "wrong arguments for %s\n"), command);
+    return command_usage(context->catalogue);
 }

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "setup_admin.h"
 #include "setup_command.h"
+#include "setup_language.h"
 #include "setup_self.h"
 #include "setup_users.h"
 #include "user_name.h"
@@ -101,6 +102,28 @@ static void send_exit(int code)
     wire_builder_free(frame);
 }
 
+/* The catalogue of the person running phonemfa-setup: a user in
+ * self-service, or the administrator (their own record's language, if they
+ * have one). A catalogue that cannot be read is a fault of the installation:
+ * refused, in English, like a login (auth_flow.c). 0 or -1. */
+static int speak(struct setup_context *context, struct i18n_catalogue **catalogue)
+{
+    const struct phonemfa_config *config = context->config;
+    struct i18n_error error;
+    char own[I18N_TAG_MAX];
+
+    setup_chosen_language(context->directory, context->actor, own);
+    const char *language = i18n_pick_language(own, config->locale);
+    if (i18n_catalogue_load(config->translations_directory, language, catalogue, &error) != 0) {
+        log_message(context->log, LOG_ERR, "translations for language %s cannot be used: %s", language,
+                    error.message);
+        fprintf(stderr, "phonemfa-setup: %s\n", i18n_unavailable_here(NULL));
+        return -1;
+    }
+    context->catalogue = *catalogue;
+    return 0;
+}
+
 /* What the client asked, as root or as a user. */
 static int run(struct setup_context *context, const char *config_path, const char *daemon_state, bool is_root,
                int argc, char **argv)
@@ -114,8 +137,10 @@ static int run(struct setup_context *context, const char *config_path, const cha
     if (!is_root) {
         /* A user: their own record only. */
         if (argc > 0) {
-            fputs("phonemfa-setup: options and commands are for root; run it without arguments to change "
-                  "your own phones\n", stderr);
+            /* Said before the configuration, so before any language, is read. */
+            fprintf(stderr, "phonemfa-setup: %s\n",
+                    T_(NULL, "options and commands are for root; run it without arguments to change your own "
+                             "phones"));
             return SETUP_NOT_PERMITTED;
         }
         context->user = context->actor;
@@ -125,13 +150,13 @@ static int run(struct setup_context *context, const char *config_path, const cha
             return usage;
         if (strcmp(argv[i], "check") == 0 && i + 1 == argc && user == NULL) {
             printf("ok       phonemfad %s\n", daemon_state);
-            return setup_check(config_path, context->log);
+            return setup_check(config_path, context->actor, context->log);
         }
         if (user == NULL && !(strcmp(argv[i], "users") == 0 && i + 1 == argc))
             return setup_command_without_user(argc - i, argv + i);
         if (user != NULL) {
             if (!user_name_is_valid(user)) {
-                fputs("phonemfa-setup: not a valid user name\n", stderr);
+                fprintf(stderr, "phonemfa-setup: %s\n", T_(NULL, "not a valid user name"));
                 return SETUP_USAGE;
             }
             int known = setup_canonical_user(context, user, canonical);
@@ -147,13 +172,27 @@ static int run(struct setup_context *context, const char *config_path, const cha
     context->config = config;
     context->directory = phone_directory_new(config, NULL, context->log, &directory_error);
     if (context->directory == NULL) {
-        fprintf(stderr, "phonemfa-setup: the phone directory: %s\n", directory_error.message);
+        fputs("phonemfa-setup: ", stderr);
+        /* TRANSLATORS: %s is the technical reason (not translated). */
+        fprintf(stderr, T_(NULL, "the phone directory: %s\n"), directory_error.message);
         config_free(config);
         return SETUP_BROKEN;
     }
-    int result = !is_root ? setup_self_service(context)
+    struct i18n_catalogue *catalogue = NULL;
+    char user_tag[I18N_TAG_MAX] = "";
+    int result = SETUP_BROKEN;
+    if (speak(context, &catalogue) == 0) {
+        /* A code sent to the user's phone is in the user's language. */
+        if (context->user != NULL)
+            setup_chosen_language(context->directory, context->user, user_tag);
+        context->user_language = i18n_pick_language(user_tag, config->locale);
+        result = !is_root ? setup_self_service(context)
                  : context->user == NULL ? setup_users(context)
                                          : setup_command_run(context, argc - i, argv + i);
+    }
+    context->catalogue = NULL;
+    context->user_language = NULL;
+    i18n_catalogue_free(catalogue);
     phone_directory_free(context->directory);
     config_free(config);
     return result;
@@ -208,7 +247,7 @@ int setup_worker_main(int argc, char **argv)
     int result = SETUP_NOT_PERMITTED;
     if (getpwuid_r((uid_t)peer_uid, &pw, buffer, sizeof buffer, &found) != 0 || found == NULL ||
         !user_name_is_valid(found->pw_name)) {
-        fputs("phonemfa-setup: who are you? (no valid user name for your uid)\n", stderr);
+        fprintf(stderr, "phonemfa-setup: %s\n", T_(NULL, "who are you? (no valid user name for your uid)"));
     } else {
         (void)snprintf(actor, sizeof actor, "%s", found->pw_name);
         context.actor = actor;

@@ -1,7 +1,9 @@
 /* Answers to the login menu. Oracle: an accepted answer names an item of
- * the menu, and only digits (or nothing, for the default) are accepted. */
+ * the menu, and only digits (ASCII or full-width) or nothing, for the
+ * default, are accepted. */
 #include "fuzz_helpers.h"
 
+#include "input_digits.h"
 #include "menu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -24,8 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     menu_build(&record, &menu);
     char *answer = fuzz_string(size > 0 ? data + 1 : data, size > 0 ? size - 1 : 0);
     if (menu_parse_choice(&menu, answer, &index)) {
+        /* Digits, ASCII or full-width (folded as the parser folds them). */
+        char *folded = strdup(answer);
+        if (folded == NULL)
+            abort();
+        (void)input_digits_fold(folded);
         FUZZ_ASSERT(index < menu.count);
-        FUZZ_ASSERT(strspn(answer, " \t0123456789") == strlen(answer));
+        FUZZ_ASSERT(strspn(folded, " \t0123456789") == strlen(folded));
+        free(folded);
     }
     char prompt[2048];
     if (menu_render(NULL, &menu, &record, answer, "Verify your identity:", NULL, prompt, sizeof prompt) == 0)

@@ -526,6 +526,10 @@ def test_a_read_only_directory_says_who_manages_phones(env, directory):
     preferred = run_setup(env, "--user", "alice", "preferred", "primary", "call")
     assert preferred.returncode == 3
     assert "a preferred method is kept only in the local phone store" in preferred.stderr
+    language = run_setup(env, "--user", "alice", "language", "de")
+    assert language.returncode == 1
+    assert "phonemfa-setup: a language is kept only in the local phone store, not in the LDAP directory (" \
+        in language.stderr, language.stderr
     users = run_setup(env, "users")
     assert users.returncode == 1 and users.stdout == ""
     assert ("phonemfa-setup: users lists the local phone store only; the phones are in the LDAP directory ("

@@ -191,7 +191,7 @@ def test_hostile_service_name_is_sanitised(env, service):
 
 HOSTILE_CHOICES = [
     "\x1b[A", "\x1b[2J\x1b[H1", "1\x1b[D", "\x1b", "9" * (10 * KIB), "1" * (10 * KIB),
-    "+1", "1.0", "1,0", "\uff10", "\uff11", "\u0661", "-1", "00001", "001", "0x1", "1e0", "1\r", "\r",
+    "+1", "1.0", "1,0", "\uff10", "\uff13", "\uff11\uff11", "\uff11\x80", "\u0661", "-1", "00001", "001", "0x1", "1e0", "1\r", "\r",
     "3", "99", "4294967297", "1 2", "one", "\u00a01",
 ]
 
@@ -227,12 +227,33 @@ def test_menu_answer_of_only_blanks_is_enter(env, answer):
     assert [r["body"]["channel"] for r in env.requests("start")] == ["text"]
 
 
+def test_full_width_digits_are_the_digits(env):
+    """Japanese input methods type full-width digits (U+FF10-FF19): a menu
+    number or a code typed so is the number or the code (issue 14). Other
+    scripts' digits are still refused (HOSTILE_CHOICES, MALFORMED_CODES)."""
+    full_width = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
+    env.enroll("alice", {"primary": PRIMARY})
+    login = env.login()
+    login.prompt()
+    login.answer("\uff12")
+    assert login.prompt()["text"].startswith("Calling +X XXXXXXXX17.")
+    login.answer("")
+    login.prompt()
+    login.answer("\uff11")
+    login.prompt()
+    code = env.network.last_code(PRIMARY)
+    login.answer(code.translate(full_width))
+    assert login.finish() == PAM_SUCCESS
+    assert login.outcome()["reason"] == "approved"
+    assert [r["body"]["channel"] for r in env.requests("start")] == ["call", "text"]
+
+
 # Spaces and hyphens are how people group a code: they are dropped, and
 # what is left is checked like any code (see test_grouped_code_is_the_code).
 MALFORMED_CODES = [
     "\x1b[2J", "{code}\x1b[D", "\x1b[2J{code}", "{code}\r", "{code}\t",
     "1" * (10 * KIB), "   ", " - ", "+123456", "123.456", "1.0", "12_3456", "1 2-3", "123",
-    "\uff11\uff12\uff13\uff14\uff15\uff16", "12345\u0666", "c\u00f6de12", "1" * 17, "{code}0000000000000",
+    "12345\u0666", "\uff11\uff12\uff13", "c\u00f6de12", "1" * 17, "{code}0000000000000",
     "123456;", "123456\x7f",
 ]
 

@@ -36,7 +36,11 @@ def test_registered_for_phonemfa_setup():
 @pytest.mark.parametrize("line,expected", [
     ("phonemfa-setup ", ["--help", "--socket", "--user", "--version", "check", "users"]),
     ("phonemfa-setup --", ["--help", "--socket", "--user", "--version"]),
-    ("phonemfa-setup --user root ", ["add", "forget", "list", "lockout", "preferred", "remove", "reset"]),
+    ("phonemfa-setup --user root ", ["add", "forget", "language", "list", "lockout", "preferred", "remove",
+                                     "reset"]),
+    ("phonemfa-setup --user root la", ["language"]),
+    ("phonemfa-setup --user root language ", ["de", "default", "en", "ja"]),
+    ("phonemfa-setup --user root language ja ", []),
     ("phonemfa-setup --user root re", ["remove", "reset"]),
     ("phonemfa-setup --user root add ", ["alternate", "office", "primary"]),
     ("phonemfa-setup --user root add alternate +447700900123 --", ["--channels", "--no-verify", "--verify"]),

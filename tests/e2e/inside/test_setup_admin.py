@@ -150,8 +150,8 @@ def test_check_explains_problems(fresh):
     ("1" * 80, "the input is too long"),
     ("+1 555 555 0117\x1b[2J", "a number may contain only digits"),
     ("+44 12", "too few digits"),
-    ("07700 900123", "'07700 900123': the number has too many digits (at most 15 with the country code); "
-                     "if this is not a +1 number, type it with its country code, e.g. +44 7700 900123"),
+    ("07700 900123", "'07700 900123': the number has too many digits (at most 15 with the country code)\n"
+                     "phonemfa-setup: If this is not a +1 number, type it with its country code, e.g. +44 7700 900123.\n"),
 ])
 def test_hostile_numbers_are_refused(fresh, number, message):
     before = record()

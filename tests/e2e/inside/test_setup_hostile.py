@@ -45,7 +45,7 @@ def plain(text):
 
 # -- hostile argv ------------------------------------------------------------------
 
-UNKNOWN_COMMAND = 'phonemfa-setup: unknown command "%s"; use list, add, remove, preferred, reset, lockout or forget'
+UNKNOWN_COMMAND = 'phonemfa-setup: unknown command "%s"; use list, add, remove, preferred, language, reset, lockout or forget'
 UNKNOWN_OPTION = 'phonemfa-setup: unknown option "%s"; before the command only --user NAME is taken'
 NO_CONFIG = "phonemfa-setup: the configuration is phonemfad's (phonemfad --config); --config is no longer taken"
 

@@ -104,6 +104,40 @@ def test_enroll_an_alternate_phone_and_use_it_at_login(fresh, channel, prompt):
     assert "3) Text +XX XXXXXXXX23 (alternate)" in user.screen()
 
 
+def test_language_entry_sets_and_clears_the_language(fresh):
+    """The Language entry (issue 14): the current choice, English (no
+    catalogue is installed here) and the system default; menu numbers typed
+    in full-width digits, as a Japanese input method types them."""
+    session = Session(fresh)
+    session.reauthenticate()
+    session.choose("Language")
+    shown = session.expect(r"Choose: ")
+    assert "Your language: English (the default)" in shown, shown
+    assert re.search(r"1\) English\r?\n  2\) the system default", shown), shown
+    session.send("\uff11")
+    session.expect(r"Language set to English \(en\)\. It is used from your next login")
+    assert record()["language"] == "en"
+    session.choose("Language")
+    shown = session.expect(r"Choose: ")
+    assert "Your language: English (en)" in shown, shown
+    session.send("2")
+    session.expect(r"Language set to English \(the default\)")
+    session.choose("Quit")
+    assert session.finish()[0] == 0
+    assert "language" not in record()
+
+
+def test_the_removal_question_takes_yes_in_any_case(fresh):
+    session = Session(fresh)
+    session.reauthenticate()
+    session.choose("Remove the alternate phone")
+    session.expect(r"Remove the alternate phone \+X XXXXXXXX19 of alice\? \[y/N\] ")
+    session.send("YES")
+    session.choose("Quit")
+    assert session.finish()[0] == 0
+    assert "alternate" not in record()["phones"]
+
+
 def test_a_wrong_code_saves_nothing(fresh):
     before = record()
     session = Session(fresh)
@@ -409,6 +443,7 @@ def test_a_national_number_that_fits_another_country_gets_a_hint(fresh):
     session.expect(r"Phone number \(or \+country number\): ")
     session.send("07700 900123")
     shown = session.expect(r"Phone number \(or \+country number\): ")
-    assert ("if this is not a +1 number, type it with its country code, e.g. +44 7700 900123." in shown), shown
+    assert ("That number cannot be used: the number has too many digits (at most 15 with the country code).\n"
+            "If this is not a +1 number, type it with its country code, e.g. +44 7700 900123." in shown.replace("\r", "")), shown
     session.child.sendeof()
     session.child.close(force=True)
