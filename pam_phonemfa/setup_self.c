@@ -12,6 +12,7 @@
 #include "input_digits.h"
 #include "phone_directory.h"
 #include "secure_mem.h"
+#include "setup_country.h"
 #include "setup_language.h"
 #include "setup_terminal.h"
 #include "setup_text.h"
@@ -241,47 +242,16 @@ static int choose(const struct i18n_catalogue *catalogue, const char *prompt, si
     return -1;
 }
 
-/* One to three digits and nothing else: strtoul would take "-4294967295"
- * for 1, and " +44" too. */
-static bool country_code_from_text(const char *text, unsigned *code)
-{
-    size_t length = strlen(text);
-
-    if (length == 0 || length > 3 || strspn(text, "0123456789") != length)
-        return false;
-    *code = (unsigned)strtoul(text, NULL, 10);
-    return true;
-}
-
 static int ask_number(const struct setup_context *context, enum phone_slot slot, struct phone_number *number)
 {
     const struct i18n_catalogue *catalogue = context->catalogue;
-    char country[ANSWER_MAX], input[ANSWER_MAX * 2];
-    char prompt[256];
-    unsigned code = context->config->default_country_code;
+    char input[ANSWER_MAX * 2];
+    unsigned code = 0;
 
-    for (int attempt = 0; attempt < TRIES; attempt++) {
-        if (code != 0)
-            /* TRANSLATORS: a prompt; %u is the country calling code Enter
-             * keeps (1 for the USA). */
-            (void)snprintf(prompt, sizeof prompt, T_(catalogue, "Country calling code [%u]: "), code);
-        else
-            /* TRANSLATORS: a prompt. */
-            (void)snprintf(prompt, sizeof prompt, "%s", T_(catalogue, "Country calling code: "));
-        int read = setup_read_line(prompt, false, country, sizeof country);
-        if (read == SETUP_INPUT_END)
-            return -1;
-        unsigned typed = 0;
-        if (read == 0 && (country[0] == '\0' || (country_code_from_text(country, &typed) &&
-                                                  phone_country_code_is_valid(typed)))) {
-            code = country[0] == '\0' ? code : typed;
-            break;
-        }
-        printf("%s\n", T_(catalogue, "That is not a country calling code (1 for the USA and Canada, 44 for the UK, "
-                                     "...)."));
-        if (attempt == TRIES - 1)
-            return -1;
-    }
+    /* By name in the user's language, or by calling code; the number is
+     * then read as national for that country (its trunk 0 dropped). */
+    if (setup_pick_country(catalogue, context->config->default_country_code, &code) != 0)
+        return -1;
     for (int attempt = 0; attempt < TRIES; attempt++) {
         /* TRANSLATORS: prompts; "x" marks an extension as it is typed. */
         int read = setup_read_line(slot == SLOT_OFFICE
