@@ -447,7 +447,7 @@ def test_self_service_refuses_a_country_outside_the_limits(clean):
     session.reauthenticate()
     before = sends(clean)
     session.choose("Add or change the alternate phone")
-    session.expect(r"Country calling code \[1\]: ")
+    session.expect(r"Country or calling code \[United States \(\+1\)\]: ")
     session.send("44")
     session.expect(r"Phone number \(or \+country number\): ")
     session.send("7700 900123")
@@ -686,22 +686,40 @@ def test_setup_nul_byte_rejects_only_that_answer(clean):
     assert record()["phones"]["alternate"]["number"] == NEW
 
 
-# -- item 9: the country prompt takes digits only ---------------------------------------
-@pytest.mark.parametrize("typed", ["-4294967295", "4294967297", "+44", " 44", "44x", "0044"])
-def test_setup_country_prompt_takes_digits_only(clean, typed):
-    """strtoul read "-4294967295" as 1 (and 4294967297 wraps to 1 too)."""
+# -- item 9: the country question takes a country, never a number strtoul made up -----------
+COUNTRY_PROMPT = r"Country or calling code \[United States \(\+1\)\]: "
+
+
+@pytest.mark.parametrize("typed", ["-4294967295", "4294967297", "44x", "0044", "+-44", "1e3"])
+def test_setup_country_question_refuses_what_is_no_country(clean, typed):
+    """strtoul read "-4294967295" as 1 (and 4294967297 wraps to 1 too): the
+    question now takes a name, an ISO code or a calling code, whole."""
     from test_setup_self import Session
     session = Session(clean)
     session.reauthenticate()
     before = len(clean.network.deliveries)
     session.choose("Add or change the alternate phone")
-    session.expect(r"Country calling code \[1\]: ")
+    session.expect(COUNTRY_PROMPT)
     session.send(typed)
-    shown = session.expect(r"Country calling code \[1\]: ")
-    assert "That is not a country calling code" in shown, f"{typed!r} was taken for a country code"
+    shown = session.expect(COUNTRY_PROMPT)
+    assert f'No country matches "{typed}".' in shown, f"{typed!r} was taken for a country"
     session.child.sendeof()
     session.child.close(force=True)
     assert len(clean.network.deliveries) == before
+
+
+@pytest.mark.parametrize("typed", ["+44", " 44", "44"])
+def test_setup_country_question_takes_a_calling_code(clean, typed):
+    from test_setup_self import Session
+    session = Session(clean)
+    session.reauthenticate()
+    session.choose("Add or change the alternate phone")
+    session.expect(COUNTRY_PROMPT)
+    session.send(typed)
+    session.expect(r"Calling code: \+44\.")
+    session.expect(r"Phone number \(or \+country number\): ")
+    session.child.sendeof()
+    session.child.close(force=True)
 
 
 # -- item 2: phonemfa-setup's own resource limits ---------------------------------------

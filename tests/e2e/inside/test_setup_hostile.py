@@ -155,7 +155,7 @@ PROMPTS = [
     ("phone menu", r"Choose 1-\d+ \[\d+\]: ", False),
     ("code", r"go back\): ", True),
     ("setup menu", r"Choose: ", False),
-    ("country", r"Country calling code \[1\]: ", False),
+    ("country", r"Country or calling code \[United States \(\+1\)\]: ", False),
     ("number", r"Phone number \(or \+country number\): ", False),
     ("channel", r"Verify it by 1\) text or 2\) call: ", False),
     ("confirm", r"Verify \+44 7700900123 by text\? \[Y/n\] ", False),
@@ -222,7 +222,7 @@ AFTER = {
     "phone menu": "Please enter a number from 1 to 4.",
     "code": "Wrong code, 2 attempts left.",
     "setup menu": "Please enter a number from 1 to ",
-    "country": "That is not a country calling code (1 for the USA and Canada, 44 for the UK, ...).",
+    "country": "Type part of a country's name, or its calling code.",
     "number": "That number cannot be used: ",
     "channel": "Please enter a number from 1 to 2.",
     "new code": "Wrong code.",
@@ -334,7 +334,7 @@ def reauthenticate_and_add(session, system, right_code):
     session.system = system
     session.reauthenticate()
     session.choose("Add or change the alternate phone")
-    session.expect(r"Country calling code \[1\]: ")
+    session.expect(r"Country or calling code \[United States \(\+1\)\]: ")
     session.send("44")
     session.expect(r"Phone number \(or \+country number\): ")
     session.send("7700 900123")

@@ -69,7 +69,7 @@ def add_alternate(session, channel="1", number="7700 900123", country="44", unti
     """Asks for the alternate phone up to `until`: the code's prompt, or
     what a call answered with # says instead."""
     session.choose("Add or change the alternate phone")
-    session.expect(r"Country calling code \[1\]: ")
+    session.expect(r"Country or calling code \[United States \(\+1\)\]: ")
     session.send(country)
     session.expect(r"Phone number \(or \+country number\): ")
     session.send(number)
@@ -202,7 +202,7 @@ def register_first_primary(system):
     session = Session(system, user="bob")
     session.reauthenticate(phone=False)
     session.choose("Register your primary phone")
-    session.expect(r"Country calling code \[1\]: ")
+    session.expect(r"Country or calling code \[United States \(\+1\)\]: ")
     session.send("")
     session.expect(r"Phone number \(or \+country number\): ")
     session.send("(555) 555-0188")
@@ -258,7 +258,7 @@ def test_hostile_numbers_are_asked_again(fresh, number, complaint):
     session = Session(fresh)
     session.reauthenticate()
     session.choose("Add or change the alternate phone")
-    session.expect(r"Country calling code \[1\]: ")
+    session.expect(r"Country or calling code \[United States \(\+1\)\]: ")
     session.send("44")
     shown = ""
     for _ in range(3):
@@ -281,7 +281,7 @@ def test_end_of_input_at_every_prompt_changes_nothing(fresh, stop):
     session = Session(fresh)
     prompts = [("password", r"Password: ", PASSWORD["alice"]), ("phone menu", r"Choose 1-\d+ \[\d+\]: ", "1"),
                ("code", r"go back\): ", None), ("setup menu", r"Choose: ", None),
-               ("country", r"Country calling code \[1\]: ", "44"),
+               ("country", r"Country or calling code \[United States \(\+1\)\]: ", "44"),
                ("number", r"Phone number \(or \+country number\): ", "7700 900123"),
                ("channel", r"Verify it by 1\) text or 2\) call: ", "1"), ("confirm", CONFIRM, ""),
                ("new code", r"Enter the code: ", None)]
@@ -319,7 +319,7 @@ def test_two_sessions_at_once_lose_nothing(fresh):
     second.reauthenticate()
     add_alternate(first)
     second.choose("Add or change the office phone (calls, with extension)")
-    second.expect(r"Country calling code \[1\]: ")
+    second.expect(r"Country or calling code \[United States \(\+1\)\]: ")
     second.send("")
     second.expect(r"Phone number \(with extension")
     second.send("555 555 0123 x4321")
@@ -418,7 +418,7 @@ def test_the_typed_number_is_shown_in_full_and_nothing_sent_unless_confirmed(fre
     session = Session(fresh)
     session.reauthenticate()
     session.choose("Add or change the alternate phone")
-    session.expect(r"Country calling code \[1\]: ")
+    session.expect(r"Country or calling code \[United States \(\+1\)\]: ")
     session.send("44")
     session.expect(r"Phone number \(or \+country number\): ")
     session.send("07700 900123")
@@ -438,7 +438,7 @@ def test_a_national_number_that_fits_another_country_gets_a_hint(fresh):
     session = Session(fresh)
     session.reauthenticate()
     session.choose("Add or change the alternate phone")
-    session.expect(r"Country calling code \[1\]: ")
+    session.expect(r"Country or calling code \[United States \(\+1\)\]: ")
     session.send("")
     session.expect(r"Phone number \(or \+country number\): ")
     session.send("07700 900123")
