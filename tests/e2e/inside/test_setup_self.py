@@ -105,22 +105,23 @@ def test_enroll_an_alternate_phone_and_use_it_at_login(fresh, channel, prompt):
 
 
 def test_language_entry_sets_and_clears_the_language(fresh):
-    """The Language entry (issue 14): the current choice, English (no
-    catalogue is installed here) and the system default; menu numbers typed
-    in full-width digits, as a Japanese input method types them."""
+    """The Language entry (issue 14): the current choice, every language
+    with a catalogue (by its own name) and the system default; menu numbers
+    typed in full-width digits, as a Japanese input method types them. The
+    session keeps its language; the next run speaks the new one."""
     session = Session(fresh)
     session.reauthenticate()
     session.choose("Language")
     shown = session.expect(r"Choose: ")
     assert "Your language: English (the default)" in shown, shown
-    assert re.search(r"1\) English\r?\n  2\) the system default", shown), shown
-    session.send("\uff11")
-    session.expect(r"Language set to English \(en\)\. It is used from your next login")
-    assert record()["language"] == "en"
+    assert "  1) English\r\n  2) Deutsch\r\n  3) 日本語\r\n  4) the system default\r\n" in shown, shown
+    session.send("\uff13")
+    session.expect(r"Language set to 日本語 \(ja\)\. It is used from your next login")
+    assert record()["language"] == "ja"
     session.choose("Language")
     shown = session.expect(r"Choose: ")
-    assert "Your language: English (en)" in shown, shown
-    session.send("2")
+    assert "Your language: 日本語 (ja)" in shown, shown
+    session.send("4")
     session.expect(r"Language set to English \(the default\)")
     session.choose("Quit")
     assert session.finish()[0] == 0
