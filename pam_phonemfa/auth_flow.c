@@ -724,7 +724,7 @@ static bool wants_to_be_remembered(struct flow *flow)
         secure_free_string(answer);
         return false;
     }
-    bool yes = strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 || strcmp(answer, "yes") == 0;
+    bool yes = i18n_answer_is_yes(flow->catalogue, answer);
     secure_free_string(answer);
     return yes;
 }

@@ -16,17 +16,28 @@ const struct country *country_at(size_t index)
     return index < country_table_size ? &country_table[index] : NULL;
 }
 
-/* ASCII only: the C library's tolower() follows the process locale, and a
- * byte of a UTF-8 name must never change. */
-static char fold(char c)
+/* A byte in lower case, for matching names: ASCII letters, and the
+ * Latin-1 letters of UTF-8 (À-Þ: C3 80-9E, but × C3 97) so that
+ * "österreich" finds "Österreich". Not the C library's tolower(): it
+ * follows the process locale, and no other byte of a UTF-8 name may change.
+ * previous: the byte before c in its own string (0 at the start). */
+static char fold(char previous, char c)
 {
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    unsigned char byte = (unsigned char)c;
+
+    if (c >= 'A' && c <= 'Z')
+        return (char)(c - 'A' + 'a');
+    if ((unsigned char)previous == 0xc3 && byte >= 0x80 && byte <= 0x9e && byte != 0x97)
+        return (char)(byte + 0x20);
+    return c;
 }
 
 static bool equal_folded(const char *a, const char *b)
 {
-    for (; *a != '\0' && *b != '\0'; a++, b++)
-        if (fold(*a) != fold(*b))
+    char previous_a = 0, previous_b = 0;
+
+    for (; *a != '\0' && *b != '\0'; previous_a = *a++, previous_b = *b++)
+        if (fold(previous_a, *a) != fold(previous_b, *b))
             return false;
     return *a == *b;
 }
@@ -34,7 +45,8 @@ static bool equal_folded(const char *a, const char *b)
 static bool starts_folded(const char *text, const char *prefix, size_t prefix_length)
 {
     for (size_t i = 0; i < prefix_length; i++)
-        if (text[i] == '\0' || fold(text[i]) != fold(prefix[i]))
+        if (text[i] == '\0' ||
+            fold(i > 0 ? text[i - 1] : 0, text[i]) != fold(i > 0 ? prefix[i - 1] : 0, prefix[i]))
             return false;
     return true;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MO_MAGIC 0x950412deu
 #define MO_MAGIC_SWAPPED 0xde120495u
@@ -450,6 +451,22 @@ const char *i18n_pick_language(const char *record_tag, const char *default_tag)
     if (default_tag != NULL && default_tag[0] != '\0')
         return default_tag;
     return NULL;
+}
+
+bool i18n_answer_is_yes(const struct i18n_catalogue *catalogue, const char *answer)
+{
+    /* TRANSLATORS: the word a user types to answer yes to a [y/N] question
+     * (y and yes are always accepted too). One word, as typed. */
+    const char *word = T_(catalogue, "yes");
+    bool ascii = word[0] != '\0' && isalpha((unsigned char)word[0]);
+
+    for (const char *p = word; ascii && *p != '\0'; p++)
+        ascii = isalpha((unsigned char)*p);
+    /* (strcasecmp in the C locale, which phonemfa never changes: ASCII only.) */
+    return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0 ||
+           (answer[0] != '\0' && strcasecmp(answer, word) == 0) ||
+           (ascii && tolower((unsigned char)word[0]) != 'n' && answer[0] != '\0' && answer[1] == '\0' &&
+            tolower((unsigned char)answer[0]) == tolower((unsigned char)word[0]));
 }
 
 /* For a fault only an administrator can fix (the configuration, the phone

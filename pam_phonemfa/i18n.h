@@ -80,6 +80,11 @@ bool i18n_tag_from_preference(const char *text, char tag[I18N_TAG_MAX]);
  * verification service). Never the environment of any process. */
 const char *i18n_pick_language(const char *record_tag, const char *default_tag);
 
+/* The answer to a [y/N] question is yes: y or yes in any case, the
+ * language's own word for yes ("はい", "ja"), or, where that word is
+ * ASCII, its first letter ("j") as people type it. */
+bool i18n_answer_is_yes(const struct i18n_catalogue *catalogue, const char *answer);
+
 /* "Phone verification is unavailable on this system; contact your
  * administrator.", translated. */
 const char *i18n_unavailable_here(const struct i18n_catalogue *catalogue);

@@ -398,7 +398,7 @@ int setup_confirm_remove(const struct setup_context *context, enum phone_slot sl
     (void)snprintf(prompt, sizeof prompt, T_(catalogue, "Remove the %s %s of %s? [y/N] "),
                    setup_slot_label(catalogue, slot), masked, context->user);
     int read = setup_read_line(prompt, false, answer, sizeof answer);
-    if (read == 0 && setup_answer_is_yes(catalogue, answer))
+    if (read == 0 && i18n_answer_is_yes(catalogue, answer))
         return SETUP_OK;
     printf("%s\n", T_(catalogue, "Nothing was removed."));
     return SETUP_REFUSED;

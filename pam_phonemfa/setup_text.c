@@ -40,15 +40,3 @@ const char *setup_preferred_line(const struct i18n_catalogue *catalogue, enum ph
                 /* TRANSLATORS: as "  preferred: primary, text". */
                 : T_(catalogue, "  preferred: office, call\n");
 }
-
-bool setup_answer_is_yes(const struct i18n_catalogue *catalogue, const char *answer)
-{
-    /* TRANSLATORS: the word a user types to answer yes to a [y/N] question
-     * (y and yes are always accepted too). One word, as typed. */
-    const char *word = T_(catalogue, "yes");
-
-    /* Any case of the English words; the translated word as translated,
-     * or in any case where it is ASCII. */
-    return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0 ||
-           (answer[0] != '\0' && strcasecmp(answer, word) == 0);
-}

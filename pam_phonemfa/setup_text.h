@@ -17,7 +17,4 @@ const char *setup_slot_label(const struct i18n_catalogue *catalogue, enum phone_
 const char *setup_preferred_line(const struct i18n_catalogue *catalogue, enum phone_slot slot,
                                  enum phone_channel channel);
 
-/* y or yes in any case, or the translation's own word for yes. */
-bool setup_answer_is_yes(const struct i18n_catalogue *catalogue, const char *answer);
-
 #endif

@@ -275,7 +275,7 @@ static bool confirm_number(const struct setup_context *context, const struct pho
                                                : T_(catalogue, "Verify %s by call? [Y/n] "),
                        dialled);
     int read = setup_read_line(prompt, false, answer, sizeof answer);
-    bool yes = read == 0 && (answer[0] == '\0' || setup_answer_is_yes(catalogue, answer));
+    bool yes = read == 0 && (answer[0] == '\0' || i18n_answer_is_yes(catalogue, answer));
     if (!yes)
         printf("%s\n", T_(catalogue, "Nothing was sent."));
     return yes;

@@ -111,6 +111,25 @@ static void finds_by_name_code_and_iso(void **state)
 }
 
 /* A whole name before the names it begins, before names containing it. */
+/* Latin-1 letters in any case, as names in German or French are typed:
+ * "åland" finds "Åland Islands", "CURAÇAO" finds "Curaçao"; × is no letter. */
+static void latin_letters_match_in_any_case(void **state)
+{
+    (void)state;
+    const struct country *matches[MATCHES_MAX];
+    static const char *const cases[][2] = {
+        {"åland", "AX"}, {"ÅLAND", "AX"}, {"Åland", "AX"}, {"curaçao", "CW"}, {"CURAÇAO", "CW"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t count = search(NULL, cases[i][0], 0, matches);
+        if (count < 1)
+            fail_msg("\"%s\" found nothing", cases[i][0]);
+        assert_string_equal(matches[0]->iso, cases[i][1]);
+    }
+    assert_int_equal(search(NULL, "cura\xc3\x97" "ao", 0, matches), 0);
+}
+
 static void ranks_exact_then_prefix_then_part(void **state)
 {
     (void)state;
@@ -295,6 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_entry_is_valid_and_unique),
         cmocka_unit_test(finds_by_name_code_and_iso),
+        cmocka_unit_test(latin_letters_match_in_any_case),
         cmocka_unit_test(ranks_exact_then_prefix_then_part),
         cmocka_unit_test(default_country_first),
         cmocka_unit_test(translated_names),

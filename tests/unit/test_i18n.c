@@ -286,6 +286,36 @@ static void a_directorys_preference_list_gives_its_first_language(void **state)
     }
 }
 
+static void yes_is_y_yes_or_the_languages_own_word(void **state)
+{
+    (void)state;
+    static const char *const english_yes[] = {"y", "Y", "yes", "YES", "Yes"};
+    static const char *const english_no[] = {"", "n", "no", "ye", "yes ", " y", "j", "oui", "はい"};
+    static const struct entry de_entries[] = {E("", DE_HEADER), E("yes", "ja")};
+    static const struct entry ja_entries[] = {E("", JA_HEADER), E("yes", "はい")};
+    struct i18n_catalogue *de = load(de_entries, 2, false);
+    struct i18n_catalogue *ja = load(ja_entries, 2, false);
+
+    for (size_t i = 0; i < sizeof english_yes / sizeof english_yes[0]; i++) {
+        assert_true(i18n_answer_is_yes(NULL, english_yes[i]));
+        assert_true(i18n_answer_is_yes(de, english_yes[i]));
+        assert_true(i18n_answer_is_yes(ja, english_yes[i]));
+    }
+    for (size_t i = 0; i < sizeof english_no / sizeof english_no[0]; i++)
+        assert_false(i18n_answer_is_yes(NULL, english_no[i]));
+    assert_true(i18n_answer_is_yes(de, "ja"));
+    assert_true(i18n_answer_is_yes(de, "JA"));
+    assert_true(i18n_answer_is_yes(de, "j"));
+    assert_false(i18n_answer_is_yes(de, "nein"));
+    assert_false(i18n_answer_is_yes(de, "n"));
+    assert_false(i18n_answer_is_yes(de, "jx"));
+    assert_true(i18n_answer_is_yes(ja, "はい"));
+    assert_false(i18n_answer_is_yes(ja, "は"));
+    assert_false(i18n_answer_is_yes(ja, "いいえ"));
+    i18n_catalogue_free(de);
+    i18n_catalogue_free(ja);
+}
+
 static void loading_finds_the_region_then_the_language_and_absent_is_english(void **state)
 {
     (void)state;
@@ -384,6 +414,7 @@ int main(void)
         cmocka_unit_test(damaged_catalogues_are_refused),
         cmocka_unit_test(tags_are_checked_and_the_users_own_language_wins),
         cmocka_unit_test(a_directorys_preference_list_gives_its_first_language),
+        cmocka_unit_test(yes_is_y_yes_or_the_languages_own_word),
         cmocka_unit_test(loading_finds_the_region_then_the_language_and_absent_is_english),
         cmocka_unit_test(catalogues_are_read_only_and_shared_safely_between_threads),
     };
