@@ -18,7 +18,7 @@
 #include "verify_client.h"
 
 #define PROMPT_MAX 2048
-#define NOTICE_MAX 256
+#define NOTICE_MAX 512 /* a translated notice (check-po: at most 240 bytes) and a masked number */
 
 /* Everything one login needs, passed between the steps of the flow. */
 struct flow {

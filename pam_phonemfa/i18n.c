@@ -5,12 +5,10 @@
  * catalogue is read, so a lookup is a binary search over checked strings. */
 #include "i18n.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define MO_MAGIC 0x950412deu
 #define MO_MAGIC_SWAPPED 0xde120495u
@@ -40,6 +38,37 @@ struct i18n_catalogue {
     enum plural_rule plural;
     unsigned forms;
 };
+
+/* ASCII only, whatever the process's locale: the module runs inside su
+ * and sudo, which set the invoking user's (setlocale(LC_ALL, "")), and
+ * <ctype.h> and strcasecmp() would follow it. */
+static bool ascii_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool ascii_alnum(char c)
+{
+    return ascii_alpha(c) || (c >= '0' && c <= '9');
+}
+
+static char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static char ascii_upper(char c)
+{
+    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+static bool ascii_equal_folded(const char *a, const char *b)
+{
+    for (; *a != '\0' && *b != '\0'; a++, b++)
+        if (ascii_lower(*a) != ascii_lower(*b))
+            return false;
+    return *a == *b;
+}
 
 static int fail(struct i18n_error *error, const char *reason)
 {
@@ -104,7 +133,7 @@ static bool text_is_clean(const unsigned char *text, size_t length, bool origina
 }
 
 static int read_table(const unsigned char *data, size_t length, size_t table, size_t count, bool swapped,
-                      bool originals, struct mo_string *strings, struct i18n_error *error)
+                      struct mo_string *strings, struct i18n_error *error)
 {
     if (table > length || count > (length - table) / 8)
         return fail(error, "a string table lies outside the file");
@@ -114,12 +143,65 @@ static int read_table(const unsigned char *data, size_t length, size_t table, si
 
         if (offset > length || size >= length - offset || data[offset + size] != '\0')
             return fail(error, "a string lies outside the file or is not terminated");
-        if (!text_is_clean(data + offset, size, originals))
-            return fail(error, "a string is not clean UTF-8 text");
         strings[i].text = (const char *)data + offset;
         strings[i].length = size;
     }
     return 0;
+}
+
+struct span {
+    size_t offset, size;
+    bool original;
+};
+
+static int by_offset(const void *a, const void *b)
+{
+    const struct span *x = a, *y = b;
+
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    if (x->size != y->size)
+        return x->size < y->size ? -1 : 1;
+    return (int)x->original - (int)y->original;
+}
+
+/* Every string is checked once, and no two overlap unless they are the
+ * same string: a file of thousands of entries all pointing into one long
+ * string would otherwise be scanned thousands of times over (a catalogue
+ * is read for each login). The work is bounded by the file's length. */
+static int check_strings(const struct i18n_catalogue *catalogue, struct i18n_error *error)
+{
+    size_t count = catalogue->count * 2;
+    struct span *spans = calloc(count + 1, sizeof *spans);
+    int result = -1;
+
+    if (spans == NULL)
+        return fail(error, "out of memory");
+    for (size_t i = 0; i < catalogue->count; i++) {
+        spans[2 * i] = (struct span){(size_t)(catalogue->originals[i].text - (const char *)catalogue->data),
+                                     catalogue->originals[i].length, true};
+        spans[2 * i + 1] = (struct span){(size_t)(catalogue->translations[i].text - (const char *)catalogue->data),
+                                         catalogue->translations[i].length, false};
+    }
+    qsort(spans, count, sizeof *spans, by_offset);
+    for (size_t i = 0; i < count; i++) {
+        /* Sorted translations first: a string shared by both is checked
+         * by the stricter rule of translations. */
+        if (i > 0 && spans[i].offset == spans[i - 1].offset && spans[i].size == spans[i - 1].size)
+            continue;
+        if (i > 0 && spans[i].offset <= spans[i - 1].offset + spans[i - 1].size) {
+            (void)fail(error, "two strings overlap");
+            goto out;
+        }
+        if (!text_is_clean(catalogue->data + spans[i].offset, spans[i].size, spans[i].original)) {
+            (void)fail(error, "a string is not clean UTF-8 text");
+            goto out;
+        }
+    }
+    result = 0;
+out:
+    free(spans);
+    return result;
 }
 
 /* The header entry (the translation of ""): the charset must be UTF-8 and
@@ -141,7 +223,7 @@ static int read_header(struct i18n_catalogue *catalogue, struct i18n_error *erro
         return 0;
     }
     for (const char *p = forms + strlen("Plural-Forms:"); *p != '\0' && *p != '\n'; p++) {
-        if (isspace((unsigned char)*p) || *p == '(' || *p == ')')
+        if (*p == ' ' || *p == '\t' || *p == '(' || *p == ')')
             continue;
         if (used + 1 >= sizeof expression)
             return fail(error, "the Plural-Forms header is too long");
@@ -195,10 +277,11 @@ int i18n_catalogue_parse(const unsigned char *data, size_t length, struct i18n_c
     memcpy(catalogue->data, data, length);
     catalogue->data[length] = '\0';
     catalogue->count = count;
-    if (read_table(catalogue->data, length, word_at(data, 12, swapped), count, swapped, true, catalogue->originals,
+    if (read_table(catalogue->data, length, word_at(data, 12, swapped), count, swapped, catalogue->originals,
                    error) != 0 ||
-        read_table(catalogue->data, length, word_at(data, 16, swapped), count, swapped, false, catalogue->translations,
-                   error) != 0)
+        read_table(catalogue->data, length, word_at(data, 16, swapped), count, swapped, catalogue->translations,
+                   error) != 0 ||
+        check_strings(catalogue, error) != 0)
         goto out;
     for (size_t i = 1; i < count; i++)
         if (strcmp(catalogue->originals[i - 1].text, catalogue->originals[i].text) >= 0) {
@@ -390,7 +473,7 @@ bool i18n_tag_is_valid(const char *tag)
     if (rest < 2 || rest > 8)
         return false;
     for (const char *p = tag + i + 1; *p != '\0'; p++)
-        if (!isalnum((unsigned char)*p))
+        if (!ascii_alnum(*p))
             return false;
     return true;
 }
@@ -421,12 +504,11 @@ bool i18n_tag_from_preference(const char *text, char tag[I18N_TAG_MAX])
             tag[used++] = c;
             continue;
         }
-        if (!isalnum((unsigned char)c)) {
+        if (!ascii_alnum(c)) {
             used = 0;
             break;
         }
-        tag[used++] = (char)(region ? (part == 0 ? toupper((unsigned char)c) : tolower((unsigned char)c))
-                                    : tolower((unsigned char)c));
+        tag[used++] = region && part == 0 ? ascii_upper(c) : ascii_lower(c);
         part++;
     }
     if (used + 1 >= I18N_TAG_MAX)
@@ -436,7 +518,7 @@ bool i18n_tag_from_preference(const char *text, char tag[I18N_TAG_MAX])
     char *dash = strchr(tag, '-');
     if (dash != NULL && strlen(dash + 1) == 2)
         for (char *q = dash + 1; *q != '\0'; q++)
-            *q = (char)toupper((unsigned char)*q);
+            *q = ascii_upper(*q);
     if (!i18n_tag_is_valid(tag)) {
         tag[0] = '\0';
         return false;
@@ -458,15 +540,14 @@ bool i18n_answer_is_yes(const struct i18n_catalogue *catalogue, const char *answ
     /* TRANSLATORS: the word a user types to answer yes to a [y/N] question
      * (y and yes are always accepted too). One word, as typed. */
     const char *word = T_(catalogue, "yes");
-    bool ascii = word[0] != '\0' && isalpha((unsigned char)word[0]);
+    bool ascii = word[0] != '\0' && ascii_alpha(word[0]);
 
     for (const char *p = word; ascii && *p != '\0'; p++)
-        ascii = isalpha((unsigned char)*p);
-    /* (strcasecmp in the C locale, which phonemfa never changes: ASCII only.) */
-    return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0 ||
-           (answer[0] != '\0' && strcasecmp(answer, word) == 0) ||
-           (ascii && tolower((unsigned char)word[0]) != 'n' && answer[0] != '\0' && answer[1] == '\0' &&
-            tolower((unsigned char)answer[0]) == tolower((unsigned char)word[0]));
+        ascii = ascii_alpha(*p);
+    return ascii_equal_folded(answer, "y") || ascii_equal_folded(answer, "yes") ||
+           (answer[0] != '\0' && ascii_equal_folded(answer, word)) ||
+           (ascii && ascii_lower(word[0]) != 'n' && answer[0] != '\0' && answer[1] == '\0' &&
+            ascii_lower(answer[0]) == ascii_lower(word[0]));
 }
 
 /* For a fault only an administrator can fix (the configuration, the phone

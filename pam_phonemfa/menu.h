@@ -11,7 +11,7 @@
 
 #define MENU_MAX_ITEMS (SLOT_COUNT * 2)
 /* Room for a translated label: a CJK character takes 3 bytes. */
-#define MENU_LABEL_MAX 192
+#define MENU_LABEL_MAX 320
 
 struct menu_item {
     enum phone_slot slot;

@@ -45,7 +45,8 @@ bool safe_check_owner_mode(const struct stat *st, const char *what, enum safe_ob
                   (unsigned)(st->st_mode & 07777));
         return false;
     }
-    bool link_count_ok = st->st_nlink == 1 || (kind == SAFE_FILE_MAYBE_REPLACED && st->st_nlink == 0);
+    bool link_count_ok = st->st_nlink == 1 || (kind == SAFE_FILE_MAYBE_REPLACED && st->st_nlink == 0) ||
+                         kind == SAFE_FILE_ANY_LINKS;
     if (!expect_directory && !link_count_ok) {
         set_error(error, "%s: has %lu hard links, expected 1", what, (unsigned long)st->st_nlink);
         return false;
@@ -194,7 +195,7 @@ int safe_read_file(const char *path, size_t max_size, enum safe_file_access acce
         set_error(error, "%s: cannot stat", path);
         goto out;
     }
-    if (!safe_check_owner_mode(&st, path, SAFE_FILE, error))
+    if (!safe_check_owner_mode(&st, path, access == SAFE_FILE_BINARY ? SAFE_FILE_ANY_LINKS : SAFE_FILE, error))
         goto out;
     /* A group can hold non-root members: a secret is root's alone. */
     if (access == SAFE_FILE_PRIVATE && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {

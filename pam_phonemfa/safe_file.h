@@ -18,7 +18,8 @@ struct safe_file_error {
 enum safe_file_access {
     SAFE_FILE_READABLE_BY_OTHERS_OK,
     SAFE_FILE_PRIVATE, /* holds a secret: no access at all for others */
-    SAFE_FILE_BINARY,  /* readable by others, and may hold NUL bytes (a .mo catalogue) */
+    SAFE_FILE_BINARY,  /* shipped data: readable by others, may hold NUL bytes, any
+                        * number of hard links (a .mo catalogue) */
 };
 
 /* Read a whole root-owned regular file of at most max_size bytes into a
@@ -37,6 +38,10 @@ enum safe_object {
      * over it since it was opened, leaving it no link. What was opened is
      * still the whole record as it was then, so no link is as good as one. */
     SAFE_FILE_MAYBE_REPLACED,
+    /* Shipped read-only data (a .mo catalogue): any number of links. A
+     * second name changes nothing of what root's file says, and systems
+     * that deduplicate /usr (ostree) give every file several. */
+    SAFE_FILE_ANY_LINKS,
 };
 
 /* Check an already opened descriptor: root-owned, not group/world writable,

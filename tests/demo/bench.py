@@ -21,6 +21,9 @@ loopback through a warm phonemfad. Figures (targets of issue 11 beside them):
                     store, a real slapd on loopback (ldaps, AD layout) and
                     the Graph fake, each with 100 and with 10,000 users
                     (target: at most 1 ms more than files; flat in users)
+  language          (issue 14) to the menu for a user who reads English and
+                    for one who reads Japanese: the catalogue is read for
+                    each login
 
 Nothing here is a test: the figures are printed, never asserted.
 """
@@ -178,6 +181,27 @@ def directory_figures(service, work):
     return figures
 
 
+def language_figures(service):
+    """(English, Japanese) median ms to the menu: what reading the user's
+    catalogue (build/locale/ja) costs each login (issue 14)."""
+    env = Environment(service, prefix="phonemfa-bench-language-")
+    try:
+        env.set_config(extra=f'texts: {{ translations = "{os.path.join(BUILD, "locale")}"; }};\n'
+                             "lockout: { failures = 200; window = 60; duration = 10; };\n"
+                             "limits: { sends_per_user = 0; };")
+        figures = []
+        for language in (None, "ja"):
+            path = env.enroll("bench", {"primary": NUMBER})
+            if language:
+                record = open(path).read().rstrip().rstrip("}") + f', "language": "{language}"}}'
+                env.write_record("bench", record)
+            time_to_menu(env)  # warm
+            figures.append(statistics.median(time_to_menu(env) for _ in range(RUNS // 2)))
+        return figures
+    finally:
+        env.cleanup()
+
+
 def main():
     if os.geteuid() != 0:
         raise SystemExit("make bench must run as root (root-owned config and store)")
@@ -235,6 +259,7 @@ def main():
             rss[target] = daemon_rss_kib(env)
         env.cleanup()
         directories = directory_figures(service, scratch_dir("phonemfa-bench-directories-"))
+        english, japanese = language_figures(service)
     finally:
         service.stop()
         env.cleanup()
@@ -252,6 +277,8 @@ def main():
           f"| pam_permit {permit_rate:.0f} logins/s, p99 {permit_p99:.0f} ms with {CONCURRENT} at once")
     print(f"bench: phonemfad RSS: {rss_start} KiB warm, {rss[1000]} KiB after 1,000 logins, "
           f"{rss[RSS_LOGINS]} KiB after {RSS_LOGINS:,} (target: flat)")
+    print(f"bench: to the menu in English {english:.2f} ms | in Japanese (the user's catalogue read) "
+          f"{japanese:.2f} ms ({japanese - english:+.2f})")
     for users in (100, 10000):
         files = directories[f"files {users}"]
         print(f"bench: to the menu with {users:,} users: files {files:.2f} ms | "

@@ -204,6 +204,50 @@ def entry_at(entries, line):
     return None
 
 
+# What phonemfa's reader (pam_phonemfa/i18n.c) refuses or ignores, and
+# msgfmt --check lets through: control characters (the reader refuses the
+# whole catalogue, and every login in that language is denied), and printf
+# conversions other than the English ones in the same order (positional
+# "%1$s" or "*" widths: the reader shows the English instead).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONVERSION = re.compile(r"%(?:%|[^%diouxXeEfFgGaAcspnm]*[diouxXeEfFgGaAcspnm]|$)")
+# The longest translation a fixed buffer of the login takes whole (a notice
+# of 512 bytes with a masked number in it; a menu label of 320); longer
+# ones are for blocks printed as they are (usage), whose English is long.
+LONGEST = 240
+
+
+def unescaped(text):
+    """A .po string as the program gets it (the file keeps C escapes)."""
+    escapes = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b"}
+
+    def one(match):
+        body = match.group(1)
+        if body[0] in "01234567":
+            return chr(int(body, 8))
+        if body[0] == "x":
+            return chr(int(body[1:], 16))
+        return escapes.get(body, body)
+    return re.sub(r"\\([0-7]{1,3}|x[0-9a-fA-F]+|.)", one, text)
+
+
+def conversions(text):
+    return [c for c in CONVERSION.findall(text) if c != "%%"]
+
+
+def check_translation(where, entry, failures):
+    english = unescaped(entry.fields.get("msgid", ""))
+    for translation in map(unescaped, entry.translations()):
+        if CONTROL.search(translation):
+            failures.append(f"{where}: a control character in the translation of {entry.name()}")
+        if conversions(translation) != conversions(english):
+            failures.append(f"{where}: the translation's conversions {conversions(translation)} are not the "
+                            f"English {conversions(english)}, in that order: {entry.name()}")
+        if len(translation.encode("utf-8")) > LONGEST and len(english.encode("utf-8")) <= LONGEST // 2:
+            failures.append(f"{where}: a translation of {len(translation.encode('utf-8'))} bytes (at most "
+                            f"{LONGEST} for a short text, or it is cut): {entry.name()}")
+
+
 def check_po(podir, language, tmp, failures):
     po = os.path.join(podir, f"{language}.po")
     pot = os.path.join(podir, f"{DOMAIN}.pot")
@@ -246,6 +290,8 @@ def check_po(podir, language, tmp, failures):
             failures.append(f"{where}: fuzzy entry: {entry.name()}")
         elif not entry.translations() or any(t == "" for t in entry.translations()):
             failures.append(f"{where}: untranslated entry: {entry.name()}")
+        else:
+            check_translation(where, entry, failures)
         source = template.get(entry.key)
         if source is None:
             failures.append(f"{where}: not in {DOMAIN}.pot (run make pot): {entry.name()}")

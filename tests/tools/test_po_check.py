@@ -184,3 +184,24 @@ def test_an_unknown_plural_rule(tree):
 def test_a_charset_other_than_utf8(tree):
     spoil(tree, "charset=UTF-8", "charset=ISO-8859-1")
     assert_fails_naming(tree, "de.po", "charset=ISO-8859-1")
+
+
+def test_a_control_character_the_reader_refuses(tree):
+    """msgfmt --check takes an escape sequence; phonemfa's reader refuses the
+    whole catalogue, so every login in that language would be denied."""
+    msgid = an_entry(tree)
+    spoil(tree, f'msgid "{msgid}"\nmsgstr "{msgid}"\n', f'msgid "{msgid}"\nmsgstr "\\033]0;owned\\007{msgid}"\n')
+    assert_fails_naming(tree, "de.po", "a control character", msgid)
+
+
+def test_positional_conversions_the_reader_ignores(tree):
+    """msgfmt --check takes "%1$s"; the reader shows the English instead."""
+    msgid = an_entry(tree, format_s=True)
+    spoil(tree, f'msgid "{msgid}"\nmsgstr "{msgid}"\n', f'msgid "{msgid}"\nmsgstr "{msgid.replace("%s", "%1$s")}"\n')
+    assert_fails_naming(tree, "de.po", "conversions", msgid)
+
+
+def test_a_translation_too_long_for_the_buffers(tree):
+    msgid = an_entry(tree)
+    spoil(tree, f'msgid "{msgid}"\nmsgstr "{msgid}"\n', f'msgid "{msgid}"\nmsgstr "{"Ä" * 130}"\n')
+    assert_fails_naming(tree, "de.po", "a translation of 260 bytes", msgid)

@@ -199,13 +199,15 @@ static void damaged_catalogues_are_refused(void **state)
     size_t length;
     unsigned char *mo = build_mo(JA, sizeof JA / sizeof JA[0], false, &length);
 
+    unsigned char *copy;
+
     /* Every truncation. */
     for (size_t cut = 0; cut < length; cut++) {
         assert_int_equal(i18n_catalogue_parse(mo, cut, &catalogue, &error), -1);
         assert_null(catalogue);
     }
     /* Wrong magic, an unknown major revision, an offset past the end. */
-    unsigned char *copy = malloc(length);
+    copy = malloc(length);
     memcpy(copy, mo, length);
     copy[0] ^= 1;
     assert_int_equal(i18n_catalogue_parse(copy, length, &catalogue, &error), -1);
@@ -221,6 +223,23 @@ static void damaged_catalogues_are_refused(void **state)
     memcpy(copy, mo, length);
     put_word(copy + 8, 0xffffffffu, false);
     assert_int_equal(i18n_catalogue_parse(copy, length, &catalogue, &error), -1);
+    free(copy);
+    free(mo);
+
+    /* Strings that overlap: thousands of entries pointing into one long
+     * string would be scanned again and again. */
+    mo = build_mo(JA, sizeof JA / sizeof JA[0], false, &length);
+    copy = malloc(length);
+    memcpy(copy, mo, length);
+    /* The second translation made the tail of the first: a string inside
+     * another, terminated by the same NUL. */
+    uint32_t first_size = (uint32_t)copy[28 + 7 * 8] | (uint32_t)copy[28 + 7 * 8 + 1] << 8;
+    uint32_t first = (uint32_t)copy[28 + 7 * 8 + 4] | (uint32_t)copy[28 + 7 * 8 + 5] << 8 |
+                     (uint32_t)copy[28 + 7 * 8 + 6] << 16 | (uint32_t)copy[28 + 7 * 8 + 7] << 24;
+    put_word(copy + 28 + 7 * 8 + 8, first_size - 1, false);
+    put_word(copy + 28 + 7 * 8 + 8 + 4, first + 1, false);
+    assert_int_equal(i18n_catalogue_parse(copy, length, &catalogue, &error), -1);
+    assert_contains(error.message, "overlap");
     free(copy);
     free(mo);
 

@@ -87,6 +87,16 @@ static void unsafe_files_are_refused_with_a_reason(void **state)
     assert_int_equal(fwrite("a\0b", 1, 3, file), 3);
     assert_int_equal(fclose(file), 0);
     refused(nul, 100, SAFE_FILE_READABLE_BY_OTHERS_OK, "contains a NUL byte");
+    {
+        /* Shipped binary data (a catalogue) may hold NUL bytes. */
+        char *binary = NULL;
+        size_t binary_length = 0;
+        struct safe_file_error binary_error;
+        assert_int_equal(safe_read_file(nul, 100, SAFE_FILE_BINARY, &binary, &binary_length, NULL, &binary_error), 0);
+        assert_int_equal(binary_length, 3);
+        assert_memory_equal(binary, "a\0b", 3);
+        free(binary);
+    }
 
     (void)snprintf(link_path, sizeof link_path, "%s", path_of("link"));
     assert_int_equal(symlink(good, link_path), 0);
@@ -96,6 +106,14 @@ static void unsafe_files_are_refused_with_a_reason(void **state)
     (void)snprintf(hard, sizeof hard, "%s", path_of("hard"));
     assert_int_equal(link(good, hard), 0);
     refused(good, 100, SAFE_FILE_READABLE_BY_OTHERS_OK, "has 2 hard links, expected 1");
+    {
+        /* ... but not shipped data: ostree gives every file of /usr several. */
+        char *binary = NULL;
+        size_t binary_length = 0;
+        struct safe_file_error binary_error;
+        assert_int_equal(safe_read_file(good, 100, SAFE_FILE_BINARY, &binary, &binary_length, NULL, &binary_error), 0);
+        free(binary);
+    }
     assert_int_equal(unlink(hard), 0);
 
     char owned[256];
