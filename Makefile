@@ -48,7 +48,7 @@ CFLAGS_ASAN    = $(BASE_CFLAGS) -O0 -fPIC --coverage
 LDHARDEN       := --coverage
 endif
 
-CORE := i18n i18n_load input_digits env_language secure_mem log login_outcome wire login_wire safe_file user_name url_encode nss_lookup phone_number config config_directory \
+CORE := utf8 i18n i18n_load input_digits env_language secure_mem log login_outcome wire login_wire safe_file user_name url_encode nss_lookup phone_number config config_directory \
         phone_record phone_store \
         record_dir user_state policy http_client json_answer native_protocol native_provider twilio_protocol twilio_provider verify_client \
         menu auth_flow directory/phone_directory directory/directory_ldap directory/entra_answers directory/entra_assertion \
@@ -72,13 +72,13 @@ HEADERS       := $(wildcard $(SRC)/*.h $(SRC)/daemon/*.h $(SRC)/directory/*.h) $
 # The module links libpam and libc only: these few libc-only files of the
 # core, never the library.
 MODULE_OBJ    := $(BUILD)/obj/pam_module.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o $(BUILD)/obj/login_outcome.o \
-                 $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o $(BUILD)/obj/i18n_load.o $(BUILD)/obj/safe_file.o
+                 $(BUILD)/obj/log.o $(BUILD)/obj/i18n.o $(BUILD)/obj/i18n_load.o $(BUILD)/obj/safe_file.o $(BUILD)/obj/utf8.o
 DAEMON        := daemon_main daemon_socket daemon_login daemon_setup setup_worker setup_relay setup_command
 DAEMON_OBJ    := $(DAEMON:%=$(BUILD)/obj/daemon/%.o) $(BUILD)/obj/setup_admin.o $(BUILD)/obj/setup_self.o \
                  $(BUILD)/obj/setup_verify.o $(BUILD)/obj/setup_users.o $(BUILD)/obj/setup_usage.o \
                  $(BUILD)/obj/setup_country.o $(BUILD)/obj/setup_text.o $(BUILD)/obj/setup_language.o
 
-UNIT := test_i18n test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
+UNIT := test_utf8 test_i18n test_wire test_phone_number test_config test_phone_record test_phone_store test_native_protocol \
         test_twilio_protocol test_policy test_menu test_user_name test_nss_lookup test_log test_safe_file test_crash test_verify_code \
         test_country test_setup_country test_input_digits test_env_language
 UNIT_BIN      := $(UNIT:%=$(BUILD)/asan/%)
@@ -139,6 +139,7 @@ $(BUILD)/phonemfad: $(DAEMON_OBJ) $(BUILD)/libphonemfa.a
 # phonemfa-setup is an unprivileged client of phonemfad: libc only.
 SETUP_OBJ := $(BUILD)/obj/setup_main.o $(BUILD)/obj/setup_terminal.o $(BUILD)/obj/wire.o $(BUILD)/obj/daemon_client.o \
              $(BUILD)/obj/setup_usage.o $(BUILD)/obj/i18n.o $(BUILD)/obj/i18n_load.o $(BUILD)/obj/safe_file.o \
+             $(BUILD)/obj/utf8.o \
              $(BUILD)/obj/env_language.o
 
 $(BUILD)/phonemfa-setup: $(SETUP_OBJ)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "country_table.h"
+#include "utf8.h"
 
 size_t country_count(void)
 {
@@ -94,33 +95,10 @@ const char *country_name(const struct i18n_catalogue *catalogue, const struct co
  * the bytes there are not one, or are a control character (C0, DEL, C1). */
 static size_t printable_character(const unsigned char *text)
 {
-    unsigned char c = text[0];
-    size_t more;
     uint32_t point;
+    size_t size = utf8_character(text, strnlen((const char *)text, 4), &point);
 
-    if (c < 0x80)
-        return c >= 0x20 && c != 0x7f ? 1 : 0;
-    if (c >= 0xc2 && c <= 0xdf) {
-        more = 1;
-        point = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        more = 2;
-        point = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        more = 3;
-        point = c & 0x07u;
-    } else {
-        return 0;
-    }
-    for (size_t k = 1; k <= more; k++) {
-        if ((text[k] & 0xc0u) != 0x80u) /* also stops at the NUL */
-            return 0;
-        point = (point << 6) | (text[k] & 0x3fu);
-    }
-    if ((more == 2 && point < 0x800) || (more == 3 && (point < 0x10000 || point > 0x10ffff)) ||
-        (point >= 0xd800 && point <= 0xdfff) || (point >= 0x80 && point < 0xa0))
-        return 0;
-    return more + 1;
+    return size > 0 && !utf8_is_control(point) ? size : 0;
 }
 
 void country_clean_echo(const char *text, char *out, size_t out_size)

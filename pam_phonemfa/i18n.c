@@ -4,6 +4,7 @@
  * each entry a 32-bit length and offset. Everything is checked once when the
  * catalogue is read, so a lookup is a binary search over checked strings. */
 #include "i18n.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -92,42 +93,16 @@ static uint32_t word_at(const unsigned char *data, size_t offset, bool swapped)
  * separator between a context and its msgid.) */
 static bool text_is_clean(const unsigned char *text, size_t length, bool original)
 {
-    size_t i = 0;
-
-    while (i < length) {
-        unsigned char c = text[i];
-        size_t more;
+    for (size_t i = 0; i < length;) {
         uint32_t point;
+        size_t size = utf8_character(text + i, length - i, &point);
 
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\n' && c != '\t' && c != '\0' && !(original && c == 0x04)) || c == 0x7f)
-                return false;
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            more = 1;
-            point = c & 0x1fu;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            more = 2;
-            point = c & 0x0fu;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            more = 3;
-            point = c & 0x07u;
-        } else {
+        if (size == 0)
             return false;
-        }
-        if (length - i <= more)
+        /* NUL separates the forms of a plural. */
+        if (utf8_is_control(point) && point != '\n' && point != '\t' && point != 0 && !(original && point == 0x04))
             return false;
-        for (size_t k = 1; k <= more; k++) {
-            if ((text[i + k] & 0xc0u) != 0x80u)
-                return false;
-            point = (point << 6) | (text[i + k] & 0x3fu);
-        }
-        if ((more == 2 && point < 0x800) || (more == 3 && (point < 0x10000 || point > 0x10ffff)) ||
-            (point >= 0xd800 && point <= 0xdfff) || (point >= 0x80 && point < 0xa0))
-            return false;
-        i += more + 1;
+        i += size;
     }
     return true;
 }
