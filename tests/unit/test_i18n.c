@@ -257,7 +257,7 @@ static void damaged_catalogues_are_refused(void **state)
     assert_contains(refusal(overlong, 2), "UTF-8");
     static const struct entry escape[] = {E("", JA_HEADER), E("a", "\x1b[2J")};
     assert_contains(refusal(escape, 2), "clean");
-    static const struct entry c1[] = {E("", JA_HEADER), E("a", "\xc2\x9b" "2J")};
+    static const struct entry c1[] = {E("", JA_HEADER), E("a", "\302\2332J")};
     assert_contains(refusal(c1, 2), "clean");
     static const char formula[] = "Content-Type: text/plain; charset=UTF-8\n"
                                   "Plural-Forms: nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : 1);\n";

@@ -30,7 +30,7 @@ static void malformed_bytes_are_refused(void **state)
     (void)state;
     static const char *const bad[] = {
         "\x80", "\xbf", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
-        "\xff", "\xe6\x97", "\xe6\x97" "a", "\xc3",
+        "\xff", "\xe6\x97", "\346\227a", "\xc3",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint32_t point;
